@@ -1,0 +1,198 @@
+"""Administration: invites, people, delegations (Plt/Plh) and holiday overrides.
+
+Each change is one transaction with its audit entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.audit import ChainReport, verify
+from bot.calendar import HolidayOverride
+from bot.errors import InvalidInput, UserNotFound
+from bot.ports import AuditEntry, Clock, Invite, UnitOfWork, UnitOfWorkFactory
+from bot.sop.model import Sop
+from bot.texts import t
+from bot.workflow.model import Delegation, Person, Roster
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+DELEGATION_KINDS = ("plt", "plh")
+
+
+def hash_code(code: str) -> str:
+    """Invite codes are stored only as this hash of their normalised form."""
+    normalised = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def new_code() -> str:
+    """A fresh code that is easy to read aloud and type on a phone: `K7P2-QX9M`."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def find_person(roster: Roster, text: str) -> Person:
+    """A person by id, NIP or (unique, case-insensitive) part of the name."""
+    needle = text.strip()
+    if needle.isdigit() and int(needle) in roster.people:
+        return roster.people[int(needle)]
+    by_nip = [p for p in roster.people.values() if p.nip and p.nip == needle]
+    if len(by_nip) == 1:
+        return by_nip[0]
+    by_name = [p for p in roster.people.values() if needle.lower() in p.name.lower()]
+    if len(by_name) == 1:
+        return by_name[0]
+    raise UserNotFound(who=needle)
+
+
+class Admin:
+    """Operator actions; `actor_id` None means the server operator at the CLI."""
+
+    def __init__(self, uow: UnitOfWorkFactory, sop: Sop, clock: Clock, invite_ttl_hours: int = 72):
+        self.uow = uow
+        self.sop = sop
+        self.clock = clock
+        self.invite_ttl_hours = invite_ttl_hours
+
+    async def create_invite(
+        self, role: str, name: str | None = None, nip: str | None = None,
+        actor_id: int | None = None,
+    ) -> tuple[str, Invite]:
+        """A single-use invite code for a role; only its hash is stored."""
+        if role not in self.sop.roles:
+            choices = ", ".join(self.sop.roles)
+            raise InvalidInput(reason=t("invalid.unknown_role", role=role, choices=choices))
+        now = self.clock.now()
+        code = new_code()
+        # Invite validity is wall-clock time, not office time.
+        invite = Invite(role, name, nip, now + timedelta(hours=self.invite_ttl_hours))
+        async with self.uow() as uow:
+            await uow.invites.add(hash_code(code), invite, now)
+            self._audit(uow, "InviteCreated", actor_id, role=role, name=name, nip=nip,
+                        expires_at=invite.expires_at.isoformat())
+            await uow.commit()
+        return code, invite
+
+    async def accept_invite(
+        self, code: str, channel: str, external_id: str, display_name: str = ""
+    ) -> Person:
+        """Register a chat account with an invite code, or add the role to its person."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            invite = await uow.invites.claim(hash_code(code), now)
+            person = await uow.people.by_identity(channel, external_id)
+            if person is None:
+                name = invite.name or display_name or external_id
+                person = await uow.people.add(name, [invite.role], "", invite.nip or "")
+                await uow.people.bind_identity(person.id, channel, external_id)
+            else:
+                person = await uow.people.add_role(person.id, invite.role)
+            self._audit(uow, "PersonRegistered", person.id, person_id=person.id,
+                        role=invite.role, channel=channel)
+            await uow.commit()
+        return person
+
+    async def add_person(
+        self, name: str, roles: list[str], jabatan: str = "", nip: str = "",
+        actor_id: int | None = None,
+    ) -> Person:
+        """Add a person directly (operator set-up and tests)."""
+        if not name.strip():
+            raise InvalidInput(reason=t("invalid.empty", field="Nama"))
+        for role in roles:
+            if role not in self.sop.roles:
+                choices = ", ".join(self.sop.roles)
+                raise InvalidInput(reason=t("invalid.unknown_role", role=role, choices=choices))
+        async with self.uow() as uow:
+            person = await uow.people.add(name.strip(), roles, jabatan, nip)
+            self._audit(uow, "PersonAdded", actor_id, person_id=person.id, roles=sorted(roles))
+            await uow.commit()
+        return person
+
+    async def people(self) -> list[Person]:
+        """Everyone registered, active or not."""
+        async with self.uow() as uow:
+            return await uow.people.list()
+
+    async def set_active(self, who: str, active: bool, actor_id: int | None = None) -> Person:
+        """Deactivate (or reactivate) a person found by id, NIP or name."""
+        async with self.uow() as uow:
+            person = find_person(await uow.people.roster(), who)
+            await uow.people.set_active(person.id, active)
+            kind = "PersonReactivated" if active else "PersonDeactivated"
+            self._audit(uow, kind, actor_id, person_id=person.id, name=person.name)
+            await uow.commit()
+        return person
+
+    async def delegate(
+        self, principal: str, deputy: str, kind: str, starts: date, ends: date,
+        actor_id: int | None = None,
+    ) -> Delegation:
+        """Record a Plt/Plh: `deputy` acts for `principal` from `starts` to `ends`."""
+        if kind not in DELEGATION_KINDS:
+            raise InvalidInput(reason=t("invalid.delegation_kind", kind=kind))
+        if ends < starts:
+            raise InvalidInput(reason=t("invalid.delegation_dates"))
+        async with self.uow() as uow:
+            roster = await uow.people.roster()
+            p, d = find_person(roster, principal), find_person(roster, deputy)
+            if p.id == d.id:
+                raise InvalidInput(reason=t("invalid.self_delegation"))
+            delegation = await uow.delegations.add(p.id, d.id, kind, starts, ends)
+            self._audit(uow, "DelegationAdded", actor_id, delegation_id=delegation.id,
+                        principal_id=p.id, deputy_id=d.id, kind=kind,
+                        starts=starts.isoformat(), ends=ends.isoformat())
+            await uow.commit()
+        return delegation
+
+    async def delegations(self) -> list[Delegation]:
+        """All delegations, revoked ones included."""
+        async with self.uow() as uow:
+            return await uow.delegations.list()
+
+    async def revoke(self, delegation_id: int, actor_id: int | None = None) -> Delegation:
+        """End a delegation early."""
+        async with self.uow() as uow:
+            delegation = await uow.delegations.revoke(delegation_id)
+            self._audit(uow, "DelegationRevoked", actor_id, delegation_id=delegation_id)
+            await uow.commit()
+        return delegation
+
+    async def add_holiday(self, day: date, name: str, actor_id: int | None = None) -> None:
+        """Declare a (regional) holiday or an added cuti bersama."""
+        await self._put_holiday(HolidayOverride(day, name.strip() or "Libur", True), actor_id)
+
+    async def remove_holiday(self, day: date, name: str = "", actor_id: int | None = None) -> str:
+        """Drop an override; with none, declare the day a working day. Says which it did."""
+        async with self.uow() as uow:
+            removed = await uow.holidays.delete(day)
+            if not removed:
+                await uow.holidays.put(HolidayOverride(day, name.strip() or "Hari kerja", False))
+            what = "removed" if removed else "working_day"
+            self._audit(uow, "HolidayRemoved", actor_id, day=day.isoformat(), result=what)
+            await uow.commit()
+        return what
+
+    async def holidays(self) -> list[HolidayOverride]:
+        """The admin's overrides."""
+        async with self.uow() as uow:
+            return await uow.holidays.list()
+
+    async def verify_audit(self) -> ChainReport:
+        """Check the audit trail's hash chain end to end."""
+        async with self.uow() as uow:
+            return verify(await uow.audit.all())
+
+    async def _put_holiday(self, override: HolidayOverride, actor_id: int | None) -> None:
+        async with self.uow() as uow:
+            await uow.holidays.put(override)
+            self._audit(uow, "HolidayAdded", actor_id, day=override.day.isoformat(),
+                        name=override.name)
+            await uow.commit()
+
+    def _audit(self, uow: UnitOfWork, event: str, actor_id: int | None, **data: Any) -> None:
+        at: datetime = self.clock.now()
+        uow.audit.append(AuditEntry(at, event, actor_id, None, data))

@@ -1,0 +1,87 @@
+"""Settings from the environment and `.env`. Built once in bootstrap and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.calendar import OfficeHours, RamadanSchedule
+
+
+class ConfigError(Exception):
+    """A setting has an invalid value; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+
+    telegram_bot_token: SecretStr | None = None  # None: `sopbot demo` still works
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+
+    database_url: str | None = None  # None: SQLite (WAL) in sopbot_data_dir
+    sopbot_data_dir: Path = Path("data")
+    sopbot_sop_file: Path | None = None  # None: the SOP 54/2025 file shipped with the package
+    sopbot_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    sopbot_office_hours: str = str(OfficeHours.default())
+    sopbot_ramadan_dates: str | None = None  # e.g. 2027-02-08..2027-03-09
+    sopbot_ramadan_hours: str = "Mon-Thu 08:00-15:00; Fri 08:00-15:30"
+    sopbot_invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
+    sopbot_max_upload_mb: int = Field(default=20, ge=1, le=20)
+    sopbot_upload_types: str = "docx,pdf"
+
+    whatsapp_phone_id: str | None = None
+    whatsapp_token: SecretStr | None = None
+    whatsapp_app_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_webhook_listen: str = "127.0.0.1"
+    whatsapp_webhook_port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator("sopbot_office_hours", "sopbot_ramadan_hours")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        OfficeHours.parse(value)
+        return value
+
+    @field_validator("sopbot_ramadan_dates")
+    @classmethod
+    def _ramadan_dates(cls, value: str | None) -> str | None:
+        if value:
+            RamadanSchedule.parse(value, str(OfficeHours.default()))
+        return value
+
+    @property
+    def office_hours(self) -> OfficeHours:
+        """Parsed office hours."""
+        return OfficeHours.parse(self.sopbot_office_hours)
+
+    @property
+    def ramadan(self) -> RamadanSchedule | None:
+        """The reduced Ramadan schedule, when configured."""
+        if not self.sopbot_ramadan_dates:
+            return None
+        return RamadanSchedule.parse(self.sopbot_ramadan_dates, self.sopbot_ramadan_hours)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether enough WHATSAPP_* settings are present to serve WhatsApp."""
+        return bool(self.whatsapp_phone_id and self.whatsapp_token)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning a validation failure into one message per bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"]).upper() or "SETTINGS"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(problems)) from None

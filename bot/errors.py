@@ -1,0 +1,86 @@
+"""Domain errors. Adapters catch only `SopbotError` and render its `text_key`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SopbotError(Exception):
+    """An expected failure the user is told about in their language."""
+
+    text_key = "error.generic"
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+        super().__init__(f"{self.text_key} {params}" if params else self.text_key)
+
+
+class NotFound(SopbotError):
+    text_key = "error.not_found"
+
+
+class CaseNotFound(NotFound):
+    text_key = "error.case_not_found"
+
+
+class UserNotFound(NotFound):
+    text_key = "error.user_not_found"
+
+
+class NotYourTask(SopbotError):
+    text_key = "error.not_your_task"
+
+
+class NotPermitted(SopbotError):
+    text_key = "error.not_permitted"
+
+
+class StaleAction(SopbotError):
+    """A button or command refers to a task version that is no longer current."""
+
+    text_key = "error.stale_action"
+
+
+class AlreadyProcessed(StaleAction):
+    """The task was finished by someone else (or by an earlier press)."""
+
+    text_key = "error.already_processed"
+
+
+class MissingKelengkapan(SopbotError):
+    text_key = "error.missing_kelengkapan"
+
+
+class PreconditionNotMet(SopbotError):
+    text_key = "error.precondition"
+
+
+class NoteRequired(SopbotError):
+    text_key = "error.note_required"
+
+
+class InvalidInput(SopbotError):
+    text_key = "error.invalid_input"
+
+
+class CaseClosed(SopbotError):
+    text_key = "error.case_closed"
+
+
+class InvalidInvite(SopbotError):
+    text_key = "error.invalid_invite"
+
+
+class ConcurrentUpdate(Exception):
+    """Another transaction changed the same case first; the service retries."""
+
+
+class SopFileError(Exception):
+    """A malformed SOP file: names the file, the line and the reason."""
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")

@@ -1,0 +1,169 @@
+"""The small interfaces the core needs; storage/ and handlers/ implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from bot.calendar import HolidayOverride
+from bot.replies import Reply
+from bot.workflow.model import Case, Delegation, Person, Roster
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to one person, queued in the same transaction as its cause."""
+
+    recipient_id: int
+    reply: Reply
+    key: str  # idempotency key: the same key is queued once
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    kind: str
+    actor_id: int | None
+    case_ref: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A stored audit entry with its place in the hash chain."""
+
+    id: int
+    entry: AuditEntry
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Invite:
+    role: str
+    name: str | None
+    nip: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    case_id: int
+    kind: str
+    filename: str
+    sha256: str
+    size: int
+    media_type: str
+    uploaded_by: int | None
+    uploaded_at: datetime
+    step_code: str | None = None
+    version: int = 0  # 0: the repository numbers it
+    id: int | None = None
+
+
+class CaseRepository(Protocol):
+    async def get(self, case_id: int) -> Case: ...
+    async def get_by_ref(self, ref: str) -> Case: ...
+    async def add(self, case: Case) -> None: ...
+    async def save(self, case: Case) -> None: ...
+    async def next_ref(self, prefix: str, year: int) -> str: ...
+    async def list(self, active_only: bool = False) -> list[Case]: ...
+
+
+class PeopleRepository(Protocol):
+    async def roster(self) -> Roster: ...
+    async def get(self, person_id: int) -> Person: ...
+    async def add(
+        self, name: str, roles: Sequence[str], jabatan: str = "", nip: str = ""
+    ) -> Person: ...
+    async def add_role(self, person_id: int, role: str) -> Person: ...
+    async def list(self) -> list[Person]: ...
+    async def set_active(self, person_id: int, active: bool) -> None: ...
+    async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None: ...
+    async def by_identity(self, channel: str, external_id: str) -> Person | None: ...
+
+
+class DelegationRepository(Protocol):
+    async def add(
+        self, principal_id: int, deputy_id: int, kind: str, starts: date, ends: date
+    ) -> Delegation: ...
+    async def list(self) -> list[Delegation]: ...
+    async def revoke(self, delegation_id: int) -> Delegation: ...
+
+
+class InviteRepository(Protocol):
+    async def add(self, code_hash: str, invite: Invite, created_at: datetime) -> None: ...
+    async def claim(self, code_hash: str, now: datetime) -> Invite: ...
+
+
+class HolidayRepository(Protocol):
+    async def list(self) -> list[HolidayOverride]: ...
+    async def put(self, override: HolidayOverride) -> None: ...
+    async def delete(self, day: date) -> bool: ...
+
+
+class DocumentRepository(Protocol):
+    async def add(self, record: DocumentRecord) -> DocumentRecord: ...
+    async def list_for_case(self, case_id: int) -> list[DocumentRecord]: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, message: OutgoingMessage, created_at: datetime) -> None: ...
+
+
+class AuditLog(Protocol):
+    def append(self, entry: AuditEntry) -> None: ...
+    async def all(self) -> list[AuditRecord]: ...
+
+
+class UpdateLog(Protocol):
+    async def seen(self, channel: str, update_id: str, at: datetime) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything recorded through it commits or rolls back together."""
+
+    cases: CaseRepository
+    people: PeopleRepository
+    delegations: DelegationRepository
+    invites: InviteRepository
+    holidays: HolidayRepository
+    documents: DocumentRepository
+    outbox: OutboxRepository
+    audit: AuditLog
+    updates: UpdateLog
+
+    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class FileStore(Protocol):
+    def put(self, data: bytes) -> str: ...
+    def read(self, sha256: str) -> bytes: ...
+    def exists(self, sha256: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    message_id: str | None = None
+    retry_after: float | None = None
+    permanent: bool = False
+    error: str | None = None
+
+
+class ChannelSender(Protocol):
+    async def send(self, recipient: str, reply: Reply, key: str) -> SendResult: ...

@@ -1,0 +1,122 @@
+"""The SOP as data: roles, artifacts, steps and decisions, read from a YAML file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.calendar import Duration
+
+
+class ArtifactKind(StrEnum):
+    DOCUMENT = "document"  # an uploaded or generated file
+    TEXT = "text"  # a number, a place, a short statement
+    DATETIME = "datetime"  # an instant, e.g. the meeting time
+    DATE = "date"
+    ANY = "any"  # a file or, failing that, its number as text
+
+
+class DecisionKind(StrEnum):
+    APPROVE = "approve"
+    RETURN = "return"
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    title: str
+    superior: str | None = None
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """Something a step needs (kelengkapan) or produces (output)."""
+
+    key: str
+    label: str
+    kind: ArtifactKind
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    label: str
+    goto: str | None  # next step code; None ends the case
+    records: tuple[str, ...] = ()  # artifacts this decision itself produces
+    note_required: bool = False
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """A condition on the case that must hold before a step may start."""
+
+    when: Mapping[str, str]  # case attribute -> value, e.g. partner_kind: kl_lpnk
+    requires: tuple[str, ...]  # artifact keys that must be recorded first
+    description: str
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    number: int
+    title: str
+    performer: str
+    mutu_baku: Duration
+    needs: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()
+    participants: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ()  # roles whose person this step chooses
+    action: str = "selesai"  # which word finishes the step: selesai | sampaikan | decision
+    goto: str | None = None  # next step when there are no decisions; None ends the case
+    decisions: tuple[Decision, ...] = ()
+    clock_starts_at: str | None = None  # a datetime artifact; default: when assigned
+    precondition: Precondition | None = None
+    note: str = ""
+    line: int | None = None
+
+    def decision(self, kind: DecisionKind) -> Decision | None:
+        """The decision of that kind on this step, if it has one."""
+        return next((d for d in self.decisions if d.kind is kind), None)
+
+
+@dataclass(frozen=True)
+class Sop:
+    code: str
+    number: str
+    title: str
+    organisation: str
+    case_prefix: str
+    roles: Mapping[str, Role]
+    artifacts: Mapping[str, Artifact]
+    steps: tuple[Step, ...]
+    partner_kinds: Mapping[str, str]
+    permissions: Mapping[str, tuple[str, ...]]
+    total_mutu_baku: Duration | None = None
+    source: str = ""
+    _by_code: Mapping[str, Step] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {s.code: s for s in self.steps})
+
+    @property
+    def first_step(self) -> Step:
+        """The step a new case starts with."""
+        return self.steps[0]
+
+    def step(self, code: str) -> Step:
+        """The step with that code (KeyError if none)."""
+        return self._by_code[code]
+
+    def has_step(self, code: str) -> bool:
+        """Whether the SOP has a step with that code."""
+        return code in self._by_code
+
+    def artifact_label(self, key: str) -> str:
+        """The human label of an artifact key."""
+        artifact = self.artifacts.get(key)
+        return artifact.label if artifact else key
+
+    def allowed(self, permission: str) -> tuple[str, ...]:
+        """Role keys granted a case-level permission (open_case, cancel_case, ...)."""
+        return self.permissions.get(permission, ())

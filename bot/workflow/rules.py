@@ -1,0 +1,176 @@
+"""Checks shared by the engine's handlers: who may act, on which task, with what input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from bot.clock import JAKARTA
+from bot.errors import (
+    AlreadyProcessed,
+    InvalidInput,
+    NoteRequired,
+    NotPermitted,
+    NotYourTask,
+    StaleAction,
+)
+from bot.fmt import format_datetime
+from bot.sop.model import ArtifactKind, Sop, Step
+from bot.texts import t
+from bot.workflow.commands import StepCommand
+from bot.workflow.events import ArtifactRecorded
+from bot.workflow.model import Acting, ArtifactValue, Case, Person, Roster, StepRun
+
+
+def authorise_permission(
+    actor_id: int, permission: str, sop: Sop, roster: Roster, now: datetime
+) -> Acting:
+    """Allow a case-level action to holders of the permitted roles or their Plt/Plh."""
+    person = roster.person(actor_id)
+    roles = set(sop.allowed(permission))
+    if person is not None and person.active and roles & person.roles:
+        return Acting(actor_id)
+    for delegation in roster.principals_of(actor_id, now.date()):
+        principal = roster.person(delegation.principal_id)
+        if principal is not None and roles & principal.roles:
+            return Acting(actor_id, principal.id, delegation.kind)
+    raise NotPermitted(action=t(f"action.{permission}"))
+
+
+def authorise_run(run: StepRun, step: Step, actor_id: int, roster: Roster, day: date) -> Acting:
+    """Allow the run's assignee, a holder of the performer role when unassigned, or a deputy."""
+    person = roster.person(actor_id)
+    if person is not None and person.active and _may_perform(person, run, step):
+        return Acting(actor_id)
+    for delegation in roster.principals_of(actor_id, day):
+        principal = roster.person(delegation.principal_id)
+        if principal is not None and _may_perform(principal, run, step):
+            return Acting(actor_id, principal.id, delegation.kind)
+    assignee = (
+        roster.name(run.assignee_id) if run.assignee_id is not None else _role_title(step, roster)
+    )
+    raise NotYourTask(step=step.number, assignee=assignee)
+
+
+def _may_perform(person: Person, run: StepRun, step: Step) -> bool:
+    if run.assignee_id is not None:
+        return person.id == run.assignee_id
+    return step.performer in person.roles
+
+
+def _role_title(step: Step, roster: Roster) -> str:
+    names = [p.name for p in roster.holders(step.performer)]
+    return ", ".join(names) if names else step.performer
+
+
+def open_task(
+    case: Case, cmd: StepCommand, sop: Sop, roster: Roster, now: datetime, *, pinned: bool = True
+) -> tuple[Step, StepRun, Acting]:
+    """The open run the command targets, after checking version and actor.
+
+    `pinned` commands (decisions) must name the task version the user saw; recording an input
+    may omit it, because uploads do not make the task's buttons stale.
+    """
+    if not sop.has_step(cmd.step_code):
+        raise StaleAction()
+    step = sop.step(cmd.step_code)
+    run = case.current_run(cmd.step_code)
+    if run is None or (cmd.task_version is not None and cmd.task_version != run.version):
+        raise _why_stale(case, cmd, roster)
+    if pinned and cmd.task_version is None:
+        raise StaleAction()
+    return step, run, authorise_run(run, step, cmd.actor_id, roster, now.date())
+
+
+def _why_stale(case: Case, cmd: StepCommand, roster: Roster) -> Exception:
+    for run in reversed(case.runs):
+        finished_from = run.version - 1
+        if run.step_code == cmd.step_code and run.finished_at is not None and (
+            cmd.task_version is None or finished_from == cmd.task_version
+        ):
+            return AlreadyProcessed(
+                by=roster.name(run.decided_by), at=format_datetime(run.finished_at)
+            )
+    return StaleAction()
+
+
+def missing_for_completion(case: Case, step: Step) -> list[str]:
+    """Kelengkapan, outputs and choices of people a step still lacks, in SOP order."""
+    missing = [key for key in step.needs + step.produces if not case.has(key)]
+    missing += [f"role:{role}" for role in step.assigns if role not in case.assignments]
+    return list(dict.fromkeys(missing))
+
+
+def labels(keys: Iterable[str], sop: Sop) -> str:
+    """Human labels of artifact keys (and `role:` entries), joined for a message."""
+    out = []
+    for key in keys:
+        if key.startswith("role:"):
+            out.append(f"penunjukan {sop.roles[key[5:]].title}")
+        else:
+            out.append(sop.artifact_label(key))
+    return "; ".join(out)
+
+
+def require_text(value: str, field: str) -> str:
+    """A stripped non-empty text, or InvalidInput naming the field."""
+    if not value or not value.strip():
+        raise InvalidInput(reason=t("invalid.empty", field=field))
+    return value.strip()
+
+
+def require_note(value: str | None) -> str:
+    """A stripped non-empty note, or NoteRequired."""
+    if not value or not value.strip():
+        raise NoteRequired()
+    return value.strip()
+
+
+def normalise_value(sop: Sop, key: str, value: str) -> str:
+    """Validate a recorded value against its artifact kind; datetimes become ISO in WIB."""
+    artifact = sop.artifacts.get(key)
+    if artifact is None:
+        raise InvalidInput(reason=t("invalid.unknown_artifact", artifact=key))
+    text = require_text(value, artifact.label)
+    if artifact.kind is ArtifactKind.DATETIME:
+        try:
+            at = datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            raise InvalidInput(reason=t("invalid.datetime", value=text)) from None
+        return (at if at.tzinfo else at.replace(tzinfo=JAKARTA)).isoformat()
+    if artifact.kind is ArtifactKind.DATE:
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise InvalidInput(reason=t("invalid.date", value=text)) from None
+    return text
+
+
+def record_artifact(
+    case: Case,
+    step_code: str | None,
+    key: str,
+    value: str,
+    document_id: int | None,
+    acting: Acting,
+    sop: Sop,
+    now: datetime,
+    *,
+    filename: str | None = None,
+) -> ArtifactRecorded:
+    """Set the artifact's latest value on the case, one version up."""
+    artifact = sop.artifacts.get(key)
+    if artifact is None:
+        raise InvalidInput(reason=t("invalid.unknown_artifact", artifact=key))
+    if artifact.kind is ArtifactKind.DOCUMENT and document_id is None:
+        raise InvalidInput(reason=t("invalid.document_required", artifact=artifact.label))
+    if document_id is None:
+        value = normalise_value(sop, key, value)
+    previous = case.artifacts.get(key)
+    version = previous.version + 1 if previous else 1
+    case.artifacts[key] = ArtifactValue(
+        key, value, step_code, acting.actor_id, now, document_id, version
+    )
+    return ArtifactRecorded(
+        case.ref, acting.actor_id, now, step_code, key, value, version, filename, acting.for_id
+    )

@@ -1,0 +1,177 @@
+"""The workflow service: one unit of work per request, with audit and outbox in its commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.calendar import OfficeCalendar, OfficeHours, RamadanSchedule
+from bot.errors import ConcurrentUpdate
+from bot.ports import AuditEntry, Clock, DocumentRecord, FileStore, UnitOfWork, UnitOfWorkFactory
+from bot.sop.model import Sop
+from bot.workflow import engine, notify
+from bot.workflow.commands import AttachDocument, Command, DocumentRef, OpenCase
+from bot.workflow.events import Event
+from bot.workflow.model import Case, Roster
+from bot.workflow.queries import WaitingItem, waiting_items
+
+logger = logging.getLogger(__name__)
+
+Body = Callable[["UnitOfWork", engine.Context], Awaitable[tuple[Case, list[Event]]]]
+
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class UpdateKey:
+    """An incoming platform update, recorded so a redelivery is processed once."""
+
+    channel: str
+    update_id: str
+
+
+@dataclass
+class Result:
+    case: Case | None
+    events: list[Event] = field(default_factory=list)
+    duplicate: bool = False
+
+
+class Workflow:
+    """Runs commands against cases: load, decide, record state + audit + outbox, commit."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sop: Sop,
+        clock: Clock,
+        hours: OfficeHours | None = None,
+        ramadan: RamadanSchedule | None = None,
+        files: FileStore | None = None,
+    ) -> None:
+        self.uow = uow
+        self.sop = sop
+        self.clock = clock
+        self.hours = hours
+        self.ramadan = ramadan
+        self.files = files
+
+    async def calendar(self, uow: UnitOfWork) -> OfficeCalendar:
+        """The office calendar with the admin's current holiday overrides."""
+        return OfficeCalendar(self.hours, await uow.holidays.list(), self.ramadan)
+
+    async def context(self, uow: UnitOfWork) -> engine.Context:
+        """What the engine may consult, as of now."""
+        roster = await uow.people.roster()
+        return engine.Context(self.sop, self.clock.now(), await self.calendar(uow), roster)
+
+    async def open_case(self, cmd: OpenCase, *, update: UpdateKey | None = None) -> Result:
+        """Open a case with the next reference number."""
+
+        async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
+            ref = await uow.cases.next_ref(self.sop.case_prefix, ctx.now.year)
+            case, events = engine.open_case(cmd, ref, ctx)
+            await uow.cases.add(case)
+            return case, events
+
+        return await self._transact(step, update)
+
+    async def handle(self, cmd: Command, *, update: UpdateKey | None = None) -> Result:
+        """Apply a command to its case in one transaction, retrying a lost race."""
+        case_id: int = getattr(cmd, "case_id")  # noqa: B009 - every case command has one
+
+        async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
+            case = await uow.cases.get(case_id)
+            events = engine.decide(case, cmd, ctx)
+            await uow.cases.save(case)
+            return case, events
+
+        return await self._transact(step, update)
+
+    async def attach(
+        self,
+        case_id: int,
+        step_code: str,
+        actor_id: int,
+        artifact: str,
+        data: bytes,
+        filename: str,
+        media_type: str,
+        *,
+        update: UpdateKey | None = None,
+    ) -> Result:
+        """Store an uploaded file content-addressed and record it as the step's artifact."""
+        if self.files is None:
+            raise RuntimeError("no file store configured")
+        # Content-addressed: writing before the transaction is harmless if it rolls back.
+        sha = self.files.put(data)
+
+        async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
+            case = await uow.cases.get(case_id)
+            stored = await uow.documents.add(
+                DocumentRecord(
+                    case_id, artifact, filename, sha, len(data), media_type, actor_id,
+                    ctx.now, step_code,
+                )
+            )
+            ref = DocumentRef(sha, filename, len(data), media_type, stored.id)
+            cmd = AttachDocument(actor_id, case_id, step_code, None, artifact, ref)
+            events = engine.decide(case, cmd, ctx)
+            await uow.cases.save(case)
+            return case, events
+
+        return await self._transact(step, update)
+
+    async def _transact(self, body: Body, update: UpdateKey | None) -> Result:
+        """Run `body` in a unit of work and commit state, audit and outbox together."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with self.uow() as uow:
+                    if update and await uow.updates.seen(
+                        update.channel, update.update_id, self.clock.now()
+                    ):
+                        return Result(None, duplicate=True)
+                    ctx = await self.context(uow)
+                    case, events = await body(uow, ctx)
+                    record(uow, events)
+                    for message in notify.messages_for(case, events, self.sop, ctx.roster):
+                        await uow.outbox.add(message, ctx.now)
+                    await uow.commit()
+                    return Result(case, events)
+            except ConcurrentUpdate:
+                logger.info("concurrent change (attempt %d of %d); retrying", attempt, ATTEMPTS)
+        raise ConcurrentUpdate()
+
+    async def get(self, ref_or_id: str | int) -> Case:
+        """A case by reference (`KB-2026-0001`) or id."""
+        async with self.uow() as uow:
+            if isinstance(ref_or_id, int) or ref_or_id.isdigit():
+                return await uow.cases.get(int(ref_or_id))
+            return await uow.cases.get_by_ref(ref_or_id.upper())
+
+    async def cases(self, active_only: bool = False) -> list[Case]:
+        """All cases (or only the running and waiting ones)."""
+        async with self.uow() as uow:
+            return await uow.cases.list(active_only)
+
+    async def roster(self) -> Roster:
+        """The current people and delegations."""
+        async with self.uow() as uow:
+            return await uow.people.roster()
+
+    async def waiting(self) -> list[WaitingItem]:
+        """What is waiting for whom across active cases, overdue first."""
+        async with self.uow() as uow:
+            ctx = await self.context(uow)
+            cases = await uow.cases.list(active_only=True)
+        return waiting_items(cases, self.sop, ctx.roster, ctx.calendar, ctx.now)
+
+
+def record(uow: UnitOfWork, events: Sequence[Event]) -> None:
+    """One audit entry per event, in the caller's transaction."""
+    for event in events:
+        data = event.data()
+        for key in ("case_ref", "actor_id", "at"):
+            data.pop(key, None)
+        uow.audit.append(AuditEntry(event.at, event.kind, event.actor_id, event.case_ref, data))

@@ -1,0 +1,271 @@
+"""In-memory implementations of the core's ports, for service tests (no database)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from bot.audit import GENESIS, chain_hash
+from bot.calendar import HolidayOverride
+from bot.errors import CaseNotFound, ConcurrentUpdate, InvalidInvite, NotFound, UserNotFound
+from bot.ports import AuditEntry, AuditRecord, DocumentRecord, Invite, OutgoingMessage
+from bot.workflow.model import Case, Delegation, Person, Roster
+
+
+@dataclass
+class FakeDB:
+    """What the fake units of work share: the committed state."""
+
+    cases: dict[int, Case] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    identities: dict[tuple[str, str], int] = field(default_factory=dict)
+    delegations: dict[int, Delegation] = field(default_factory=dict)
+    invites: dict[str, tuple[Invite, datetime | None]] = field(default_factory=dict)
+    holidays: dict[date, HolidayOverride] = field(default_factory=dict)
+    documents: list[DocumentRecord] = field(default_factory=list)
+    outbox: dict[str, tuple[OutgoingMessage, datetime]] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+    updates: set[tuple[str, str]] = field(default_factory=set)
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the shared state; commit swaps it in, anything else discards it."""
+
+    def __init__(self, db: FakeDB) -> None:
+        self._db = db
+        self.committed = False
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self.state = copy.deepcopy(self._db)
+        self._loaded: dict[int, int] = {}
+        self._pending: list[AuditEntry] = []
+        self.cases = _Cases(self)
+        self.people = _People(self)
+        self.delegations = _Delegations(self)
+        self.invites = _Invites(self)
+        self.holidays = _Holidays(self)
+        self.documents = _Documents(self)
+        self.outbox = _Outbox(self)
+        self.audit = _Audit(self)
+        self.updates = _Updates(self)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._pending.clear()
+
+    async def commit(self) -> None:
+        for case_id, version in self._loaded.items():
+            stored = self._db.cases.get(case_id)
+            if stored is not None and stored.version != version:
+                raise ConcurrentUpdate()
+        prev = self.state.audit[-1].hash if self.state.audit else GENESIS
+        for entry in self._pending:
+            digest = chain_hash(prev, entry)
+            self.state.audit.append(AuditRecord(len(self.state.audit) + 1, entry, prev, digest))
+            prev = digest
+        self._pending.clear()
+        for name in vars(self._db):
+            setattr(self._db, name, getattr(self.state, name))
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self._pending.clear()
+
+
+class _Repo:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    @property
+    def s(self) -> FakeDB:
+        return self.uow.state
+
+
+class _Cases(_Repo):
+    async def get(self, case_id: int) -> Case:
+        if case_id not in self.s.cases:
+            raise CaseNotFound(ref=str(case_id))
+        case = copy.deepcopy(self.s.cases[case_id])
+        self.uow._loaded[case_id] = case.version
+        return case
+
+    async def get_by_ref(self, ref: str) -> Case:
+        for case in self.s.cases.values():
+            if case.ref == ref:
+                return await self.get(case.id or 0)
+        raise CaseNotFound(ref=ref)
+
+    async def add(self, case: Case) -> None:
+        case.id = max(self.s.cases, default=0) + 1
+        self._number(case)
+        self.s.cases[case.id] = copy.deepcopy(case)
+
+    async def save(self, case: Case) -> None:
+        assert case.id is not None
+        case.version += 1
+        self._number(case)
+        self.s.cases[case.id] = copy.deepcopy(case)
+
+    def _number(self, case: Case) -> None:
+        ids = [r.id for r in case.runs if r.id] + [d.id for d in case.deviations if d.id]
+        next_id = max(ids, default=0) + 1
+        for item in [*case.runs, *case.deviations]:
+            if item.id is None:
+                item.id = next_id
+                next_id += 1
+
+    async def next_ref(self, prefix: str, year: int) -> str:
+        used = [c.ref for c in self.s.cases.values() if c.ref.startswith(f"{prefix}-{year}-")]
+        return f"{prefix}-{year}-{len(used) + 1:04d}"
+
+    async def list(self, active_only: bool = False) -> list[Case]:
+        cases = [copy.deepcopy(c) for _, c in sorted(self.s.cases.items())]
+        return [c for c in cases if c.is_active] if active_only else cases
+
+
+class _People(_Repo):
+    async def roster(self) -> Roster:
+        return Roster.of(self.s.people.values(), self.s.delegations.values())
+
+    async def get(self, person_id: int) -> Person:
+        if person_id not in self.s.people:
+            raise UserNotFound(who=str(person_id))
+        return self.s.people[person_id]
+
+    async def add(
+        self, name: str, roles: Sequence[str], jabatan: str = "", nip: str = ""
+    ) -> Person:
+        person = Person(max(self.s.people, default=0) + 1, name, frozenset(roles), jabatan, nip)
+        self.s.people[person.id] = person
+        return person
+
+    async def add_role(self, person_id: int, role: str) -> Person:
+        person = await self.get(person_id)
+        person = replace(person, roles=person.roles | {role})
+        self.s.people[person_id] = person
+        return person
+
+    async def list(self) -> list[Person]:
+        return list(self.s.people.values())
+
+    async def set_active(self, person_id: int, active: bool) -> None:
+        self.s.people[person_id] = replace(await self.get(person_id), active=active)
+
+    async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None:
+        self.s.identities[(channel, external_id)] = person_id
+
+    async def by_identity(self, channel: str, external_id: str) -> Person | None:
+        person_id = self.s.identities.get((channel, external_id))
+        return self.s.people.get(person_id) if person_id else None
+
+
+class _Delegations(_Repo):
+    async def add(
+        self, principal_id: int, deputy_id: int, kind: str, starts: date, ends: date
+    ) -> Delegation:
+        new_id = max(self.s.delegations, default=0) + 1
+        delegation = Delegation(new_id, principal_id, deputy_id, kind, starts, ends)
+        self.s.delegations[new_id] = delegation
+        return delegation
+
+    async def list(self) -> list[Delegation]:
+        return list(self.s.delegations.values())
+
+    async def revoke(self, delegation_id: int) -> Delegation:
+        if delegation_id not in self.s.delegations:
+            raise NotFound()
+        revoked = replace(self.s.delegations[delegation_id], revoked=True)
+        self.s.delegations[delegation_id] = revoked
+        return revoked
+
+
+class _Invites(_Repo):
+    async def add(self, code_hash: str, invite: Invite, created_at: datetime) -> None:
+        self.s.invites[code_hash] = (invite, None)
+
+    async def claim(self, code_hash: str, now: datetime) -> Invite:
+        if code_hash not in self.s.invites:
+            raise InvalidInvite(reason="unknown")
+        invite, used = self.s.invites[code_hash]
+        if used is not None:
+            raise InvalidInvite(reason="used")
+        if invite.expires_at <= now:
+            raise InvalidInvite(reason="expired")
+        self.s.invites[code_hash] = (invite, now)
+        return invite
+
+
+class _Holidays(_Repo):
+    async def list(self) -> list[HolidayOverride]:
+        return sorted(self.s.holidays.values(), key=lambda h: h.day)
+
+    async def put(self, override: HolidayOverride) -> None:
+        self.s.holidays[override.day] = override
+
+    async def delete(self, day: date) -> bool:
+        return self.s.holidays.pop(day, None) is not None
+
+
+class _Documents(_Repo):
+    async def add(self, record: DocumentRecord) -> DocumentRecord:
+        key = (record.case_id, record.kind)
+        same = [d for d in self.s.documents if (d.case_id, d.kind) == key]
+        stored = replace(
+            record, id=len(self.s.documents) + 1, version=record.version or len(same) + 1
+        )
+        self.s.documents.append(stored)
+        return stored
+
+    async def list_for_case(self, case_id: int) -> list[DocumentRecord]:
+        return [d for d in self.s.documents if d.case_id == case_id]
+
+
+class _Outbox(_Repo):
+    async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
+        self.s.outbox.setdefault(message.key, (message, created_at))
+
+
+class _Audit(_Repo):
+    def append(self, entry: AuditEntry) -> None:
+        self.uow._pending.append(entry)
+
+    async def all(self) -> list[AuditRecord]:
+        return list(self.s.audit)
+
+
+class _Updates(_Repo):
+    async def seen(self, channel: str, update_id: str, at: datetime) -> bool:
+        key = (channel, update_id)
+        if key in self.s.updates:
+            return True
+        self.s.updates.add(key)
+        return False
+
+
+class MemoryFileStore:
+    """Content-addressed bytes in a dict."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        self.blobs[digest] = data
+        return digest
+
+    def read(self, sha256: str) -> bytes:
+        if sha256 not in self.blobs:
+            raise NotFound()
+        return self.blobs[sha256]
+
+    def exists(self, sha256: str) -> bool:
+        return sha256 in self.blobs
+
+
+def fake_uow_factory(db: FakeDB) -> Any:
+    """A factory of fake units of work over one shared state."""
+    return lambda: FakeUnitOfWork(db)
