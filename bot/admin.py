@@ -58,7 +58,10 @@ class Admin:
         self.invite_ttl_hours = invite_ttl_hours
 
     async def create_invite(
-        self, role: str, name: str | None = None, nip: str | None = None,
+        self,
+        role: str,
+        name: str | None = None,
+        nip: str | None = None,
         actor_id: int | None = None,
     ) -> tuple[str, Invite]:
         """A single-use invite code for a role; only its hash is stored."""
@@ -71,8 +74,15 @@ class Admin:
         invite = Invite(role, name, nip, now + timedelta(hours=self.invite_ttl_hours))
         async with self.uow() as uow:
             await uow.invites.add(hash_code(code), invite, now)
-            self._audit(uow, "InviteCreated", actor_id, role=role, name=name, nip=nip,
-                        expires_at=invite.expires_at.isoformat())
+            self._audit(
+                uow,
+                "InviteCreated",
+                actor_id,
+                role=role,
+                name=name,
+                nip=nip,
+                expires_at=invite.expires_at.isoformat(),
+            )
             await uow.commit()
         return code, invite
 
@@ -90,13 +100,23 @@ class Admin:
                 await uow.people.bind_identity(person.id, channel, external_id)
             else:
                 person = await uow.people.add_role(person.id, invite.role)
-            self._audit(uow, "PersonRegistered", person.id, person_id=person.id,
-                        role=invite.role, channel=channel)
+            self._audit(
+                uow,
+                "PersonRegistered",
+                person.id,
+                person_id=person.id,
+                role=invite.role,
+                channel=channel,
+            )
             await uow.commit()
         return person
 
     async def add_person(
-        self, name: str, roles: list[str], jabatan: str = "", nip: str = "",
+        self,
+        name: str,
+        roles: list[str],
+        jabatan: str = "",
+        nip: str = "",
         actor_id: int | None = None,
     ) -> Person:
         """Add a person directly (operator set-up and tests)."""
@@ -128,7 +148,12 @@ class Admin:
         return person
 
     async def delegate(
-        self, principal: str, deputy: str, kind: str, starts: date, ends: date,
+        self,
+        principal: str,
+        deputy: str,
+        kind: str,
+        starts: date,
+        ends: date,
         actor_id: int | None = None,
     ) -> Delegation:
         """Record a Plt/Plh: `deputy` acts for `principal` from `starts` to `ends`."""
@@ -142,9 +167,17 @@ class Admin:
             if p.id == d.id:
                 raise InvalidInput(reason=t("invalid.self_delegation"))
             delegation = await uow.delegations.add(p.id, d.id, kind, starts, ends)
-            self._audit(uow, "DelegationAdded", actor_id, delegation_id=delegation.id,
-                        principal_id=p.id, deputy_id=d.id, kind=kind,
-                        starts=starts.isoformat(), ends=ends.isoformat())
+            self._audit(
+                uow,
+                "DelegationAdded",
+                actor_id,
+                delegation_id=delegation.id,
+                principal_id=p.id,
+                deputy_id=d.id,
+                kind=kind,
+                starts=starts.isoformat(),
+                ends=ends.isoformat(),
+            )
             await uow.commit()
         return delegation
 
@@ -189,8 +222,9 @@ class Admin:
     async def _put_holiday(self, override: HolidayOverride, actor_id: int | None) -> None:
         async with self.uow() as uow:
             await uow.holidays.put(override)
-            self._audit(uow, "HolidayAdded", actor_id, day=override.day.isoformat(),
-                        name=override.name)
+            self._audit(
+                uow, "HolidayAdded", actor_id, day=override.day.isoformat(), name=override.name
+            )
             await uow.commit()
 
     def _audit(self, uow: UnitOfWork, event: str, actor_id: int | None, **data: Any) -> None:

@@ -347,6 +347,14 @@ class OfficeCalendar:
             1 for day in _days(begin.date() + _ONE_DAY, end.date()) if self.is_working_day(day)
         )
 
+    def holidays_in(self, year: int) -> list[tuple[date, str]]:
+        """Named days off in `year` that fall on an office weekday."""
+        return [
+            (day, name)
+            for day in _days(date(year, 1, 1), date(year, 12, 31))
+            if (name := self.holiday_name(day)) and day.weekday() in self._schedule(day)
+        ]
+
     def next_working_days(self, after: date, count: int) -> list[date]:
         """The next `count` working days strictly after `after`."""
         if count < 0:

@@ -60,8 +60,9 @@ async def test_a_whole_case_walks_every_step_with_two_returns_by_each_reviewer(o
         await office.act("walikota", c.Return, case, "telaah_walikota", note=note)
         await office.act("sekda", c.Approve, case, "telaah_sekda")
     await office.act("walikota", c.Approve, case, "telaah_walikota")
-    await office.fact("walikota", case, "jadwal_penandatanganan", "rencana_penandatanganan",
-                      "2026-03-10 10:00")
+    await office.fact(
+        "walikota", case, "jadwal_penandatanganan", "rencana_penandatanganan", "2026-03-10 10:00"
+    )
     await office.act("walikota", c.Complete, case, "jadwal_penandatanganan")
 
     done = await office.case(case)
@@ -332,8 +333,11 @@ async def test_a_kl_case_opened_with_the_approval_starts_at_once(office):
 async def test_a_late_step_records_its_lateness_in_working_minutes_with_the_reason(office):
     case = await office.open()
     await office.attach("kabag", case, "penugasan", "disposisi_kabag")
-    await office.workflow.handle(c.AssignPerformer(
-        office.ids["kabag"], case.id, "penugasan", None, "ketua_tim", office.ids["ketua"]))
+    await office.workflow.handle(
+        c.AssignPerformer(
+            office.ids["kabag"], case.id, "penugasan", None, "ketua_tim", office.ids["ketua"]
+        )
+    )
     office.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=JAKARTA))
 
     await office.act("kabag", c.Complete, case, "penugasan", reason="Menunggu surat asli")
@@ -368,6 +372,18 @@ async def test_skipping_records_the_missing_output_with_its_reason(office):
     assert skipped.latest_run("persiapan").outcome is Outcome.SKIPPED
     kinds = [(d.kind, d.reason) for d in skipped.deviations]
     assert (DeviationKind.OUTPUT, "Rapat via daring, tanpa undangan") in kinds
+
+
+async def test_a_return_by_the_walikota_is_not_a_missing_output(office):
+    case = await office.open()
+    await office.until_sekda(case)
+    await office.act("sekda", c.Approve, case, "telaah_sekda")
+
+    await office.act("walikota", c.Return, case, "telaah_walikota", note="Pasal 7 diperjelas")
+
+    returned = await office.case(case)
+    assert returned.latest_run("telaah_walikota").output_ok is True
+    assert returned.deviations == []
 
 
 async def test_a_decision_step_cannot_be_finished_with_selesai(office):

@@ -33,14 +33,14 @@ class StepCommand(CaseCommand):
 
 @dataclass(frozen=True)
 class Complete(StepCommand):
-    """"Selesai": finish the step; `reason` accounts for lateness."""
+    """ "Selesai": finish the step; `reason` accounts for lateness."""
 
     reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Submit(Complete):
-    """"Sampaikan": hand the draft on to the next performer."""
+    """ "Sampaikan": hand the draft on to the next performer."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Return(StepCommand):
 
 @dataclass(frozen=True)
 class Skip(StepCommand):
-    """"Lewati": finish the step although something is missing, with a reason."""
+    """ "Lewati": finish the step although something is missing, with a reason."""
 
     reason: str = ""
 

@@ -117,7 +117,14 @@ def _complete(case: Case, cmd: Complete, ctx: Context) -> list[Event]:
     if missing:
         raise MissingKelengkapan(step=step.number, missing=rules.labels(missing, ctx.sop))
     return finish_run(
-        case, run, step, acting, Outcome.COMPLETED, step.goto, cmd.reason, ctx,
+        case,
+        run,
+        step,
+        acting,
+        Outcome.COMPLETED,
+        step.goto,
+        cmd.reason,
+        ctx,
         late_reason=cmd.reason,
     )
 
@@ -147,8 +154,10 @@ def _approve(case: Case, cmd: Approve, ctx: Context) -> list[Event]:
                 case, step.code, key, source.value, source.document_id, acting, ctx.sop, ctx.now
             )
         )
-    note = cmd.note.strip() if cmd.note and cmd.note.strip() else None
-    events += finish_run(case, run, step, acting, Outcome.APPROVED, decision.goto, note, ctx)
+    note = rules.require_note(cmd.note) if decision.note_required else (cmd.note or "").strip()
+    events += finish_run(
+        case, run, step, acting, Outcome.APPROVED, decision.goto, note or None, ctx
+    )
     return events
 
 
@@ -190,7 +199,14 @@ def _record(case: Case, cmd: AttachDocument | RecordFact, ctx: Context) -> list[
             raise InvalidInput(reason=t("invalid.empty", field="Berkas"))
         doc = cmd.document
         event = rules.record_artifact(
-            case, step.code, cmd.artifact, doc.sha256, doc.document_id, acting, ctx.sop, ctx.now,
+            case,
+            step.code,
+            cmd.artifact,
+            doc.sha256,
+            doc.document_id,
+            acting,
+            ctx.sop,
+            ctx.now,
             filename=doc.filename,
         )
     else:
@@ -236,9 +252,7 @@ def _cancel(case: Case, cmd: CancelCase, ctx: Context) -> list[Event]:
 def _decision(step: Step, kind: DecisionKind) -> Any:
     decision = step.decision(kind)
     if decision is None:
-        raise InvalidInput(
-            reason=t("invalid.no_decision", step=step.number, decision=kind.value)
-        )
+        raise InvalidInput(reason=t("invalid.no_decision", step=step.number, decision=kind.value))
     return decision
 
 

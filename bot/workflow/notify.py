@@ -10,6 +10,7 @@ from bot.fmt import format_datetime
 from bot.ports import OutgoingMessage
 from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind, Sop, Step
+from bot.texts import t
 from bot.workflow.events import (
     CaseCancelled,
     CaseClosed,
@@ -59,6 +60,7 @@ def task_reply(
         "title": step.title,
         "mutu_baku": step.mutu_baku.text,
         "due": format_datetime(run.due_at),
+        "next_hint": _next_hint(step, sop),
         **extra,
     }
     return Reply(text_key, params, task_choices(case, run, step, sop))
@@ -73,10 +75,16 @@ def task_choices(case: Case, run: StepRun, step: Step, sop: Sop) -> tuple[Choice
 
     if step.action == "decision":
         return choice("button.approve", "approve"), choice("button.return", "return")
-    if step.action == "sampaikan" and step.goto:
-        target = sop.roles[sop.step(step.goto).performer].title
-        return (choice("button.submit", "submit", to=target),)
+    if step.action == "sampaikan":
+        return (choice("button.submit", "submit"),)
     return (choice("button.complete", "complete"),)
+
+
+def _next_hint(step: Step, sop: Sop) -> str:
+    if step.action != "sampaikan" or not step.goto:
+        return ""
+    target = sop.roles[sop.step(step.goto).performer].title
+    return t("task.next_hint", button=t("button.submit"), to=target)
 
 
 def _task_messages(
@@ -91,8 +99,13 @@ def _task_messages(
     )
     if returned is not None:
         reply = task_reply(
-            case, run, sop, roster, "task.returned",
-            by=roster.name(returned.actor_id), note=returned.note or "-",
+            case,
+            run,
+            sop,
+            roster,
+            "task.returned",
+            by=roster.name(returned.actor_id),
+            note=returned.note or "-",
             from_number=sop.step(returned.step_code).number,
         )
     else:
@@ -108,8 +121,12 @@ def _waiting_message(case: Case, event: CaseWaiting, sop: Sop) -> OutgoingMessag
     description = step.precondition.description if step.precondition else ""
     reply = Reply(
         "case.waiting",
-        {"ref": case.ref, "partner": case.partner, "number": step.number,
-         "description": description},
+        {
+            "ref": case.ref,
+            "partner": case.partner,
+            "number": step.number,
+            "description": description,
+        },
     )
     return OutgoingMessage(case.created_by, reply, f"{case.ref}:waiting:{event.at.isoformat()}")
 
@@ -142,8 +159,12 @@ def _closing_messages(
     if isinstance(event, CaseCancelled):
         reply = Reply(
             "case.cancelled",
-            {"ref": case.ref, "subject": case.subject, "by": roster.name(event.actor_id),
-             "reason": event.reason},
+            {
+                "ref": case.ref,
+                "subject": case.subject,
+                "by": roster.name(event.actor_id),
+                "reason": event.reason,
+            },
         )
     else:
         last = next(r for r in reversed(case.runs) if r.finished_at is not None)

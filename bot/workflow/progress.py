@@ -104,8 +104,16 @@ def finish_run(
     run.version += 1
     events: list[Event] = [
         StepFinished(
-            case.ref, acting.actor_id, ctx.now, step.code, run.round, outcome.value, goto, note,
-            acting.for_id, acting.delegation_kind,
+            case.ref,
+            acting.actor_id,
+            ctx.now,
+            step.code,
+            run.round,
+            outcome.value,
+            goto,
+            note,
+            acting.for_id,
+            acting.delegation_kind,
         )
     ]
     skip_reason = note if outcome is Outcome.SKIPPED else None
@@ -129,8 +137,10 @@ def _deviations(
 ) -> list[Event]:
     """SOP "Pencatatan dan Pendataan": every departure from the mutu baku is recorded."""
     missing_needs = [key for key in step.needs if not case.has(key)]
-    missing_out = [key for key in step.produces if not case.has(key)]
-    missing_out += [f"role:{r}" for r in step.assigns if r not in case.assignments]
+    missing_out: list[str] = []
+    if run.outcome is not Outcome.RETURNED:  # a return produces the note, not the step's output
+        missing_out = [key for key in step.produces if not case.has(key)]
+        missing_out += [f"role:{r}" for r in step.assigns if r not in case.assignments]
     late = ctx.calendar.elapsed_minutes(run.due_at, ctx.now) if ctx.now > run.due_at else 0
     run.kelengkapan_ok = not missing_needs
     run.output_ok = not missing_out
@@ -154,8 +164,15 @@ def _deviations(
         )
         events.append(
             DeviationRecorded(
-                case.ref, run.decided_by, ctx.now, step.code, run.round, kind.value, detail,
-                reason, minutes,
+                case.ref,
+                run.decided_by,
+                ctx.now,
+                step.code,
+                run.round,
+                kind.value,
+                detail,
+                reason,
+                minutes,
             )
         )
     return events

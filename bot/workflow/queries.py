@@ -52,21 +52,40 @@ def _item(
         )
     overdue = calendar.elapsed_minutes(run.due_at, now) if now > run.due_at else 0
     return WaitingItem(
-        case.id or 0, case.ref, case.subject, step.code, step.number, step.title, names,
-        run.assignee_id, run.due_at, overdue, run.version,
+        case.id or 0,
+        case.ref,
+        case.subject,
+        step.code,
+        step.number,
+        step.title,
+        names,
+        run.assignee_id,
+        run.due_at,
+        overdue,
+        run.version,
     )
 
 
 def _held(case: Case, sop: Sop, roster: Roster) -> WaitingItem:
     step = sop.first_step
     return WaitingItem(
-        case.id or 0, case.ref, case.subject, step.code, step.number, step.title,
-        (roster.name(case.created_by),), case.created_by, None, 0, None,
+        case.id or 0,
+        case.ref,
+        case.subject,
+        step.code,
+        step.number,
+        step.title,
+        (roster.name(case.created_by),),
+        case.created_by,
+        None,
+        0,
+        None,
     )
 
 
-def tasks_of(person_id: int, items: Iterable[WaitingItem], roster: Roster, sop: Sop,
-             on: datetime) -> list[WaitingItem]:
+def tasks_of(
+    person_id: int, items: Iterable[WaitingItem], roster: Roster, sop: Sop, on: datetime
+) -> list[WaitingItem]:
     """The open tasks a person may act on, directly or as Plt/Plh."""
     person = roster.person(person_id)
     if person is None:

@@ -85,8 +85,10 @@ def open_task(
 def _why_stale(case: Case, cmd: StepCommand, roster: Roster) -> Exception:
     for run in reversed(case.runs):
         finished_from = run.version - 1
-        if run.step_code == cmd.step_code and run.finished_at is not None and (
-            cmd.task_version is None or finished_from == cmd.task_version
+        if (
+            run.step_code == cmd.step_code
+            and run.finished_at is not None
+            and (cmd.task_version is None or finished_from == cmd.task_version)
         ):
             return AlreadyProcessed(
                 by=roster.name(run.decided_by), at=format_datetime(run.finished_at)

@@ -111,8 +111,15 @@ class Workflow:
             case = await uow.cases.get(case_id)
             stored = await uow.documents.add(
                 DocumentRecord(
-                    case_id, artifact, filename, sha, len(data), media_type, actor_id,
-                    ctx.now, step_code,
+                    case_id,
+                    artifact,
+                    filename,
+                    sha,
+                    len(data),
+                    media_type,
+                    actor_id,
+                    ctx.now,
+                    step_code,
                 )
             )
             ref = DocumentRef(sha, filename, len(data), media_type, stored.id)

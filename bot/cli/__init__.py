@@ -1,0 +1,24 @@
+"""The `sopbot` command line. Commands are registered here, explicitly and in order."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.cases import case_app
+from bot.cli.people import delegate_app, holiday_app, invite, user_app
+from bot.cli.tools import audit_app, db_app, due, sop_app
+
+app = typer.Typer(
+    help="sopbot: SOP Pemerintah Kota berjalan di Telegram dan WhatsApp.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(due)
+app.command()(invite)
+app.add_typer(sop_app, name="sop")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(delegate_app, name="delegate")
+app.add_typer(holiday_app, name="holiday")
+app.add_typer(case_app, name="case")
+app.add_typer(audit_app, name="audit")

@@ -1,0 +1,73 @@
+"""Operator tools: the SOP table, due times, migrations, the audit chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bot import bootstrap
+from bot.calendar import Duration, HolidayOverride, OfficeCalendar
+from bot.cli.common import fail, parse_when, run, settings, with_app
+from bot.config import Settings
+from bot.errors import SopFileError
+from bot.sop.loader import load_sop
+from bot.sop.table import render_table
+from bot.texts import t
+
+sop_app = typer.Typer(help="SOP yang dijalankan.", no_args_is_help=True)
+db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
+audit_app = typer.Typer(help="Jejak audit.", no_args_is_help=True)
+
+
+@sop_app.command("show")
+def sop_show(file: Path | None = typer.Argument(None, help="Berkas SOP (YAML).")) -> None:
+    """Print the SOP's steps as a table (and validate the file)."""
+    try:
+        sop = load_sop(file or settings().sopbot_sop_file)
+    except SopFileError as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(render_table(sop))
+
+
+def due(
+    start: str = typer.Argument(..., help="Mulai, mis. 2026-03-17T15:50"),
+    duration: str = typer.Argument(..., help='Mutu baku, mis. "2 hari"'),
+) -> None:
+    """Print when a step started at START with that mutu baku is due."""
+    config = settings()
+    try:
+        length = Duration.parse(duration)
+    except ValueError as exc:
+        raise fail(t("cli.bad_duration", value=duration, reason=str(exc)), 2) from None
+    overrides = run(_overrides(config)) if bootstrap.has_database(config) else []
+    calendar = OfficeCalendar(config.office_hours, overrides, config.ramadan)
+    typer.echo(calendar.due(parse_when(start), length).strftime("%Y-%m-%dT%H:%M"))
+
+
+async def _overrides(config: Settings) -> list[HolidayOverride]:
+    application = await bootstrap.build_app(config)
+    try:
+        return await application.admin.holidays()
+    finally:
+        await application.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending database migrations."""
+
+    async def noop(application: bootstrap.App) -> None:
+        return None
+
+    with_app(noop)
+    typer.echo(t("cli.db_upgraded"))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exit 1 if it was tampered with."""
+    report = with_app(lambda application: application.admin.verify_audit())
+    if not report.ok:
+        raise fail(t("cli.audit_broken", id=report.broken_at, reason=report.reason))
+    typer.echo(t("cli.audit_ok", count=report.checked))
