@@ -51,8 +51,13 @@ class Office:
             self.ids[key] = person.id
         return self
 
-    async def open(self, partner: str = "Pemerintah Kota Bandung", kind: str = "pemda",
-                   subject: str = "Kerja sama pengelolaan sampah", **facts: str) -> Case:
+    async def open(
+        self,
+        partner: str = "Pemerintah Kota Bandung",
+        kind: str = "pemda",
+        subject: str = "Kerja sama pengelolaan sampah",
+        **facts: str,
+    ) -> Case:
         """The Kabag opens a case with the Wali Kota's disposition recorded."""
         facts.setdefault("disposisi_walikota", "Disposisi No. 005/123-Tapem")
         cmd = c.OpenCase(self.ids["kabag"], partner, kind, subject, dict(facts))
@@ -70,19 +75,32 @@ class Office:
         assert run is not None, f"no open task for {step}"
         return run.version
 
-    async def act(self, who: str, command: type[c.StepCommand], case: Case, step: str,
-                  update: UpdateKey | None = None, **kwargs: Any) -> Result:
+    async def act(
+        self,
+        who: str,
+        command: type[c.StepCommand],
+        case: Case,
+        step: str,
+        update: UpdateKey | None = None,
+        **kwargs: Any,
+    ) -> Result:
         """`who` presses the button of `command` on the current task of `step`."""
         version = kwargs.pop("task_version", None) or await self.version(case, step)
         cmd = command(self.ids[who], case.id or 0, step, version, **kwargs)
         return await self.workflow.handle(cmd, update=update)
 
-    async def attach(self, who: str, case: Case, step: str, artifact: str,
-                     data: bytes | None = None) -> Result:
+    async def attach(
+        self, who: str, case: Case, step: str, artifact: str, data: bytes | None = None
+    ) -> Result:
         """`who` uploads a file as `artifact` of the step."""
         payload = data or f"{artifact} {self.clock.now().isoformat()}".encode()
         return await self.workflow.attach(
-            case.id or 0, step, self.ids[who], artifact, payload, f"{artifact}.docx",
+            case.id or 0,
+            step,
+            self.ids[who],
+            artifact,
+            payload,
+            f"{artifact}.docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         )
 

@@ -6,8 +6,9 @@ import typer
 
 from bot.admin import find_person
 from bot.bootstrap import App
+from bot.casefile import describe
 from bot.cli.common import fail, table, with_app
-from bot.fmt import format_datetime, format_minutes
+from bot.fmt import format_minutes
 from bot.texts import t
 from bot.workflow.commands import CancelCase
 from bot.workflow.model import Case, Person, Roster
@@ -51,53 +52,9 @@ def case_show(ref: str = typer.Argument(..., help="Nomor perkara, mis. KB-2026-0
 
     async def body(app: App) -> str:
         case = await app.workflow.get(ref)
-        return describe(case, app, await app.workflow.roster())
+        return describe(case, app.sop, await app.workflow.roster())
 
     typer.echo(with_app(body))
-
-
-def describe(case: Case, app: App, roster: Roster) -> str:
-    """A readable account of a case for the terminal."""
-    kind = app.sop.partner_kinds.get(case.partner_kind, case.partner_kind)
-    lines = [
-        f"{case.ref}  {case.subject}",
-        f"Mitra: {case.partner} ({kind})",
-        f"Status: {t(f'status.{case.status}')}"
-        + (f" — {case.cancel_reason}" if case.cancel_reason else ""),
-        f"Dibuat: {format_datetime(case.created_at)} oleh {roster.name(case.created_by)}",
-        "",
-    ]
-    rows = []
-    for run in case.runs:
-        step = app.sop.step(run.step_code)
-        who = roster.name(run.decided_by or run.assignee_id)
-        if run.acting_for:
-            who += f" ({(run.delegation_kind or '').upper()} {roster.name(run.acting_for)})"
-        rows.append(
-            [
-                str(step.number),
-                f"{step.code}#{run.round}",
-                who,
-                run.started_at.strftime("%d-%m %H:%M"),
-                run.due_at.strftime("%d-%m %H:%M"),
-                run.finished_at.strftime("%d-%m %H:%M") if run.finished_at else "-",
-                t(f"outcome.{run.outcome}") if run.outcome else "berjalan",
-                (run.note or "")[:60],
-            ]
-        )
-    lines.append(
-        table(
-            rows, ["No", "Langkah", "Pelaksana", "Mulai", "Batas", "Selesai", "Hasil", "Catatan"]
-        )
-    )
-    if case.deviations:
-        lines += ["", "Penyimpangan mutu baku:"]
-        lines += [
-            f"- langkah {app.sop.step(d.step_code).number}: {d.detail}"
-            f" — alasan: {d.reason or 'belum dijelaskan'}"
-            for d in case.deviations
-        ]
-    return "\n".join(lines)
 
 
 @case_app.command("cancel")

@@ -13,6 +13,7 @@ from bot import bootstrap
 from bot.clock import JAKARTA
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import SopbotError, SopFileError
+from bot.table import table as table
 from bot.texts import t
 
 T = TypeVar("T")
@@ -70,13 +71,3 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise fail(t("cli.bad_date", value=text), 2) from None
-
-
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    """A plain left-aligned text table."""
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-    lines = [headers, ["-" * w for w in widths], *rows]
-    return "\n".join(
-        "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip()
-        for line in lines
-    )

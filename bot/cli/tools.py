@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import typer
@@ -71,3 +72,14 @@ def audit_verify() -> None:
     if not report.ok:
         raise fail(t("cli.audit_broken", id=report.broken_at, reason=report.reason))
     typer.echo(t("cli.audit_ok", count=report.checked))
+
+
+def demo(
+    out: Path = typer.Option(Path("demo-output"), "--out", help="Folder hasil demo."),
+) -> None:
+    """Play one whole case offline (no token, no network) and write its record to a folder."""
+    from bot.demo import run_demo
+
+    with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as data_dir:
+        case = run(run_demo(out, typer.echo, Path(data_dir)))
+    typer.echo(t("cli.demo_done", ref=case.ref, status=t(f"status.{case.status}"), out=out))

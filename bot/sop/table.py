@@ -136,8 +136,11 @@ def _step_notes(sop: Sop, step: Step) -> list[str]:
             for key, value in step.precondition.when.items()
         )
         needed = "; ".join(sop.artifact_label(key) for key in step.precondition.requires)
-        texts.append(f"Bila {when}: dimulai setelah ada {needed}." if when else
-                     f"Dimulai setelah ada {needed}.")
+        texts.append(
+            f"Bila {when}: dimulai setelah ada {needed}."
+            if when
+            else f"Dimulai setelah ada {needed}."
+        )
     if step.clock_starts_at is not None:
         texts.append(f"Mutu baku dihitung sejak {sop.artifact_label(step.clock_starts_at)}.")
     if step.assigns:

@@ -1,0 +1,56 @@
+"""Apply Alembic migrations, from the CLI or from inside a running event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration built in code: no alembic.ini is needed."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade(url_or_engine: str | AsyncEngine, revision: str = "head") -> None:
+    """Migrate the database to `revision` in one transaction."""
+    if isinstance(url_or_engine, AsyncEngine):
+        await _upgrade_engine(url_or_engine, revision)
+        return
+    engine = make_engine(url_or_engine)
+    try:
+        await _upgrade_engine(engine, revision)
+    finally:
+        await engine.dispose()
+
+
+def upgrade_sync(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision`; for callers without an event loop."""
+    asyncio.run(upgrade(url, revision))
+
+
+async def _upgrade_engine(engine: AsyncEngine, revision: str) -> None:
+    logger.info("Migrating %s to %s", engine.url.render_as_string(), revision)
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_connection, revision)
+
+
+def _upgrade_connection(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)

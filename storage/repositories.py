@@ -1,0 +1,342 @@
+"""SQL implementations of the core's small repositories (the case aggregate is in cases.py)."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.calendar import HolidayOverride
+from bot.errors import InvalidInvite, NotFound, UserNotFound
+from bot.ports import DocumentRecord, Invite, OutgoingMessage
+from bot.workflow.model import Delegation, Person, Roster
+from storage.cases import SqlCaseRepository
+from storage.sql import execute, rowcount, table, upsert_insert
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "SqlCaseRepository",
+    "SqlDelegationRepository",
+    "SqlDocumentRepository",
+    "SqlHolidayRepository",
+    "SqlInviteRepository",
+    "SqlOutboxRepository",
+    "SqlPeopleRepository",
+    "SqlUpdateLog",
+]
+
+_people = table("people")
+_roles = table("person_roles")
+_identities = table("channel_identities")
+_delegations = table("delegations")
+_invites = table("invites")
+_holidays = table("holiday_overrides")
+_documents = table("documents")
+_outbox = table("outbox")
+_updates = table("processed_updates")
+
+
+class SqlPeopleRepository:
+    """People, their roles and their chat identities."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def roster(self) -> Roster:
+        """Everyone (active or not) and every delegation."""
+        delegations = await SqlDelegationRepository(self._session).list()
+        return Roster.of(await self.list(), delegations)
+
+    async def get(self, person_id: int) -> Person:
+        """The person with that id."""
+        people = await self._load(_people.c.id == person_id)
+        if not people:
+            raise UserNotFound(who=str(person_id))
+        return people[0]
+
+    async def add(
+        self, name: str, roles: Sequence[str], jabatan: str = "", nip: str = ""
+    ) -> Person:
+        """Register a person with their roles."""
+        result = await self._session.execute(
+            insert(_people).values(name=name, jabatan=jabatan, nip=nip).returning(_people.c.id)
+        )
+        person_id = result.scalar_one()
+        unique_roles = frozenset(roles)
+        if unique_roles:
+            await self._session.execute(
+                insert(_roles), [{"person_id": person_id, "role": r} for r in sorted(unique_roles)]
+            )
+        return Person(person_id, name, unique_roles, jabatan=jabatan, nip=nip)
+
+    async def add_role(self, person_id: int, role: str) -> Person:
+        """Give a person one more role (no change if they hold it already)."""
+        await self.get(person_id)
+        statement = upsert_insert(self._session, _roles).values(person_id=person_id, role=role)
+        await self._session.execute(statement.on_conflict_do_nothing())
+        return await self.get(person_id)
+
+    async def list(self) -> builtins.list[Person]:
+        """Everyone, active or not, by id."""
+        return await self._load(None)
+
+    async def set_active(self, person_id: int, active: bool) -> None:
+        """Activate or deactivate a person."""
+        result = await self._session.execute(
+            update(_people).where(_people.c.id == person_id).values(active=active)
+        )
+        if rowcount(result) == 0:
+            raise UserNotFound(who=str(person_id))
+
+    async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None:
+        """Link a chat account to a person, replacing any earlier owner of that account."""
+        await self.get(person_id)
+        statement = upsert_insert(self._session, _identities).values(
+            channel=channel, external_id=external_id, person_id=person_id
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[_identities.c.channel, _identities.c.external_id],
+                set_={"person_id": statement.excluded.person_id},
+            )
+        )
+
+    async def by_identity(self, channel: str, external_id: str) -> Person | None:
+        """The person behind a chat account, if registered."""
+        owner = (
+            select(_identities.c.person_id)
+            .where(_identities.c.channel == channel, _identities.c.external_id == external_id)
+            .scalar_subquery()
+        )
+        people = await self._load(_people.c.id == owner)
+        return people[0] if people else None
+
+    async def _load(self, condition: ColumnElement[bool] | None) -> builtins.list[Person]:
+        people = select(_people).order_by(_people.c.id)
+        roles = select(_roles)
+        if condition is not None:
+            people = people.where(condition)
+            roles = roles.where(_roles.c.person_id.in_(select(_people.c.id).where(condition)))
+        roles_of: defaultdict[int, set[str]] = defaultdict(set)
+        for row in await self._session.execute(roles):
+            roles_of[row.person_id].add(row.role)
+        return [
+            Person(
+                id=row.id,
+                name=row.name,
+                roles=frozenset(roles_of[row.id]),
+                jabatan=row.jabatan,
+                nip=row.nip,
+                active=row.active,
+            )
+            for row in await self._session.execute(people)
+        ]
+
+
+class SqlDelegationRepository:
+    """Plt/Plh delegations."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self, principal_id: int, deputy_id: int, kind: str, starts: date, ends: date
+    ) -> Delegation:
+        """Record that `deputy_id` acts for `principal_id` from `starts` to `ends`."""
+        result = await self._session.execute(
+            insert(_delegations)
+            .values(
+                principal_id=principal_id, deputy_id=deputy_id, kind=kind, starts=starts, ends=ends
+            )
+            .returning(*_delegations.c)
+        )
+        return _delegation(result.one())
+
+    async def list(self) -> builtins.list[Delegation]:
+        """Every delegation, revoked or not, by id."""
+        result = await self._session.execute(select(_delegations).order_by(_delegations.c.id))
+        return [_delegation(row) for row in result]
+
+    async def revoke(self, delegation_id: int) -> Delegation:
+        """Revoke a delegation and return it as it is now."""
+        result = await self._session.execute(
+            update(_delegations)
+            .where(_delegations.c.id == delegation_id)
+            .values(revoked=True)
+            .returning(*_delegations.c)
+        )
+        row = result.one_or_none()
+        if row is None:
+            raise NotFound(delegation_id=delegation_id)
+        return _delegation(row)
+
+
+class SqlInviteRepository:
+    """Single-use invite codes, stored by hash."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, code_hash: str, invite: Invite, created_at: datetime) -> None:
+        """Store a new invite."""
+        await self._session.execute(
+            insert(_invites).values(
+                code_hash=code_hash,
+                role=invite.role,
+                name=invite.name,
+                nip=invite.nip,
+                expires_at=invite.expires_at,
+                created_at=created_at,
+            )
+        )
+
+    async def claim(self, code_hash: str, now: datetime) -> Invite:
+        """Use up an invite, or raise InvalidInvite saying why it cannot be used."""
+        result = await self._session.execute(
+            update(_invites)
+            .where(
+                _invites.c.code_hash == code_hash,
+                _invites.c.used_at.is_(None),
+                _invites.c.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(_invites.c.role, _invites.c.name, _invites.c.nip, _invites.c.expires_at)
+        )
+        row = result.one_or_none()
+        if row is not None:
+            return Invite(role=row.role, name=row.name, nip=row.nip, expires_at=row.expires_at)
+        found = (
+            await self._session.execute(
+                select(_invites.c.used_at).where(_invites.c.code_hash == code_hash)
+            )
+        ).one_or_none()
+        if found is None:
+            raise InvalidInvite(reason="unknown")
+        raise InvalidInvite(reason="used" if found.used_at is not None else "expired")
+
+
+class SqlHolidayRepository:
+    """The admin's corrections to the national holiday calendar."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def list(self) -> builtins.list[HolidayOverride]:
+        """All overrides by day."""
+        result = await self._session.execute(select(_holidays).order_by(_holidays.c.day))
+        return [HolidayOverride(row.day, row.name, row.is_holiday) for row in result]
+
+    async def put(self, override: HolidayOverride) -> None:
+        """Add the override for that day, or replace it."""
+        statement = upsert_insert(self._session, _holidays).values(
+            day=override.day, name=override.name, is_holiday=override.is_holiday
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[_holidays.c.day],
+                set_={
+                    "name": statement.excluded.name,
+                    "is_holiday": statement.excluded.is_holiday,
+                },
+            )
+        )
+
+    async def delete(self, day: date) -> bool:
+        """Remove the override for that day; whether there was one."""
+        result = await self._session.execute(delete(_holidays).where(_holidays.c.day == day))
+        return rowcount(result) > 0
+
+
+class SqlDocumentRepository:
+    """Metadata of stored files, numbered per case and kind."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, record: DocumentRecord) -> DocumentRecord:
+        """Store a document's metadata, numbering its version if it has none."""
+        version = record.version or await self._next_version(record.case_id, record.kind)
+        values = {**asdict(record), "version": version}
+        del values["id"]
+        result = await execute(
+            self._session, insert(_documents).values(**values).returning(_documents.c.id)
+        )
+        return replace(record, version=version, id=result.scalar_one())
+
+    async def list_for_case(self, case_id: int) -> builtins.list[DocumentRecord]:
+        """The case's documents in the order they were stored."""
+        result = await self._session.execute(
+            select(_documents).where(_documents.c.case_id == case_id).order_by(_documents.c.id)
+        )
+        return [DocumentRecord(**row._asdict()) for row in result]
+
+    async def _next_version(self, case_id: int, kind: str) -> int:
+        highest = await self._session.scalar(
+            select(func.max(_documents.c.version)).where(
+                _documents.c.case_id == case_id, _documents.c.kind == kind
+            )
+        )
+        return (highest or 0) + 1
+
+
+class SqlOutboxRepository:
+    """Messages waiting to be sent, queued in the transaction that caused them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
+        """Queue a message; a key that is already queued is ignored."""
+        statement = upsert_insert(self._session, _outbox).values(
+            recipient_id=message.recipient_id,
+            key=message.key,
+            payload=message.reply.to_json(),
+            status="pending",
+            attempts=0,
+            next_attempt_at=message.not_before or created_at,
+            created_at=created_at,
+        )
+        result = await self._session.execute(
+            statement.on_conflict_do_nothing(index_elements=[_outbox.c.key])
+        )
+        if rowcount(result) == 0:
+            logger.debug("Outbox key %s already queued", message.key)
+
+
+class SqlUpdateLog:
+    """Ids of incoming updates already handled, so a redelivery is not acted on twice."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def seen(self, channel: str, update_id: str, at: datetime) -> bool:
+        """Record the update; whether it had been recorded before."""
+        statement = upsert_insert(self._session, _updates).values(
+            channel=channel, update_id=update_id, at=at
+        )
+        result = await self._session.execute(
+            statement.on_conflict_do_nothing(
+                index_elements=[_updates.c.channel, _updates.c.update_id]
+            )
+        )
+        return rowcount(result) == 0
+
+
+def _delegation(row: Row[Any]) -> Delegation:
+    return Delegation(
+        id=row.id,
+        principal_id=row.principal_id,
+        deputy_id=row.deputy_id,
+        kind=row.kind,
+        starts=row.starts,
+        ends=row.ends,
+        revoked=row.revoked,
+    )

@@ -1,0 +1,101 @@
+"""The SQLAlchemy unit of work: one session, one transaction, audit chain written at commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.errors import ConcurrentUpdate
+from bot.ports import (
+    AuditLog,
+    CaseRepository,
+    DelegationRepository,
+    DocumentRepository,
+    HolidayRepository,
+    InviteRepository,
+    OutboxRepository,
+    PeopleRepository,
+    UpdateLog,
+)
+from storage.audit_log import SqlAuditLog
+from storage.cases import SqlCaseRepository
+from storage.repositories import (
+    SqlDelegationRepository,
+    SqlDocumentRepository,
+    SqlHolidayRepository,
+    SqlInviteRepository,
+    SqlOutboxRepository,
+    SqlPeopleRepository,
+    SqlUpdateLog,
+)
+from storage.sql import is_race
+
+logger = logging.getLogger(__name__)
+
+
+class SqlAlchemyUnitOfWork:
+    """`async with uow:` opens a transaction; leaving it without `commit()` rolls back."""
+
+    # Typed as the ports (Protocol attributes are invariant); the SQL classes add a few extras.
+    session: AsyncSession
+    cases: CaseRepository
+    people: PeopleRepository
+    delegations: DelegationRepository
+    invites: InviteRepository
+    holidays: HolidayRepository
+    documents: DocumentRepository
+    outbox: OutboxRepository
+    audit: AuditLog
+    updates: UpdateLog
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def __aenter__(self) -> SqlAlchemyUnitOfWork:
+        """Open a session and the repositories bound to it."""
+        session = self.session = self._session_factory()
+        self.cases = SqlCaseRepository(session)
+        self.people = SqlPeopleRepository(session)
+        self.delegations = SqlDelegationRepository(session)
+        self.invites = SqlInviteRepository(session)
+        self.holidays = SqlHolidayRepository(session)
+        self.documents = SqlDocumentRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+        self.audit = self._audit = SqlAuditLog(session)
+        self.updates = SqlUpdateLog(session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Roll back whatever was not committed and release the connection."""
+        try:
+            await self.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        """Write the buffered audit entries onto the chain and commit everything."""
+        try:
+            await self.session.flush()
+            await self._audit.write_pending()
+            await self.session.commit()
+        except IntegrityError as error:
+            if is_race(error):
+                logger.info("Commit lost a race: %s", error.orig)
+                raise ConcurrentUpdate(str(error.orig)) from error
+            raise
+
+    async def rollback(self) -> None:
+        """Undo everything since the last commit, buffered audit entries included."""
+        self._audit.discard()
+        await self.session.rollback()
+
+
+def uow_factory(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """A factory of fresh units of work on `session_factory` (bot.ports.UnitOfWorkFactory)."""
+    return partial(SqlAlchemyUnitOfWork, session_factory)
