@@ -192,7 +192,7 @@ async def write_record(app: bootstrap.App, case: Case, out: Path) -> None:
     async with app.uow() as uow:
         records = await uow.audit.all()
         documents = await uow.documents.list_for_case(case.id or 0)
-    trail = [
+    trail: list[dict[str, object]] = [
         {
             "id": r.id,
             "at": r.entry.at.isoformat(),

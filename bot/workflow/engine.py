@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.calendar import OfficeCalendar
 from bot.errors import (
@@ -95,12 +95,12 @@ def decide(case: Case, cmd: Command, ctx: Context) -> list[Event]:
     return handler(case, cmd, ctx)
 
 
-C = TypeVar("C", bound=Command)
-_HANDLERS: dict[type[Any], Callable[[Case, Any, Context], list[Event]]] = {}
+Handler = Callable[[Case, Any, Context], list[Event]]
+_HANDLERS: dict[type[Command], Handler] = {}
 
 
-def _handles(*types: type[C]) -> Callable[[Callable[[Case, C, Context], list[Event]]], Any]:
-    def register(fn: Callable[[Case, C, Context], list[Event]]) -> Any:
+def _handles(*types: type[Command]) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
         for command_type in types:
             _HANDLERS[command_type] = fn
         return fn
