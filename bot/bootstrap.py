@@ -60,11 +60,10 @@ async def build_app(
     settings: Settings, clock: Clock | None = None, *, migrate: bool = True
 ) -> App:
     """Everything a command or the bot needs, on the configured database."""
-    from storage.files import LocalFileStore
-    from storage.uow import uow_factory
-
     from storage.db import make_engine, make_session_factory
+    from storage.files import LocalFileStore
     from storage.migrate import upgrade
+    from storage.uow import uow_factory
 
     sop = load_sop(settings.sopbot_sop_file)
     clock = clock or SystemClock()
