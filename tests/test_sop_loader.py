@@ -317,6 +317,17 @@ BAD_EDITS = [
         id="unknown role in a permission",
     ),
     pytest.param(
+        [on("  open_case: [kabag]", "  open_cas: [kabag]")],
+        "permissions.open_cas: unknown permission (did you mean 'open_case'?)",
+        id="misspelt permission",
+    ),
+    pytest.param(
+        [on("  record_precondition: [kabag, admin]", "  approve_step: [kabag, admin]")],
+        "permissions.approve_step: unknown permission "
+        "(expected one of: open_case, cancel_case, record_precondition)",
+        id="unknown permission",
+    ),
+    pytest.param(
         [on("  walikota: {title: Wali Kota}", "  walikota: {title: Wali Kota, superior: sekda}")],
         "roles.walikota.superior: superiors loop: walikota → sekda → walikota",
         id="superiors that loop",

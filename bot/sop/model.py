@@ -8,6 +8,9 @@ from enum import StrEnum
 
 from bot.calendar import Duration
 
+# The case-level actions the engine checks against `Sop.permissions` (see `Sop.allowed`).
+PERMISSIONS: tuple[str, ...] = ("open_case", "cancel_case", "record_precondition")
+
 
 class ArtifactKind(StrEnum):
     DOCUMENT = "document"  # an uploaded or generated file
