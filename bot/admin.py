@@ -92,7 +92,8 @@ class Admin:
         """Register a chat account with an invite code, or add the role to its person."""
         now = self.clock.now()
         async with self.uow() as uow:
-            invite = await uow.invites.claim(hash_code(code), now)
+            code_hash = hash_code(code)
+            invite = await uow.invites.claim(code_hash, now)
             person = await uow.people.by_identity(channel, external_id)
             if person is None:
                 name = invite.name or display_name or external_id
@@ -100,6 +101,7 @@ class Admin:
                 await uow.people.bind_identity(person.id, channel, external_id)
             else:
                 person = await uow.people.add_role(person.id, invite.role)
+            await uow.invites.mark_used_by(code_hash, person.id)
             self._audit(
                 uow,
                 "PersonRegistered",

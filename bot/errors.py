@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.texts import t
+
 
 class SopbotError(Exception):
     """An expected failure the user is told about in their language."""
@@ -68,7 +70,12 @@ class CaseClosed(SopbotError):
 
 
 class InvalidInvite(SopbotError):
+    """`reason` is unknown, used or expired; the text says which in Indonesian."""
+
     text_key = "error.invalid_invite"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason=reason, why=t(f"invite.reason.{reason}"))
 
 
 class ConcurrentUpdate(Exception):

@@ -88,6 +88,10 @@ class SqlCaseRepository:
     async def next_ref(self, prefix: str, year: int) -> str:
         """The next free reference for `prefix` in `year`, e.g. KB-2026-0007."""
         head = f"{prefix}-{year}-"
+        if self._session.get_bind().dialect.name == "postgresql":
+            # Queue concurrent openings until commit instead of letting them collide on ref.
+            lock = func.pg_advisory_xact_lock(func.hashtext(head))
+            await self._session.execute(select(lock))
         refs = await self._session.scalars(
             select(_cases.c.ref).where(_cases.c.ref.startswith(head, autoescape=True))
         )

@@ -222,6 +222,12 @@ class SqlInviteRepository:
             raise InvalidInvite(reason="unknown")
         raise InvalidInvite(reason="used" if found.used_at is not None else "expired")
 
+    async def mark_used_by(self, code_hash: str, person_id: int) -> None:
+        """Record who redeemed a claimed invite."""
+        await self._session.execute(
+            update(_invites).where(_invites.c.code_hash == code_hash).values(used_by=person_id)
+        )
+
 
 class SqlHolidayRepository:
     """The admin's corrections to the national holiday calendar."""

@@ -25,6 +25,7 @@ class FakeDB:
     identities: dict[tuple[str, str], int] = field(default_factory=dict)
     delegations: dict[int, Delegation] = field(default_factory=dict)
     invites: dict[str, tuple[Invite, datetime | None]] = field(default_factory=dict)
+    used_by: dict[str, int] = field(default_factory=dict)
     holidays: dict[date, HolidayOverride] = field(default_factory=dict)
     documents: list[DocumentRecord] = field(default_factory=list)
     outbox: dict[str, tuple[OutgoingMessage, datetime]] = field(default_factory=dict)
@@ -197,6 +198,9 @@ class _Invites(_Repo):
             raise InvalidInvite(reason="expired")
         self.s.invites[code_hash] = (invite, now)
         return invite
+
+    async def mark_used_by(self, code_hash: str, person_id: int) -> None:
+        self.s.used_by[code_hash] = person_id
 
 
 class _Holidays(_Repo):

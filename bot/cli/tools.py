@@ -80,6 +80,7 @@ def demo(
     """Play one whole case offline (no token, no network) and write its record to a folder."""
     from bot.demo import run_demo
 
+    settings()  # the demo reads the environment too: name a bad setting, not a traceback
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as data_dir:
         case = run(run_demo(out, typer.echo, Path(data_dir)))
     typer.echo(t("cli.demo_done", ref=case.ref, status=t(f"status.{case.status}"), out=out))
