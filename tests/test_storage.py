@@ -403,7 +403,7 @@ async def test_claiming_a_used_invite_raises_invalid_invite_used(uow_factory):
         with pytest.raises(InvalidInvite) as raised:
             await uow.invites.claim("hash-1", NOW)
 
-    assert raised.value.params == {"reason": "used"}
+    assert raised.value.params["reason"] == "used"
 
 
 async def test_claiming_an_expired_invite_raises_invalid_invite_expired(uow_factory):
@@ -415,7 +415,7 @@ async def test_claiming_an_expired_invite_raises_invalid_invite_expired(uow_fact
         with pytest.raises(InvalidInvite) as raised:
             await uow.invites.claim("hash-1", NOW + timedelta(days=7))
 
-    assert raised.value.params == {"reason": "expired"}
+    assert raised.value.params["reason"] == "expired"
 
 
 async def test_claiming_an_unknown_invite_raises_invalid_invite_unknown(uow_factory):
@@ -423,7 +423,7 @@ async def test_claiming_an_unknown_invite_raises_invalid_invite_unknown(uow_fact
         with pytest.raises(InvalidInvite) as raised:
             await uow.invites.claim("no-such-hash", NOW)
 
-    assert raised.value.params == {"reason": "unknown"}
+    assert raised.value.params["reason"] == "unknown"
 
 
 async def test_holiday_overrides_are_put_replaced_listed_and_deleted(uow_factory):
