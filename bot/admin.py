@@ -219,7 +219,7 @@ class Admin:
     async def verify_audit(self) -> ChainReport:
         """Check the audit trail's hash chain end to end."""
         async with self.uow() as uow:
-            return verify(await uow.audit.all())
+            return verify(await uow.audit.all(), await uow.audit.head())
 
     async def _put_holiday(self, override: HolidayOverride, actor_id: int | None) -> None:
         async with self.uow() as uow:

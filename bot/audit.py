@@ -42,15 +42,22 @@ class ChainReport:
     reason: str = ""
 
 
-def verify(records: Iterable[AuditRecord]) -> ChainReport:
-    """Walk the chain in id order and report the first link that does not hold."""
+def verify(records: Iterable[AuditRecord], head: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain in id order and report the first link that does not hold.
+
+    With the stored `head`, entries cut off the end of the chain are detected too.
+    """
     prev = GENESIS
     checked = 0
+    last_id = 0
     for record in records:
         if record.prev_hash != prev:
             return ChainReport(False, checked, record.id, "prev_hash tidak cocok")
         if chain_hash(prev, record.entry) != record.hash:
             return ChainReport(False, checked, record.id, "isi entri berubah")
         prev = record.hash
+        last_id = record.id
         checked += 1
+    if head is not None and head != (last_id, prev):
+        return ChainReport(False, checked, head[0], "entri terakhir hilang")
     return ChainReport(True, checked)

@@ -49,6 +49,15 @@ class SqlAuditLog:
         result = await self._session.execute(select(_events).order_by(_events.c.id))
         return [_record(row) for row in result]
 
+    async def head(self) -> tuple[int, str]:
+        """The id and hash the chain's head row says the last entry has."""
+        row = (
+            await self._session.execute(
+                select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == _HEAD_ID)
+            )
+        ).one_or_none()
+        return (row.last_id, row.last_hash) if row else (0, GENESIS)
+
     def discard(self) -> None:
         """Forget buffered entries (the transaction rolled back)."""
         self._pending.clear()

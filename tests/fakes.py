@@ -240,6 +240,10 @@ class _Audit(_Repo):
     async def all(self) -> list[AuditRecord]:
         return list(self.s.audit)
 
+    async def head(self) -> tuple[int, str]:
+        last = self.s.audit[-1] if self.s.audit else None
+        return (last.id, last.hash) if last else (0, GENESIS)
+
 
 class _Updates(_Repo):
     async def seen(self, channel: str, update_id: str, at: datetime) -> bool:

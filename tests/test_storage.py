@@ -551,6 +551,17 @@ async def test_a_tampered_audit_body_breaks_the_chain_at_that_row(uow_factory, e
     assert (report.ok, report.broken_at) == (False, target.id)
 
 
+async def test_entries_cut_off_the_end_of_the_chain_are_detected(uow_factory, engine):
+    await append_and_commit(uow_factory, entry("CaseOpened"), entry("TaskAssigned"))
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM audit_events WHERE id = 2"))
+
+    async with uow_factory() as uow:
+        report = verify(await uow.audit.all(), await uow.audit.head())
+
+    assert (report.ok, report.broken_at, report.checked) == (False, 2, 1)
+
+
 async def test_leaving_without_commit_stores_nothing_not_even_audit(uow_factory, engine):
     async with uow_factory() as uow:
         person = await uow.people.add("Rina Marlina", ["tkksd"])
