@@ -34,6 +34,8 @@ from storage.db import make_engine, make_session_factory
 from storage.files import LocalFileStore
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.fakes import FakeDB, MemoryFileStore, fake_uow_factory
+from tests.office import Office
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT_SECONDS = 5
@@ -159,3 +161,15 @@ def uow_factory(
 def file_store(tmp_path: Path) -> LocalFileStore:
     """A file store in the test's temporary directory."""
     return LocalFileStore(tmp_path / "data")
+
+
+@pytest.fixture
+def db() -> FakeDB:
+    """Committed state of the in-memory fakes (service tests without a database)."""
+    return FakeDB()
+
+
+@pytest.fixture
+async def office(db: FakeDB) -> Office:
+    """The default SOP's office on fakes; database tests override this fixture."""
+    return await Office(fake_uow_factory(db), MemoryFileStore()).hire()

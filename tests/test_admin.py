@@ -11,18 +11,8 @@ from bot.clock import JAKARTA
 from bot.errors import InvalidInput, InvalidInvite, NotYourTask, UserNotFound
 from bot.texts import t
 from bot.workflow import commands as c
-from tests.fakes import FakeDB, MemoryFileStore, fake_uow_factory
-from tests.office import PEOPLE, Office
-
-
-@pytest.fixture
-def db() -> FakeDB:
-    return FakeDB()
-
-
-@pytest.fixture
-async def office(db) -> Office:
-    return await Office(fake_uow_factory(db), MemoryFileStore()).hire()
+from tests.fakes import FakeDB
+from tests.office import PEOPLE
 
 
 def audit_kinds(db: FakeDB) -> list[str]:

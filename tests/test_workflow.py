@@ -21,18 +21,6 @@ from bot.errors import (
 from bot.workflow import commands as c
 from bot.workflow.model import CaseStatus, DeviationKind, Outcome
 from bot.workflow.service import UpdateKey
-from tests.fakes import FakeDB, MemoryFileStore, fake_uow_factory
-from tests.office import Office
-
-
-@pytest.fixture
-def db() -> FakeDB:
-    return FakeDB()
-
-
-@pytest.fixture
-async def office(db) -> Office:
-    return await Office(fake_uow_factory(db), MemoryFileStore()).hire()
 
 
 def outcomes(case) -> list[tuple[str, int, str | None]]:
