@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -68,6 +69,24 @@ class DocumentRecord:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """What the bot waits for from a person: the next free text or file answers it."""
+
+    kind: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    id: int
+    recipient_id: int
+    reply: Reply
+    key: str
+    attempts: int
+
+
 class CaseRepository(Protocol):
     async def get(self, case_id: int) -> Case: ...
     async def get_by_ref(self, ref: str) -> Case: ...
@@ -88,6 +107,7 @@ class PeopleRepository(Protocol):
     async def set_active(self, person_id: int, active: bool) -> None: ...
     async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None: ...
     async def by_identity(self, channel: str, external_id: str) -> Person | None: ...
+    async def identities_of(self, person_id: int) -> builtins.list[tuple[str, str]]: ...
 
 
 class DelegationRepository(Protocol):
@@ -113,10 +133,23 @@ class HolidayRepository(Protocol):
 class DocumentRepository(Protocol):
     async def add(self, record: DocumentRecord) -> DocumentRecord: ...
     async def list_for_case(self, case_id: int) -> list[DocumentRecord]: ...
+    async def get(self, document_id: int) -> DocumentRecord: ...
 
 
 class OutboxRepository(Protocol):
     async def add(self, message: OutgoingMessage, created_at: datetime) -> None: ...
+    async def due(self, now: datetime, limit: int) -> list[QueuedMessage]: ...
+    async def mark_sent(
+        self, message_id: int, channel: str, platform_id: str | None, at: datetime
+    ) -> None: ...
+    async def retry_later(self, message_id: int, at: datetime, error: str) -> None: ...
+    async def give_up(self, message_id: int, error: str) -> None: ...
+
+
+class PromptRepository(Protocol):
+    async def get(self, person_id: int) -> Prompt | None: ...
+    async def put(self, person_id: int, prompt: Prompt) -> None: ...
+    async def clear(self, person_id: int) -> None: ...
 
 
 class AuditLog(Protocol):
@@ -141,6 +174,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     audit: AuditLog
     updates: UpdateLog
+    prompts: PromptRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

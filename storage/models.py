@@ -298,3 +298,14 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_hash: Mapped[str] = mapped_column(String(64))
     last_id: Mapped[int] = mapped_column(Integer)
+
+
+class PendingPromptRow(Base):
+    """What the bot is waiting for from a person (a dialogue step), one at most per person."""
+
+    __tablename__ = "pending_prompts"
+
+    person_id: Mapped[int] = mapped_column(_person_fk("CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

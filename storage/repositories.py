@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar import HolidayOverride
 from bot.errors import InvalidInvite, NotFound, UserNotFound
-from bot.ports import DocumentRecord, Invite, OutgoingMessage
+from bot.ports import DocumentRecord, Invite, OutgoingMessage, Prompt, QueuedMessage
+from bot.replies import Reply
 from bot.workflow.model import Delegation, Person, Roster
 from storage.cases import SqlCaseRepository
 from storage.sql import execute, rowcount, table, upsert_insert
@@ -30,6 +31,7 @@ __all__ = [
     "SqlInviteRepository",
     "SqlOutboxRepository",
     "SqlPeopleRepository",
+    "SqlPromptRepository",
     "SqlUpdateLog",
 ]
 
@@ -42,6 +44,7 @@ _holidays = table("holiday_overrides")
 _documents = table("documents")
 _outbox = table("outbox")
 _updates = table("processed_updates")
+_prompts = table("pending_prompts")
 
 
 class SqlPeopleRepository:
@@ -118,6 +121,15 @@ class SqlPeopleRepository:
         )
         people = await self._load(_people.c.id == owner)
         return people[0] if people else None
+
+    async def identities_of(self, person_id: int) -> builtins.list[tuple[str, str]]:
+        """The (channel, external id) pairs a person is reachable on."""
+        rows = await self._session.execute(
+            select(_identities.c.channel, _identities.c.external_id)
+            .where(_identities.c.person_id == person_id)
+            .order_by(_identities.c.channel)
+        )
+        return [(row.channel, row.external_id) for row in rows]
 
     async def _load(self, condition: ColumnElement[bool] | None) -> builtins.list[Person]:
         people = select(_people).order_by(_people.c.id)
@@ -284,6 +296,15 @@ class SqlDocumentRepository:
         )
         return [DocumentRecord(**row._asdict()) for row in result]
 
+    async def get(self, document_id: int) -> DocumentRecord:
+        """One document's metadata, or NotFound."""
+        row = (
+            await self._session.execute(select(_documents).where(_documents.c.id == document_id))
+        ).one_or_none()
+        if row is None:
+            raise NotFound()
+        return DocumentRecord(**row._asdict())
+
     async def _next_version(self, case_id: int, kind: str) -> int:
         highest = await self._session.scalar(
             select(func.max(_documents.c.version)).where(
@@ -315,6 +336,85 @@ class SqlOutboxRepository:
         )
         if rowcount(result) == 0:
             logger.debug("Outbox key %s already queued", message.key)
+
+
+    async def due(self, now: datetime, limit: int) -> builtins.list[QueuedMessage]:
+        """Pending messages whose time has come, oldest first, locked against other senders."""
+        statement = (
+            select(_outbox)
+            .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now)
+            .order_by(_outbox.c.id)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        rows = await self._session.execute(statement)
+        return [
+            QueuedMessage(r.id, r.recipient_id, Reply.from_json(r.payload), r.key, r.attempts)
+            for r in rows
+        ]
+
+    async def mark_sent(
+        self, message_id: int, channel: str, platform_id: str | None, at: datetime
+    ) -> None:
+        """Record a delivered message and the platform's id for it."""
+        await self._session.execute(
+            update(_outbox)
+            .where(_outbox.c.id == message_id)
+            .values(
+                status="sent",
+                sent_at=at,
+                channel=channel,
+                platform_message_id=platform_id,
+                attempts=_outbox.c.attempts + 1,
+            )
+        )
+
+    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        """Count a failed attempt and try again at `at`."""
+        await self._session.execute(
+            update(_outbox)
+            .where(_outbox.c.id == message_id)
+            .values(next_attempt_at=at, last_error=error[:2000], attempts=_outbox.c.attempts + 1)
+        )
+
+    async def give_up(self, message_id: int, error: str) -> None:
+        """Stop trying to deliver a message."""
+        await self._session.execute(
+            update(_outbox)
+            .where(_outbox.c.id == message_id)
+            .values(status="dead", last_error=error[:2000], attempts=_outbox.c.attempts + 1)
+        )
+
+
+class SqlPromptRepository:
+    """The one pending dialogue question per person."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, person_id: int) -> Prompt | None:
+        """The prompt waiting for the person's next answer, if any."""
+        row = (
+            await self._session.execute(select(_prompts).where(_prompts.c.person_id == person_id))
+        ).one_or_none()
+        return Prompt(row.kind, dict(row.data), row.created_at) if row else None
+
+    async def put(self, person_id: int, prompt: Prompt) -> None:
+        """Replace the person's prompt."""
+        await self.clear(person_id)
+        await self._session.execute(
+            insert(_prompts).values(
+                person_id=person_id,
+                kind=prompt.kind,
+                data=prompt.data,
+                created_at=prompt.created_at,
+            )
+        )
+
+    async def clear(self, person_id: int) -> None:
+        """Forget the person's prompt."""
+        await self._session.execute(delete(_prompts).where(_prompts.c.person_id == person_id))
 
 
 class SqlUpdateLog:

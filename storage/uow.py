@@ -19,6 +19,7 @@ from bot.ports import (
     InviteRepository,
     OutboxRepository,
     PeopleRepository,
+    PromptRepository,
     UpdateLog,
 )
 from storage.audit_log import SqlAuditLog
@@ -30,6 +31,7 @@ from storage.repositories import (
     SqlInviteRepository,
     SqlOutboxRepository,
     SqlPeopleRepository,
+    SqlPromptRepository,
     SqlUpdateLog,
 )
 from storage.sql import is_race
@@ -51,6 +53,7 @@ class SqlAlchemyUnitOfWork:
     outbox: OutboxRepository
     audit: AuditLog
     updates: UpdateLog
+    prompts: PromptRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -67,6 +70,7 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.audit = self._audit = SqlAuditLog(session)
         self.updates = SqlUpdateLog(session)
+        self.prompts = SqlPromptRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

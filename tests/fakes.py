@@ -12,7 +12,15 @@ from typing import Any
 from bot.audit import GENESIS, chain_hash
 from bot.calendar import HolidayOverride
 from bot.errors import CaseNotFound, ConcurrentUpdate, InvalidInvite, NotFound, UserNotFound
-from bot.ports import AuditEntry, AuditRecord, DocumentRecord, Invite, OutgoingMessage
+from bot.ports import (
+    AuditEntry,
+    AuditRecord,
+    DocumentRecord,
+    Invite,
+    OutgoingMessage,
+    Prompt,
+    QueuedMessage,
+)
 from bot.workflow.model import Case, Delegation, Person, Roster
 
 
@@ -31,6 +39,9 @@ class FakeDB:
     outbox: dict[str, tuple[OutgoingMessage, datetime]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     updates: set[tuple[str, str]] = field(default_factory=set)
+    prompts: dict[int, Prompt] = field(default_factory=dict)
+    delivered: dict[str, tuple[str, str | None, datetime]] = field(default_factory=dict)
+    dead: dict[str, str] = field(default_factory=dict)
 
 
 class FakeUnitOfWork:
@@ -53,6 +64,7 @@ class FakeUnitOfWork:
         self.outbox = _Outbox(self)
         self.audit = _Audit(self)
         self.updates = _Updates(self)
+        self.prompts = _Prompts(self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -163,6 +175,9 @@ class _People(_Repo):
         person_id = self.s.identities.get((channel, external_id))
         return self.s.people.get(person_id) if person_id else None
 
+    async def identities_of(self, person_id: int) -> list[tuple[str, str]]:
+        return sorted(key for key, owner in self.s.identities.items() if owner == person_id)
+
 
 class _Delegations(_Repo):
     async def add(
@@ -227,10 +242,52 @@ class _Documents(_Repo):
     async def list_for_case(self, case_id: int) -> list[DocumentRecord]:
         return [d for d in self.s.documents if d.case_id == case_id]
 
+    async def get(self, document_id: int) -> DocumentRecord:
+        for document in self.s.documents:
+            if document.id == document_id:
+                return document
+        raise NotFound()
+
 
 class _Outbox(_Repo):
     async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
         self.s.outbox.setdefault(message.key, (message, created_at))
+
+    async def due(self, now: datetime, limit: int) -> list[QueuedMessage]:
+        pending = [
+            QueuedMessage(i, m.recipient_id, m.reply, key, 0)
+            for i, (key, (m, created)) in enumerate(self.s.outbox.items(), start=1)
+            if key not in self.s.delivered
+            and key not in self.s.dead
+            and (m.not_before or created) <= now
+        ]
+        return pending[:limit]
+
+    def _key(self, message_id: int) -> str:
+        return list(self.s.outbox)[message_id - 1]
+
+    async def mark_sent(
+        self, message_id: int, channel: str, platform_id: str | None, at: datetime
+    ) -> None:
+        self.s.delivered[self._key(message_id)] = (channel, platform_id, at)
+
+    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        message, _ = self.s.outbox[self._key(message_id)]
+        self.s.outbox[self._key(message_id)] = (replace(message, not_before=at), at)
+
+    async def give_up(self, message_id: int, error: str) -> None:
+        self.s.dead[self._key(message_id)] = error
+
+
+class _Prompts(_Repo):
+    async def get(self, person_id: int) -> Prompt | None:
+        return self.s.prompts.get(person_id)
+
+    async def put(self, person_id: int, prompt: Prompt) -> None:
+        self.s.prompts[person_id] = prompt
+
+    async def clear(self, person_id: int) -> None:
+        self.s.prompts.pop(person_id, None)
 
 
 class _Audit(_Repo):
