@@ -1,4 +1,9 @@
-"""Compact, channel-neutral encoding of a button press (Telegram callback data, WhatsApp id)."""
+"""Compact, channel-neutral encoding of a button press (Telegram callback data, WhatsApp id).
+
+`ap:42:7:3` is verb `ap` (approve) with integer arguments: case 42, SOP step 7, task version 3.
+Every press is re-checked against the current state by the core, so the data only needs to
+name what was pressed; a forged or malformed one decodes to StaleAction.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +13,39 @@ from bot.errors import StaleAction
 
 MAX_BYTES = 64
 
-VERBS = {
-    "ap": "approve",
-    "kb": "return",
-    "sl": "complete",
-    "sp": "submit",
-    "lw": "skip",
+# verb name -> (code, number of integer arguments)
+VERBS: dict[str, tuple[str, int]] = {
+    "approve": ("ap", 3),  # case, step number, task version
+    "return": ("kb", 3),
+    "complete": ("sl", 3),
+    "submit": ("sp", 3),
+    "skip": ("lw", 3),
+    "input": ("in", 3),  # case, step number, artifact index in the SOP's artifact list
+    "generate": ("tg", 3),  # same, but let the bot build the document from its template
+    "pick": ("pk", 4),  # case, step number, role index, person id
+    "date": ("dt", 3),  # case, step number, yyyymmdd
+    "task": ("tk", 2),  # case, step number: show that task
+    "upload_to": ("ut", 2),  # case, step number: file the pending upload there
+    "kind": ("jp", 1),  # /baru: partner kind index
+    "toggle": ("pt", 3),  # case, step number, person id (choose meeting participants)
+    "done": ("ok", 0),  # finish a multi-choice prompt
+    "cancel": ("bt", 0),  # cancel the pending dialogue
 }
-_CODES = {name: code for code, name in VERBS.items()}
+_BY_CODE = {code: (name, arity) for name, (code, arity) in VERBS.items()}
 
 
 @dataclass(frozen=True)
 class Action:
     verb: str
-    case_id: int
-    step_number: int
-    version: int
+    args: tuple[int, ...]
 
 
-def encode(verb: str, case_id: int, step_number: int, version: int) -> str:
-    """`ap:42:7:3`: verb, case id, SOP step number and task version, within 64 bytes."""
-    data = f"{_CODES[verb]}:{case_id}:{step_number}:{version}"
+def encode(verb: str, *args: int) -> str:
+    """Encode a press as `code:arg:arg…`, at most 64 bytes."""
+    code, arity = VERBS[verb]
+    if len(args) != arity:
+        raise ValueError(f"{verb} takes {arity} arguments, got {len(args)}")
+    data = ":".join([code, *(str(int(a)) for a in args)])
     if len(data.encode()) > MAX_BYTES:
         raise ValueError("action does not fit in 64 bytes")
     return data
@@ -36,13 +53,10 @@ def encode(verb: str, case_id: int, step_number: int, version: int) -> str:
 
 def decode(data: str) -> Action:
     """Parse encoded action data, or raise StaleAction for anything malformed."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[0] not in VERBS:
+    code, *parts = data.split(":")
+    if code not in _BY_CODE or len(data.encode()) > MAX_BYTES:
         raise StaleAction()
-    try:
-        case_id, step_number, version = (int(p) for p in parts[1:])
-    except ValueError:
-        raise StaleAction() from None
-    if min(case_id, step_number, version) < 0:
+    verb, arity = _BY_CODE[code]
+    if len(parts) != arity or not all(p.isdigit() for p in parts):
         raise StaleAction()
-    return Action(VERBS[parts[0]], case_id, step_number, version)
+    return Action(verb, tuple(int(p) for p in parts))

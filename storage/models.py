@@ -185,6 +185,7 @@ class CaseArtifactRow(Base):
     recorded_by: Mapped[int | None] = mapped_column(_person_fk())
     recorded_at: Mapped[datetime]
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    filename: Mapped[str | None] = mapped_column(String(255))
 
 
 class DeviationRow(Base):

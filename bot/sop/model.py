@@ -68,6 +68,7 @@ class Step:
     mutu_baku: Duration
     needs: tuple[str, ...] = ()
     produces: tuple[str, ...] = ()
+    collects: tuple[str, ...] = ()  # extra inputs the performer gives; not part of the mutu baku
     participants: tuple[str, ...] = ()
     assigns: tuple[str, ...] = ()  # roles whose person this step chooses
     action: str = "selesai"  # which word finishes the step: selesai | sampaikan | decision

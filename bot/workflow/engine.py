@@ -151,7 +151,8 @@ def _approve(case: Case, cmd: Approve, ctx: Context) -> list[Event]:
         source = case.artifacts[step.needs[0]]
         events.append(
             rules.record_artifact(
-                case, step.code, key, source.value, source.document_id, acting, ctx.sop, ctx.now
+                case, step.code, key, source.value, source.document_id, acting, ctx.sop, ctx.now,
+                filename=source.filename,
             )
         )
     note = rules.require_note(cmd.note) if decision.note_required else (cmd.note or "").strip()
@@ -192,7 +193,7 @@ def _assign(case: Case, cmd: AssignPerformer, ctx: Context) -> list[Event]:
 @_handles(AttachDocument, RecordFact)
 def _record(case: Case, cmd: AttachDocument | RecordFact, ctx: Context) -> list[Event]:
     step, _run, acting = rules.open_task(case, cmd, ctx.sop, ctx.roster, ctx.now, pinned=False)
-    if cmd.artifact not in step.needs + step.produces:
+    if cmd.artifact not in step.needs + step.produces + step.collects:
         raise InvalidInput(reason=t("invalid.artifact", artifact=cmd.artifact, step=step.number))
     if isinstance(cmd, AttachDocument):
         if cmd.document is None:

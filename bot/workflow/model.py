@@ -108,6 +108,7 @@ class ArtifactValue:
     recorded_at: datetime
     document_id: int | None = None
     version: int = 1
+    filename: str | None = None
 
 
 @dataclass

@@ -171,7 +171,7 @@ def record_artifact(
     previous = case.artifacts.get(key)
     version = previous.version + 1 if previous else 1
     case.artifacts[key] = ArtifactValue(
-        key, value, step_code, acting.actor_id, now, document_id, version
+        key, value, step_code, acting.actor_id, now, document_id, version, filename
     )
     return ArtifactRecorded(
         case.ref, acting.actor_id, now, step_code, key, value, version, filename, acting.for_id

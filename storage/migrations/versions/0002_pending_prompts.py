@@ -1,4 +1,4 @@
-"""Dialogue state: what the bot is waiting for from each person.
+"""Dialogue state per person; the file name of a document recorded as an artifact.
 
 Revision ID: 0002
 Revises: 0001
@@ -35,7 +35,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("person_id", name=op.f("pk_pending_prompts")),
     )
+    with op.batch_alter_table("case_artifacts") as batch:
+        batch.add_column(sa.Column("filename", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case_artifacts") as batch:
+        batch.drop_column("filename")
     op.drop_table("pending_prompts")
