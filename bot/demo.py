@@ -19,6 +19,7 @@ from bot.clock import JAKARTA, FixedClock
 from bot.config import Settings
 from bot.fmt import format_datetime
 from bot.render_text import render
+from bot.views import ViewContext
 from bot.workflow import commands as c
 from bot.workflow import notify
 from bot.workflow.model import Case
@@ -59,7 +60,8 @@ class Demo:
             return
         roster = await self.app.workflow.roster()
         names = {v: CAST[k][2] for k, v in self.ids.items()}
-        for message in notify.messages_for(result.case, result.events, self.app.sop, roster):
+        view = ViewContext(self.app.sop, roster)
+        for message in notify.messages_for(result.case, result.events, view):
             body = render(message.reply).replace("\n", "\n        ")
             self.say(f"  🤖 → {names.get(message.recipient_id, '?')}: {body}")
 

@@ -106,12 +106,11 @@ async def test_the_sekda_return_reaches_the_kabag_with_the_note(office, db):
 
     messages = [m for m, _ in db.outbox.values()]
     to_kabag = [m for m in messages if m.recipient_id == office.ids["kabag"]]
-    assert to_kabag[-1].reply.text_key == "task.returned"
-    assert to_kabag[-1].reply.params["note"] == "Pasal 3 perlu diperbaiki"
+    assert "Pasal 3 perlu diperbaiki" in to_kabag[-1].reply.params["intro"]
     assert [ch.label_key for ch in to_kabag[-1].reply.choices] == ["button.submit"]
 
 
-async def test_the_approval_request_to_the_sekda_carries_setujui_and_kembalikan(office, db):
+async def test_the_approval_request_to_the_sekda_carries_the_draft_and_two_buttons(office, db):
     case = await office.open()
 
     await office.until_sekda(case)
@@ -120,6 +119,7 @@ async def test_the_approval_request_to_the_sekda_carries_setujui_and_kembalikan(
     to_sekda = [m for m in messages if m.recipient_id == office.ids["sekda"]]
     labels = [ch.label_key for ch in to_sekda[-1].reply.choices]
     assert labels == ["button.approve", "button.return"]
+    assert [f.filename for f in to_sekda[-1].reply.files] == ["rancangan_berparaf.docx"]
 
 
 async def test_completing_without_kelengkapan_names_exactly_what_is_missing(office):

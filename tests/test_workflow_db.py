@@ -73,8 +73,8 @@ async def test_each_message_a_step_causes_is_in_the_outbox_after_the_commit(
 
     messages = await outbox(session_factory)
     to_kabag = [m for m in messages if m["to"] == office.ids["kabag"]]
-    assert to_kabag[-1]["text_key"] == "task.returned"
-    assert to_kabag[-1]["params"]["note"] == "Pasal 3 perlu diperbaiki"
+    assert to_kabag[-1]["text_key"] == "task.view"
+    assert "Pasal 3 perlu diperbaiki" in to_kabag[-1]["params"]["intro"]
     assert len({m["key"] for m in messages}) == len(messages)
 
 

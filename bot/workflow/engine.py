@@ -151,7 +151,14 @@ def _approve(case: Case, cmd: Approve, ctx: Context) -> list[Event]:
         source = case.artifacts[step.needs[0]]
         events.append(
             rules.record_artifact(
-                case, step.code, key, source.value, source.document_id, acting, ctx.sop, ctx.now,
+                case,
+                step.code,
+                key,
+                source.value,
+                source.document_id,
+                acting,
+                ctx.sop,
+                ctx.now,
                 filename=source.filename,
             )
         )

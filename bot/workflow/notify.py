@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot import actions
 from bot.fmt import format_datetime
 from bot.ports import OutgoingMessage
-from bot.replies import Choice, Reply
+from bot.replies import Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
+from bot.views import ViewContext, task_view
 from bot.workflow.events import (
     CaseCancelled,
     CaseClosed,
@@ -19,20 +19,19 @@ from bot.workflow.events import (
     StepFinished,
     TaskAssigned,
 )
-from bot.workflow.model import Case, Roster, StepRun
+from bot.workflow.model import Case, Roster
 
 
-def messages_for(
-    case: Case, events: Sequence[Event], sop: Sop, roster: Roster
-) -> list[OutgoingMessage]:
+def messages_for(case: Case, events: Sequence[Event], view: ViewContext) -> list[OutgoingMessage]:
     """One message per person each event concerns, with idempotency keys."""
+    sop, roster = view.sop, view.roster
     out: list[OutgoingMessage] = []
     returned: StepFinished | None = None
     for event in events:
         if isinstance(event, StepFinished):
             returned = event if event.outcome == "dikembalikan" else None
         elif isinstance(event, TaskAssigned):
-            out += _task_messages(case, event, returned, sop, roster)
+            out += _task_messages(case, event, returned, view)
         elif isinstance(event, CaseWaiting):
             out.append(_waiting_message(case, event, sop))
         elif isinstance(event, CaseCancelled | CaseClosed):
@@ -40,56 +39,10 @@ def messages_for(
     return out
 
 
-def task_reply(
-    case: Case,
-    run: StepRun,
-    sop: Sop,
-    roster: Roster,
-    text_key: str = "task.assigned",
-    **extra: object,
-) -> Reply:
-    """The message that hands a task to its performer, with the task's buttons."""
-    step = sop.step(run.step_code)
-    performer = sop.roles[step.performer].title
-    params: dict[str, object] = {
-        "name": roster.name(run.assignee_id) if run.assignee_id else performer,
-        "ref": case.ref,
-        "subject": case.subject,
-        "partner": case.partner,
-        "number": step.number,
-        "title": step.title,
-        "mutu_baku": step.mutu_baku.text,
-        "due": format_datetime(run.due_at),
-        "next_hint": _next_hint(step, sop),
-        **extra,
-    }
-    return Reply(text_key, params, task_choices(case, run, step, sop))
-
-
-def task_choices(case: Case, run: StepRun, step: Step, sop: Sop) -> tuple[Choice, ...]:
-    """Buttons of an open task, pinned to the task's current version."""
-
-    def choice(label: str, verb: str, **params: object) -> Choice:
-        action = actions.encode(verb, case.id or 0, step.number, run.version)
-        return Choice(label, action, dict(params))
-
-    if step.action == "decision":
-        return choice("button.approve", "approve"), choice("button.return", "return")
-    if step.action == "sampaikan":
-        return (choice("button.submit", "submit"),)
-    return (choice("button.complete", "complete"),)
-
-
-def _next_hint(step: Step, sop: Sop) -> str:
-    if step.action != "sampaikan" or not step.goto:
-        return ""
-    target = sop.roles[sop.step(step.goto).performer].title
-    return t("task.next_hint", button=t("button.submit"), to=target)
-
-
 def _task_messages(
-    case: Case, event: TaskAssigned, returned: StepFinished | None, sop: Sop, roster: Roster
+    case: Case, event: TaskAssigned, returned: StepFinished | None, view: ViewContext
 ) -> list[OutgoingMessage]:
+    sop, roster = view.sop, view.roster
     run = case.latest_run(event.step_code)
     if run is None:
         return []
@@ -97,19 +50,16 @@ def _task_messages(
     recipients = (
         [run.assignee_id] if run.assignee_id else [p.id for p in roster.holders(step.performer)]
     )
+    intro = ""
     if returned is not None:
-        reply = task_reply(
-            case,
-            run,
-            sop,
-            roster,
-            "task.returned",
+        intro = t(
+            "task.returned_intro",
+            ref=case.ref,
             by=roster.name(returned.actor_id),
             note=returned.note or "-",
             from_number=sop.step(returned.step_code).number,
         )
-    else:
-        reply = task_reply(case, run, sop, roster)
+    reply = task_view(case, run, view, intro)
     return [
         OutgoingMessage(r, reply, f"{case.ref}:{run.step_code}:{run.version}:task:{r}")
         for r in recipients

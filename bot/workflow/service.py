@@ -10,6 +10,7 @@ from bot.calendar import OfficeCalendar, OfficeHours, RamadanSchedule
 from bot.errors import ConcurrentUpdate
 from bot.ports import AuditEntry, Clock, DocumentRecord, FileStore, UnitOfWork, UnitOfWorkFactory
 from bot.sop.model import Sop
+from bot.views import ViewContext
 from bot.workflow import engine, notify
 from bot.workflow.commands import AttachDocument, Command, DocumentRef, OpenCase
 from bot.workflow.events import Event
@@ -49,6 +50,7 @@ class Workflow:
         hours: OfficeHours | None = None,
         ramadan: RamadanSchedule | None = None,
         files: FileStore | None = None,
+        generated: frozenset[str] = frozenset(),
     ) -> None:
         self.uow = uow
         self.sop = sop
@@ -56,6 +58,7 @@ class Workflow:
         self.hours = hours
         self.ramadan = ramadan
         self.files = files
+        self.generated = generated
 
     async def calendar(self, uow: UnitOfWork) -> OfficeCalendar:
         """The office calendar with the admin's current holiday overrides."""
@@ -142,7 +145,8 @@ class Workflow:
                     ctx = await self.context(uow)
                     case, events = await body(uow, ctx)
                     record(uow, events)
-                    for message in notify.messages_for(case, events, self.sop, ctx.roster):
+                    view = ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
+                    for message in notify.messages_for(case, events, view):
                         await uow.outbox.add(message, ctx.now)
                     await uow.commit()
                     return Result(case, events)
