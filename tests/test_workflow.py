@@ -415,3 +415,24 @@ async def test_waiting_lists_overdue_tasks_first_with_whom_they_wait_for(office)
 
     assert [(i.case_ref, i.overdue_minutes) for i in items] == [(late.ref, 105), (fresh.ref, 0)]
     assert items[0].waiting_for == ("Drs. Budi Santoso, M.Si.",)
+
+
+async def test_a_progress_report_reaches_the_kabag(office, db):
+    case = await office.open()
+    await office.assign_and_dispose(case)
+
+    await office.workflow.handle(
+        c.ReportProgress(office.ids["ketua"], case.id, "Undangan sedang ditandatangani")
+    )
+
+    reports = [m for m, _ in db.outbox.values() if m.reply.text_key == "progress.reported"]
+    assert [m.recipient_id for m in reports] == [office.ids["kabag"]]
+    assert reports[0].reply.params["text"] == "Undangan sedang ditandatangani"
+
+
+async def test_only_someone_working_on_the_case_may_report_progress(office):
+    case = await office.open()
+    await office.assign_and_dispose(case)
+
+    with pytest.raises(NotPermitted):
+        await office.workflow.handle(c.ReportProgress(office.ids["tkksd"], case.id, "Halo"))

@@ -98,3 +98,10 @@ class RecordPrecondition(CaseCommand):
 @dataclass(frozen=True)
 class CancelCase(CaseCommand):
     reason: str
+
+
+@dataclass(frozen=True)
+class ReportProgress(CaseCommand):
+    """A performer's progress report in free text (`/lapor`), passed to their superior."""
+
+    text: str

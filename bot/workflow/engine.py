@@ -16,6 +16,7 @@ from bot.errors import (
     InvalidInput,
     MissingKelengkapan,
     NotPermitted,
+    NotYourTask,
     PreconditionNotMet,
 )
 from bot.sop.model import DecisionKind, Sop, Step
@@ -31,6 +32,7 @@ from bot.workflow.commands import (
     OpenCase,
     RecordFact,
     RecordPrecondition,
+    ReportProgress,
     Return,
     Skip,
     StepCommand,
@@ -41,6 +43,7 @@ from bot.workflow.events import (
     CaseOpened,
     Event,
     PerformerAssigned,
+    ProgressReported,
 )
 from bot.workflow.model import Case, CaseStatus, Outcome, Roster
 from bot.workflow.progress import finish_run, start_step
@@ -255,6 +258,24 @@ def _cancel(case: Case, cmd: CancelCase, ctx: Context) -> list[Event]:
     case.cancel_reason = reason
     case.closed_at = ctx.now
     return [CaseCancelled(case.ref, cmd.actor_id, ctx.now, reason)]
+
+
+@_handles(ReportProgress)
+def _report(case: Case, cmd: ReportProgress, ctx: Context) -> list[Event]:
+    text = rules.require_text(cmd.text, t("field.report"))
+    for run in case.open_runs():
+        step = ctx.sop.step(run.step_code)
+        try:
+            acting = rules.authorise_run(run, step, cmd.actor_id, ctx.roster, ctx.now.date())
+        except NotYourTask:
+            continue
+        return [
+            ProgressReported(case.ref, cmd.actor_id, ctx.now, step.performer, text, acting.for_id)
+        ]
+    for role, person_id in case.assignments.items():
+        if person_id == cmd.actor_id:
+            return [ProgressReported(case.ref, cmd.actor_id, ctx.now, role, text)]
+    raise NotPermitted(action=t("action.report_progress"))
 
 
 def _decision(step: Step, kind: DecisionKind) -> Any:

@@ -99,3 +99,10 @@ class CaseCancelled(Event):
 @dataclass(frozen=True)
 class CaseClosed(Event):
     pass
+
+
+@dataclass(frozen=True)
+class ProgressReported(Event):
+    role: str
+    text: str
+    acting_for: int | None = None

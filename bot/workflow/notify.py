@@ -16,6 +16,7 @@ from bot.workflow.events import (
     CaseClosed,
     CaseWaiting,
     Event,
+    ProgressReported,
     StepFinished,
     TaskAssigned,
 )
@@ -36,6 +37,8 @@ def messages_for(case: Case, events: Sequence[Event], view: ViewContext) -> list
             out.append(_waiting_message(case, event, sop))
         elif isinstance(event, CaseCancelled | CaseClosed):
             out += _closing_messages(case, event, sop, roster)
+        elif isinstance(event, ProgressReported):
+            out += _report_messages(case, event, sop, roster)
     return out
 
 
@@ -63,6 +66,36 @@ def _task_messages(
     return [
         OutgoingMessage(r, reply, f"{case.ref}:{run.step_code}:{run.version}:task:{r}")
         for r in recipients
+    ]
+
+
+def superiors(case: Case, role: str, sop: Sop, roster: Roster) -> list[int]:
+    """Who a performer of `role` answers to on this case (SOP roles' `superior`)."""
+    superior = sop.roles[role].superior
+    if superior is None:
+        return []
+    if superior in case.assignments:
+        return [case.assignments[superior]]
+    return [p.id for p in roster.holders(superior)]
+
+
+def _report_messages(
+    case: Case, event: ProgressReported, sop: Sop, roster: Roster
+) -> list[OutgoingMessage]:
+    reply = Reply(
+        "progress.reported",
+        {
+            "ref": case.ref,
+            "subject": case.subject,
+            "by": roster.name(event.actor_id),
+            "role": sop.roles[event.role].title,
+            "text": event.text,
+        },
+    )
+    key = f"{case.ref}:lapor:{event.actor_id}:{event.at.isoformat()}"
+    return [
+        OutgoingMessage(person, reply, f"{key}:{person}")
+        for person in superiors(case, event.role, sop, roster)
     ]
 
 

@@ -20,6 +20,7 @@ from bot.workflow.queries import WaitingItem, waiting_items
 logger = logging.getLogger(__name__)
 
 Body = Callable[["UnitOfWork", engine.Context], Awaitable[tuple[Case, list[Event]]]]
+After = Callable[["UnitOfWork"], Awaitable[None]]
 
 ATTEMPTS = 3
 
@@ -30,6 +31,16 @@ class UpdateKey:
 
     channel: str
     update_id: str
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file already in the file store."""
+
+    sha256: str
+    size: int
+    filename: str
+    media_type: str
 
 
 @dataclass
@@ -69,7 +80,9 @@ class Workflow:
         roster = await uow.people.roster()
         return engine.Context(self.sop, self.clock.now(), await self.calendar(uow), roster)
 
-    async def open_case(self, cmd: OpenCase, *, update: UpdateKey | None = None) -> Result:
+    async def open_case(
+        self, cmd: OpenCase, *, update: UpdateKey | None = None, after: After | None = None
+    ) -> Result:
         """Open a case with the next reference number."""
 
         async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
@@ -78,9 +91,11 @@ class Workflow:
             await uow.cases.add(case)
             return case, events
 
-        return await self._transact(step, update)
+        return await self._transact(step, update, after)
 
-    async def handle(self, cmd: Command, *, update: UpdateKey | None = None) -> Result:
+    async def handle(
+        self, cmd: Command, *, update: UpdateKey | None = None, after: After | None = None
+    ) -> Result:
         """Apply a command to its case in one transaction, retrying a lost race."""
         case_id: int = getattr(cmd, "case_id")  # noqa: B009 - every case command has one
 
@@ -90,7 +105,7 @@ class Workflow:
             await uow.cases.save(case)
             return case, events
 
-        return await self._transact(step, update)
+        return await self._transact(step, update, after)
 
     async def attach(
         self,
@@ -103,38 +118,63 @@ class Workflow:
         media_type: str,
         *,
         update: UpdateKey | None = None,
+        after: After | None = None,
     ) -> Result:
         """Store an uploaded file content-addressed and record it as the step's artifact."""
         if self.files is None:
             raise RuntimeError("no file store configured")
         # Content-addressed: writing before the transaction is harmless if it rolls back.
         sha = self.files.put(data)
+        stored = StoredFile(sha, len(data), filename, media_type)
+        return await self.attach_stored(
+            case_id, step_code, actor_id, artifact, stored, update=update, after=after
+        )
+
+    async def attach_stored(
+        self,
+        case_id: int,
+        step_code: str,
+        actor_id: int,
+        artifact: str,
+        stored: StoredFile,
+        *,
+        update: UpdateKey | None = None,
+        after: After | None = None,
+    ) -> Result:
+        """Record a file already in the file store as the step's artifact, with its metadata."""
 
         async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
             case = await uow.cases.get(case_id)
-            stored = await uow.documents.add(
+            record = await uow.documents.add(
                 DocumentRecord(
                     case_id,
                     artifact,
-                    filename,
-                    sha,
-                    len(data),
-                    media_type,
+                    stored.filename,
+                    stored.sha256,
+                    stored.size,
+                    stored.media_type,
                     actor_id,
                     ctx.now,
                     step_code,
                 )
             )
-            ref = DocumentRef(sha, filename, len(data), media_type, stored.id)
+            ref = DocumentRef(
+                stored.sha256, stored.filename, stored.size, stored.media_type, record.id
+            )
             cmd = AttachDocument(actor_id, case_id, step_code, None, artifact, ref)
             events = engine.decide(case, cmd, ctx)
             await uow.cases.save(case)
             return case, events
 
-        return await self._transact(step, update)
+        return await self._transact(step, update, after)
 
-    async def _transact(self, body: Body, update: UpdateKey | None) -> Result:
-        """Run `body` in a unit of work and commit state, audit and outbox together."""
+    async def _transact(
+        self, body: Body, update: UpdateKey | None, after: After | None = None
+    ) -> Result:
+        """Run `body` in a unit of work and commit state, audit and outbox together.
+
+        `after` joins the same transaction, e.g. to clear the dialogue that led here.
+        """
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 async with self.uow() as uow:
@@ -148,6 +188,8 @@ class Workflow:
                     view = ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
                     for message in notify.messages_for(case, events, view):
                         await uow.outbox.add(message, ctx.now)
+                    if after is not None:
+                        await after(uow)
                     await uow.commit()
                     return Result(case, events)
             except ConcurrentUpdate:
