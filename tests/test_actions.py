@@ -23,7 +23,16 @@ def test_the_largest_realistic_action_fits_in_64_bytes():
 
 @pytest.mark.parametrize(
     "forged",
-    ["", "xx:1:2:3", "ap:1:2", "ap:1:2:3:4", "ap:a:2:3", "ap:-1:2:3", "ap:1:2:3" + "0" * 70, "ok:1"],
+    [
+        "",
+        "xx:1:2:3",
+        "ap:1:2",
+        "ap:1:2:3:4",
+        "ap:a:2:3",
+        "ap:-1:2:3",
+        "ap:1:2:3" + "0" * 70,
+        "ok:1",
+    ],
 )
 def test_forged_or_malformed_data_is_a_stale_action(forged):
     with pytest.raises(StaleAction):
