@@ -25,7 +25,7 @@ VERBS: dict[str, tuple[str, int]] = {
     "pick": ("pk", 4),  # case, step number, role index, person id
     "date": ("dt", 3),  # case, step number, yyyymmdd
     "task": ("tk", 2),  # case, step number: show that task
-    "upload_to": ("ut", 2),  # case, step number: file the pending upload there
+    "upload_to": ("ut", 3),  # case, step number, artifact index: file the pending upload there
     "kind": ("jp", 1),  # /baru: partner kind index
     "toggle": ("pt", 3),  # case, step number, person id (choose meeting participants)
     "done": ("ok", 0),  # finish a multi-choice prompt

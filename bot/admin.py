@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from bot.audit import ChainReport, verify
-from bot.calendar import HolidayOverride
+from bot.calendar import HolidayOverride, wall_clock_after
 from bot.errors import InvalidInput, UserNotFound
 from bot.ports import AuditEntry, Clock, Invite, UnitOfWork, UnitOfWorkFactory
 from bot.sop.model import Sop
@@ -71,7 +71,7 @@ class Admin:
         now = self.clock.now()
         code = new_code()
         # Invite validity is wall-clock time, not office time.
-        invite = Invite(role, name, nip, now + timedelta(hours=self.invite_ttl_hours))
+        invite = Invite(role, name, nip, wall_clock_after(now, hours=self.invite_ttl_hours))
         async with self.uow() as uow:
             await uow.invites.add(hash_code(code), invite, now)
             self._audit(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.admin import Admin
 from bot.clock import SystemClock
@@ -18,6 +18,9 @@ from bot.ports import Clock, FileStore, UnitOfWorkFactory
 from bot.sop.loader import load_sop
 from bot.sop.model import Sop
 from bot.workflow.service import Workflow
+
+if TYPE_CHECKING:
+    from bot.chat.core import ChatCore
 
 
 @dataclass
@@ -75,3 +78,67 @@ async def build_app(
     workflow = Workflow(uow, sop, clock, settings.office_hours, settings.ramadan, files)
     admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours)
     return App(settings, sop, clock, uow, files, workflow, admin, engine)
+
+
+def build_chat(app: App) -> ChatCore:
+    """The conversation core over the wired services."""
+    from bot.chat.core import ChatCore
+    from bot.uploads import UploadPolicy
+
+    policy = UploadPolicy.from_settings(
+        app.settings.sopbot_upload_types, app.settings.sopbot_max_upload_mb
+    )
+    return ChatCore(app.workflow, app.admin, app.files, policy)
+
+
+async def run_telegram(settings: Settings, *, webhook: bool = False) -> None:
+    """`sopbot run`: migrate, then serve Telegram by long polling or webhook until stopped."""
+    from handlers.telegram.app import build_telegram
+
+    app = await build_app(settings)
+    application, _ = build_telegram(build_chat(app), settings)
+    updater = application.updater
+    assert updater is not None
+    try:
+        async with application:
+            # post_init runs only under run_polling/run_webhook, which would start a loop of
+            # their own; the database is bound to this one, so the steps are taken by hand.
+            if application.post_init is not None:
+                await application.post_init(application)
+            await application.start()
+            if webhook:
+                await updater.start_webhook(**_webhook_options(settings))
+            else:
+                await updater.start_polling(drop_pending_updates=False)
+            await _stopped()
+            await updater.stop()
+            await application.stop()
+    finally:
+        await app.close()
+
+
+def _webhook_options(settings: Settings) -> dict[str, Any]:
+    if not settings.telegram_webhook_url or settings.telegram_webhook_secret is None:
+        raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+    from urllib.parse import urlparse
+
+    return {
+        "listen": settings.telegram_webhook_listen,
+        "port": settings.telegram_webhook_port,
+        "url_path": urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+        "webhook_url": settings.telegram_webhook_url,
+        # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; PTB rejects requests without it.
+        "secret_token": settings.telegram_webhook_secret.get_secret_value(),
+    }
+
+
+async def _stopped() -> None:
+    """Wait for SIGINT or SIGTERM."""
+    import asyncio
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -384,3 +384,8 @@ class OfficeCalendar:
                 gap = 0
                 yield day
         raise ValueError(f"no working day in the {_MAX_DAYS_WITHOUT_WORK} days before {day}")
+
+
+def wall_clock_after(at: datetime, *, hours: float = 0, seconds: float = 0) -> datetime:
+    """An instant a wall-clock time after `at` (validity, retry delays): not office time."""
+    return at + timedelta(hours=hours, seconds=seconds)

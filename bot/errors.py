@@ -91,3 +91,13 @@ class SopFileError(Exception):
         self.reason = reason
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {reason}")
+
+
+class UploadRejected(SopbotError):
+    """An uploaded file refused by its content; `text_key` says what was wrong and what to do."""
+
+    text_key = "upload.rejected"
+
+    def __init__(self, text_key: str, **params: Any) -> None:
+        self.text_key = text_key
+        super().__init__(**params)

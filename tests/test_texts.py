@@ -12,13 +12,18 @@ from bot import errors
 from bot.texts import catalog, placeholders, t
 
 ROOT = Path(__file__).resolve().parents[1]
+TEXT_TAKERS = {"t", "Reply", "Choice", "say"}  # callables whose first argument is a text key
 
 
 def keys_used_in_code() -> set[str]:
     used: set[str] = set()
     for path in list((ROOT / "bot").rglob("*.py")) + list((ROOT / "handlers").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "t" and node.args:
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name in TEXT_TAKERS:
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     used.add(first.value)

@@ -6,13 +6,14 @@ import typer
 
 from bot.cli.cases import case_app
 from bot.cli.people import delegate_app, holiday_app, invite, user_app
-from bot.cli.tools import audit_app, db_app, demo, due, sop_app
+from bot.cli.tools import audit_app, db_app, demo, due, run_bot, sop_app
 
 app = typer.Typer(
     help="sopbot: SOP Pemerintah Kota berjalan di Telegram dan WhatsApp.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("run")(run_bot)
 app.command()(demo)
 app.command()(due)
 app.command()(invite)

@@ -84,3 +84,17 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as data_dir:
         case = run(run_demo(out, typer.echo, Path(data_dir)))
     typer.echo(t("cli.demo_done", ref=case.ref, status=t(f"status.{case.status}"), out=out))
+
+
+def run_bot(
+    webhook: bool = typer.Option(False, "--webhook", help="Layani webhook, bukan long polling."),
+) -> None:
+    """Start the bot: migrations first, then Telegram (long polling, or webhook)."""
+    config = settings()
+    if config.telegram_bot_token is None:
+        raise fail(t("cli.no_token"), 2)
+    bootstrap.configure_logging()
+    try:
+        run(bootstrap.run_telegram(config, webhook=webhook))
+    except ValueError as error:
+        raise fail(str(error), 2) from None

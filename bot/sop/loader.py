@@ -72,7 +72,7 @@ _SOP_REQUIRED = (
     "artifacts",
     "steps",
 )
-_SOP_OPTIONAL = ("partner_kinds", "permissions", "total_mutu_baku")
+_SOP_OPTIONAL = ("partner_kinds", "permissions", "total_mutu_baku", "intake")
 _STEP_REQUIRED = ("code", "number", "title", "performer", "mutu_baku")
 _STEP_OPTIONAL = (
     "needs",
@@ -130,6 +130,7 @@ def _sop(root: Node, source: str) -> Sop:
         partner_kinds=partner_kinds,
         permissions=m.opt("permissions", ctx.permissions, {}),
         total_mutu_baku=m.opt("total_mutu_baku", _duration, None),
+        intake=m.opt("intake", ctx.artifacts_of, ()),
         source=source,
     )
 

@@ -97,6 +97,7 @@ class Sop:
     partner_kinds: Mapping[str, str]
     permissions: Mapping[str, tuple[str, ...]]
     total_mutu_baku: Duration | None = None
+    intake: tuple[str, ...] = ()  # artifacts asked for when a case is opened, in order
     source: str = ""
     _by_code: Mapping[str, Step] = field(default_factory=dict, repr=False, compare=False)
 

@@ -1,0 +1,1 @@
+"""The conversation: commands, dialogues and task views, written once for every channel."""

@@ -1,0 +1,152 @@
+"""Slash commands (Telegram) and command words (WhatsApp): the same words on both."""
+
+from __future__ import annotations
+
+from bot import actions
+from bot.chat import dialogues
+from bot.chat.core import ChatCore, Turn
+from bot.chat.model import Answer, Sender
+from bot.chat.screens import case_history, case_status, help_text, my_cases, sop_summary
+from bot.errors import InvalidInput
+from bot.replies import Choice, Reply
+from bot.texts import t
+from bot.views import task_view
+from bot.workflow import commands as c
+from bot.workflow.model import CaseStatus, Person
+from bot.workflow.queries import WaitingItem, tasks_of
+
+
+async def start(core: ChatCore, sender: Sender, person: Person | None, code: str) -> Answer:
+    """`/start CODE`: register with an invite code; without one, say how to get one."""
+    if not code:
+        if person is None:
+            return Answer.say("chat.start_how")
+        return Answer(
+            [Reply("chat.already_registered", {"name": person.name}), help_text(core, person)]
+        )
+    registered = await core.registered(sender, code)
+    assert registered is not None
+    roles = ", ".join(core.sop.roles[r].title for r in sorted(registered.roles))
+    welcome = Reply("chat.welcome", {"name": registered.name, "roles": roles})
+    return Answer([welcome, help_text(core, registered)])
+
+
+async def run(core: ChatCore, turn: Turn, command: str, arg: str) -> Answer:
+    """Dispatch a command word."""
+    handlers = {
+        "tugas": tasks,
+        "baru": dialogues.start_new_case,
+        "status": status,
+        "riwayat": history,
+        "lapor": report,
+        "laporan": compliance,
+        "batal": cancel,
+        "bantuan": show_help,
+        "sop": show_sop,
+    }
+    handler = handlers.get(command)
+    if handler is None:
+        return Answer.say("chat.unknown_command", command=command)
+    return await handler(core, turn, arg)
+
+
+async def show_help(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/bantuan`: what I can do here."""
+    return Answer([help_text(core, turn.person)])
+
+
+async def show_sop(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/sop`: the SOP's steps."""
+    return Answer([sop_summary(core.sop)])
+
+
+async def cancel(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/batal`: forget the pending question."""
+    prompt = await core.prompt_of(turn.person)
+    await core.clear_prompt(turn.person)
+    return Answer.say("chat.cancelled" if prompt else "chat.nothing_to_cancel")
+
+
+async def tasks(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/tugas`: each open task of mine as its own message with its buttons."""
+    view = await core.view()
+    items = await core.workflow.waiting()
+    mine = tasks_of(turn.person.id, items, view.roster, core.sop, core.clock.now())
+    replies = []
+    for item in mine:
+        case = await core.workflow.get(item.case_id)
+        run = case.current_run(item.step_code)
+        if run is not None:
+            replies.append(task_view(case, run, view))
+    replies += await _held_cases(core, turn, items)
+    if not replies:
+        return Answer.say("chat.no_tasks")
+    return Answer([Reply("chat.tasks_header", {"count": len(replies)}), *replies])
+
+
+async def _held_cases(core: ChatCore, turn: Turn, items: list[WaitingItem]) -> list[Reply]:
+    """Cases I opened that wait for their precondition, with a button to record it."""
+    first = core.sop.first_step
+    if first.precondition is None:
+        return []
+    keys = list(core.sop.artifacts)
+    out = []
+    for item in items:
+        if item.run_version is None and item.assignee_id == turn.person.id:
+            case = await core.workflow.get(item.case_id)
+            choices = tuple(
+                Choice("button.fill", actions.encode("input", item.case_id, first.number,
+                       keys.index(key)), {"label": core.sop.artifact_label(key)})
+                for key in first.precondition.requires
+                if not case.has(key)
+            )  # fmt: skip
+            out.append(Reply("chat.case_waiting", {"ref": case.ref, "subject": case.subject,
+                             "description": first.precondition.description}, choices))  # fmt: skip
+    return out
+
+
+async def status(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/status [CASE]`: one case in detail, or my cases in short."""
+    view = await core.view()
+    if arg:
+        case = await core.case_by_ref(arg)
+        return Answer([case_status(case, view)])
+    cases = await core.workflow.cases(active_only=True)
+    return Answer([my_cases(cases, turn.person, view)])
+
+
+async def history(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/riwayat CASE`: the case's timeline, every return with its note."""
+    if not arg:
+        return Answer.say("chat.usage", usage=t("usage.riwayat"))
+    case = await core.case_by_ref(arg)
+    return Answer([case_history(case, await core.view())])
+
+
+async def report(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/lapor CASE teks`: a progress report, passed to the reporter's superior."""
+    ref, _, text = arg.partition(" ")
+    if not ref or not text.strip():
+        return Answer.say("chat.usage", usage=t("usage.lapor"))
+    case = await core.case_by_ref(ref)
+    if case.status not in (CaseStatus.RUNNING, CaseStatus.WAITING):
+        raise InvalidInput(reason=t("error.case_closed", ref=case.ref,
+                                    status=t(f"status.{case.status}")))  # fmt: skip
+    result = await core.workflow.handle(
+        c.ReportProgress(turn.person.id, case.id or 0, text.strip()), update=turn.update
+    )
+    return Answer() if result.duplicate else Answer.say("chat.report_sent", ref=case.ref)
+
+
+async def compliance(core: ChatCore, turn: Turn, arg: str) -> Answer:
+    """`/laporan CASE`: the compliance report as a file."""
+    if not arg:
+        return Answer.say("chat.usage", usage=t("usage.laporan"))
+    case = await core.case_by_ref(arg)
+    if core.documents is None:
+        return Answer.say("chat.generate_unavailable")
+    stored = await core.documents.report(case)
+    from bot.replies import FileRef
+
+    file = FileRef(stored.sha256, stored.filename, stored.media_type)
+    return Answer([Reply("chat.report_file", {"ref": case.ref}, files=(file,))])

@@ -1,0 +1,402 @@
+"""Inspection of an uploaded file by its content, not its name: kind, safety and a clean name.
+
+Accepted: a .docx or .pdf the policy allows, with nothing the bot cannot check (a password) or
+must not pass on (macros, a zip bomb). A .docx's members are unpacked in 64 KB chunks, never
+beyond the sizes its zip directory declares, and those are capped before anything is unpacked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import unicodedata
+import zipfile
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any, NoReturn
+from xml.parsers import expat
+
+from bot.errors import UploadRejected
+from bot.texts import t
+
+MB = 1024 * 1024
+TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # the Bot API's getFile serves nothing larger
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MEDIA_TYPES = {"docx": DOCX_MEDIA_TYPE, "pdf": "application/pdf"}
+
+# A .docx is a zip archive: these bound what unpacking it may cost.
+MAX_UNPACKED_BYTES = 100 * MB
+MAX_MEMBERS = 2000
+MAX_RATIO = 100
+RATIO_CHECKED_FROM = 1 * MB  # small XML parts (styles.xml ~30:1) legitimately compress well
+CHUNK = 64 * 1024
+MAX_FILENAME_CHARS = 120
+PDF_EOF_WINDOW = 1024  # "%%EOF" must appear in the last KB
+
+PDF_MAGIC = b"%PDF-"
+ZIP_MAGIC = b"PK\x03\x04"
+ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+CONTENT_TYPES = "[content_types].xml"
+WORD_MAIN_TYPES = (  # .docx, .docm, .dotm; lower case
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "application/vnd.ms-word.document.macroenabled.main+xml",
+    "application/vnd.ms-word.template.macroenabledtemplate.main+xml",
+)
+MACRO_MARKERS = ("macroenabled", "vbaproject", "vbadata", "activex")  # content types, part names
+WORD_SUFFIXES = frozenset({".docx", ".docm", ".doc", ".dotx", ".dotm"})
+# An extension replaced by the kind's own ("PKS PT.ABC" keeps its ".ABC"):
+KNOWN_SUFFIXES = WORD_SUFFIXES | {".pdf", ".rtf", ".odt", ".txt", ".png", ".jpg", ".jpeg", ".exe"}
+
+TOO_LARGE = "upload.too_large"
+EMPTY = "upload.empty"
+TYPE_NOT_ALLOWED = "upload.type_not_allowed"
+LEGACY_DOC = "upload.legacy_doc"
+NOT_DOCX = "upload.not_docx"
+MACRO = "upload.macro"
+DOCX_CORRUPT = "upload.docx_corrupt"
+ARCHIVE_UNSAFE = "upload.archive_unsafe"
+ENCRYPTED = "upload.encrypted"
+PDF_CORRUPT = "upload.pdf_corrupt"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_RESERVED = re.compile(r'[<>:"/\\|?*]')
+_PDF_ENCRYPT_VALUE = re.compile(rb"\s*(?:\d+\s+\d+\s+R|<<)")
+
+Chunk = bytes | memoryview
+OnElement = Callable[[str, dict[str, str]], None]
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    """Which kinds of file are accepted, and how big one may be."""
+
+    allowed: frozenset[str]
+    max_bytes: int
+
+    def __post_init__(self) -> None:
+        unknown = self.allowed - MEDIA_TYPES.keys()
+        if not self.allowed or unknown:
+            raise ValueError(f"upload types must be among {sorted(MEDIA_TYPES)}: {self.allowed}")
+        if not 0 < self.max_bytes <= TELEGRAM_DOWNLOAD_LIMIT_MB * MB:
+            raise ValueError(f"max upload must be 1 byte to {TELEGRAM_DOWNLOAD_LIMIT_MB} MB")
+
+    @classmethod
+    def from_settings(cls, upload_types: str, max_upload_mb: int) -> UploadPolicy:
+        """The policy from `SOPBOT_UPLOAD_TYPES` ("docx,pdf") and `SOPBOT_MAX_UPLOAD_MB`."""
+        kinds = frozenset(
+            kind.strip().lstrip(".").lower() for kind in upload_types.split(",") if kind.strip()
+        )
+        return cls(allowed=kinds, max_bytes=max_upload_mb * MB)
+
+
+@dataclass(frozen=True)
+class InspectedUpload:
+    """An accepted upload: what it really is, under a safe name."""
+
+    kind: str
+    media_type: str
+    filename: str
+    size: int
+    sha256: str
+
+
+def check_declared_size(size: int | None, policy: UploadPolicy) -> None:
+    """Refuse a file the platform reports as too big, before downloading it."""
+    if size is not None and size > policy.max_bytes:
+        _reject(TOO_LARGE, size=format_megabytes(size), limit=format_megabytes(policy.max_bytes))
+
+
+def inspect_upload(data: bytes, filename: str, policy: UploadPolicy) -> InspectedUpload:
+    """Check an uploaded file by its content; raise `UploadRejected` saying why it is refused."""
+    if not data:
+        _reject(EMPTY)
+    check_declared_size(len(data), policy)
+    kind = _inspect_content(data, _suffix(filename), policy)
+    return InspectedUpload(
+        kind=kind,
+        media_type=MEDIA_TYPES[kind],
+        filename=sanitise_filename(filename, kind),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def sanitise_filename(filename: str, kind: str) -> str:
+    """A safe name: no path or control characters, ≤ 120 characters, the extension of `kind`."""
+    name = _RESERVED.sub("_", _clean(filename))
+    extension = f".{kind}"
+    suffix = _suffix(name)
+    stem = (name[: -len(suffix)] if suffix in KNOWN_SUFFIXES else name).strip(" .")
+    stem = stem[: MAX_FILENAME_CHARS - len(extension)].rstrip(" .")
+    return f"{stem or t('upload.default_filename')}{extension}"
+
+
+def format_megabytes(size: int) -> str:
+    """`30 MB`, or up to the next tenth (`20,1 MB`) so a size over a limit never reads as equal."""
+    if size % MB == 0:
+        return f"{size // MB} MB"
+    tenths = -(-size * 10 // MB)
+    return f"{tenths // 10},{tenths % 10} MB"
+
+
+def _reject(text_key: str, **params: Any) -> NoReturn:
+    raise UploadRejected(text_key, **params)
+
+
+def _clean(filename: str) -> str:
+    """The last path part, NFC, controls turned to spaces and invisible format characters gone."""
+    name = re.split(r"[/\\]", unicodedata.normalize("NFC", filename))[-1]
+    name = _CONTROL.sub(" ", name)
+    # Other "C" categories: bidi overrides that disguise an extension, lone surrogates.
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    return " ".join(name.split())
+
+
+def _suffix(filename: str) -> str:
+    name = _clean(filename)
+    return f".{name.rpartition('.')[2].lower()}" if "." in name else ""
+
+
+def _allowed(policy: UploadPolicy) -> str:
+    """`.docx atau .pdf`: the accepted extensions for a message."""
+    extensions = [f".{kind}" for kind in sorted(policy.allowed)]
+    if len(extensions) == 1:
+        return extensions[0]
+    return f"{', '.join(extensions[:-1])} {t('upload.or')} {extensions[-1]}"
+
+
+def _require_allowed(kind: str, policy: UploadPolicy) -> None:
+    if kind not in policy.allowed:
+        _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))
+
+
+def _inspect_content(data: bytes, suffix: str, policy: UploadPolicy) -> str:
+    """The kind the content really is, after every check for that kind."""
+    if data.startswith(PDF_MAGIC):
+        _require_allowed("pdf", policy)
+        _inspect_pdf(data)
+        return "pdf"
+    if data.startswith(ZIP_MAGIC):
+        _inspect_docx(data, suffix, policy)
+        return "docx"
+    if data.startswith(OLE_MAGIC):
+        _reject_ole(data, policy)
+    claimed = "pdf" if suffix == ".pdf" else "docx" if suffix in WORD_SUFFIXES else None
+    if claimed is None:
+        _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))
+    _require_allowed(claimed, policy)
+    if claimed == "pdf":
+        _reject(PDF_CORRUPT)
+    _reject(NOT_DOCX, claimed=suffix, allowed=_allowed(policy))
+
+
+def _inspect_pdf(data: bytes) -> None:
+    if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
+        _reject(PDF_CORRUPT)
+    if _pdf_is_encrypted(data):
+        _reject(ENCRYPTED)
+
+
+def _pdf_is_encrypted(data: bytes) -> bool:
+    """Whether a trailer (or cross-reference stream) names an /Encrypt dictionary."""
+    # Only there is /Encrypt followed by a reference or a dictionary (/EncryptMetadata is not).
+    position = data.find(b"/Encrypt")
+    while position != -1:
+        if _PDF_ENCRYPT_VALUE.match(data, position + len(b"/Encrypt")):
+            return True
+        position = data.find(b"/Encrypt", position + 1)
+    return False
+
+
+def _reject_ole(data: bytes, policy: UploadPolicy) -> NoReturn:
+    """An OLE compound file: a password-protected Office file, a Word 97-2003 .doc, or else."""
+    if _ole_has_stream(data, "EncryptedPackage"):
+        _reject(ENCRYPTED)
+    if "docx" in policy.allowed and _ole_has_stream(data, "WordDocument"):
+        _reject(LEGACY_DOC)
+    _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))
+
+
+def _ole_has_stream(data: bytes, name: str) -> bool:
+    """Whether the compound file's directory has an entry called `name`."""
+    needle = name.encode("utf-16-le") + b"\x00\x00"
+    length = struct.pack("<H", len(needle))
+    position = data.find(needle, 512)
+    while position != -1:
+        # Directory entries are 128 bytes, sector-aligned; the name's byte length is at +64.
+        if position % 128 == 0 and data[position + 64 : position + 66] == length:
+            return True
+        position = data.find(needle, position + 1)
+    return False
+
+
+def _inspect_docx(data: bytes, suffix: str, policy: UploadPolicy) -> None:
+    """A zip that must be a safe, intact, macro-free Word document."""
+    members = _zip_members(data)
+    view = memoryview(data)
+    main = _word_main_part(view, members, suffix, policy)
+    for name, info in members.items():
+        if name == main:
+            if _parse_xml(_member_chunks(view, info)) != "document":
+                _reject(DOCX_CORRUPT)
+        elif name != CONTENT_TYPES:
+            deque(_member_chunks(view, info), maxlen=0)  # unpacks to check sizes and CRC
+
+
+def _word_main_part(
+    view: memoryview, members: dict[str, zipfile.ZipInfo], suffix: str, policy: UploadPolicy
+) -> str:
+    """The main document's member name, once [Content_Types].xml shows a macro-free .docx."""
+    claims_word = suffix in WORD_SUFFIXES
+    if CONTENT_TYPES not in members:
+        if claims_word:
+            _reject(DOCX_CORRUPT)
+        _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))
+    content_types = _content_types(view, members[CONTENT_TYPES])
+    main = next((part for part, kind in content_types if kind.lower() in WORD_MAIN_TYPES), None)
+    if main is None:
+        if not claims_word or "docx" not in policy.allowed:
+            _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))
+        _reject(NOT_DOCX, claimed=suffix, allowed=_allowed(policy))
+    _require_allowed("docx", policy)
+    declared = [kind.lower() for _, kind in content_types] + list(members)
+    if any(marker in entry for entry in declared for marker in MACRO_MARKERS):
+        _reject(MACRO)
+    main_name = main.lstrip("/").lower()
+    if main_name not in members:
+        _reject(DOCX_CORRUPT)
+    return main_name
+
+
+def _zip_members(data: bytes) -> dict[str, zipfile.ZipInfo]:
+    """The zip's directory by lower-case name, refused when unpacking it could be a bomb."""
+    # Counted before zipfile reads the directory, so a forged one with a million entries is cheap.
+    if data.count(ZIP_DIRECTORY_ENTRY) > MAX_MEMBERS:
+        _reject(ARCHIVE_UNSAFE)
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, OSError):
+        _reject(DOCX_CORRUPT)
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        name = info.filename.lower()
+        if _unsafe_member_name(name) or name in members or _too_compressed(info):
+            _reject(ARCHIVE_UNSAFE)
+        if info.flag_bits & 0x1:
+            _reject(ENCRYPTED)
+        members[name] = info
+    if len(members) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+        _reject(ARCHIVE_UNSAFE)
+    return members
+
+
+def _unsafe_member_name(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    absolute = parts[0] == "" or re.match(r"[a-z]:", parts[0]) is not None
+    return absolute or ".." in parts
+
+
+def _too_compressed(info: zipfile.ZipInfo) -> bool:
+    size = info.file_size
+    return size >= RATIO_CHECKED_FROM and size > MAX_RATIO * max(info.compress_size, 1)
+
+
+def _member_chunks(view: memoryview, info: zipfile.ZipInfo) -> Iterator[Chunk]:
+    """A member's content in chunks, never beyond its declared size, its CRC checked."""
+    start = _data_offset(view, info)
+    produced, crc = 0, 0
+    for chunk in _unpack(view[start : start + info.compress_size], info.compress_type):
+        produced += len(chunk)
+        if produced > info.file_size:  # the directory lied to pass the checks above
+            _reject(ARCHIVE_UNSAFE)
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    if produced != info.file_size or crc != info.CRC:
+        _reject(DOCX_CORRUPT)
+
+
+def _data_offset(view: memoryview, info: zipfile.ZipInfo) -> int:
+    """Where a member's data starts, after its local header."""
+    header = bytes(view[info.header_offset : info.header_offset + 30])
+    if len(header) < 30 or not header.startswith(ZIP_MAGIC):
+        _reject(DOCX_CORRUPT)
+    name_length, extra_length = struct.unpack_from("<HH", header, 26)
+    return int(info.header_offset + 30 + name_length + extra_length)
+
+
+def _unpack(raw: memoryview, method: int) -> Iterator[Chunk]:
+    """Stored or deflated data in chunks of at most `CHUNK` bytes."""
+    if method == zipfile.ZIP_STORED:
+        for position in range(0, len(raw), CHUNK):
+            yield raw[position : position + CHUNK]
+    elif method == zipfile.ZIP_DEFLATED:
+        try:
+            yield from _inflate(raw)
+        except zlib.error:
+            _reject(DOCX_CORRUPT)
+    else:  # Word writes nothing else
+        _reject(DOCX_CORRUPT)
+
+
+def _inflate(raw: memoryview) -> Iterator[bytes]:
+    """Raw deflate data, inflated `CHUNK` bytes at a time whatever its ratio."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    for position in range(0, len(raw), CHUNK):
+        pending: Chunk = raw[position : position + CHUNK]
+        while pending and not inflater.eof:
+            yield inflater.decompress(pending, CHUNK)
+            pending = inflater.unconsumed_tail
+        if inflater.eof:
+            return
+    while not inflater.eof:  # output held back by the CHUNK cap, or a truncated stream
+        rest = inflater.decompress(b"", CHUNK)
+        if not rest:
+            _reject(DOCX_CORRUPT)
+        yield rest
+
+
+def _content_types(view: memoryview, info: zipfile.ZipInfo) -> list[tuple[str, str]]:
+    """(part name, content type) of every Override, and ("", type) of every Default."""
+    declared: list[tuple[str, str]] = []
+
+    def on_element(name: str, attributes: dict[str, str]) -> None:
+        local = name.rpartition("}")[2]
+        if local in ("Default", "Override"):
+            declared.append((attributes.get("PartName", ""), attributes.get("ContentType", "")))
+
+    _parse_xml(_member_chunks(view, info), on_element)
+    return declared
+
+
+def _parse_xml(chunks: Iterator[Chunk], on_element: OnElement | None = None) -> str:
+    """Parse streamed XML with expat, refusing DOCTYPE and ENTITY; the root's local name."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = _refuse_declaration
+    parser.EntityDeclHandler = _refuse_declaration
+    roots: list[str] = []
+
+    def on_root(name: str, attributes: dict[str, str]) -> None:
+        roots.append(name.rpartition("}")[2])
+        parser.StartElementHandler = on_element  # None: the rest is only checked, fast
+        if on_element is not None:
+            on_element(name, attributes)
+
+    parser.StartElementHandler = on_root
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        _reject(DOCX_CORRUPT)
+    return roots[0]
+
+
+def _refuse_declaration(*_: object) -> NoReturn:
+    """A DTD could define entities that expand without bound; Word never writes one."""
+    _reject(DOCX_CORRUPT)
