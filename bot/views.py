@@ -148,10 +148,13 @@ def input_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> li
 
 def review_files(case: Case, step: Step) -> tuple[FileRef, ...]:
     """The documents a reviewer reads: the latest version of each document the step needs."""
-    if not step.decisions:
-        return ()
+    return documents_of(case, step.needs) if step.decisions else ()
+
+
+def documents_of(case: Case, keys: tuple[str, ...]) -> tuple[FileRef, ...]:
+    """The latest file of each of these artifacts that is a document."""
     files = []
-    for key in step.needs:
+    for key in keys:
         value = case.artifacts.get(key)
         if value is not None and value.document_id is not None:
             files.append(FileRef(value.value, value.filename or f"{key}.docx"))

@@ -10,7 +10,7 @@ from bot.ports import OutgoingMessage
 from bot.replies import Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
-from bot.views import ViewContext, task_view
+from bot.views import ViewContext, documents_of, task_view
 from bot.workflow.events import (
     CaseCancelled,
     CaseClosed,
@@ -20,7 +20,7 @@ from bot.workflow.events import (
     StepFinished,
     TaskAssigned,
 )
-from bot.workflow.model import Case, Roster
+from bot.workflow.model import Case, Roster, StepRun
 
 
 def messages_for(case: Case, events: Sequence[Event], view: ViewContext) -> list[OutgoingMessage]:
@@ -63,10 +63,34 @@ def _task_messages(
             from_number=sop.step(returned.step_code).number,
         )
     reply = task_view(case, run, view, intro)
-    return [
+    out = [
         OutgoingMessage(r, reply, f"{case.ref}:{run.step_code}:{run.version}:task:{r}")
         for r in recipients
     ]
+    return out + _participant_messages(case, run, view, set(recipients))
+
+
+def _participant_messages(
+    case: Case, run: StepRun, view: ViewContext, performers: set[int | None]
+) -> list[OutgoingMessage]:
+    """People who take part in a step (TKKSD at the meeting) are told, with its documents."""
+    step = view.sop.step(run.step_code)
+    out = []
+    for role in step.participants:
+        for person in view.roster.holders(role):
+            if person.id in performers:
+                continue
+            reply = Reply(
+                "task.participant",
+                {"name": person.name, "role": view.sop.roles[role].title, "ref": case.ref,
+                 "subject": case.subject, "partner": case.partner, "number": step.number,
+                 "title": step.title, "start": format_datetime(run.started_at),
+                 "performer": view.roster.name(run.assignee_id)},
+                files=documents_of(case, step.needs),
+            )  # fmt: skip
+            key = f"{case.ref}:{run.step_code}:{run.version}:participant:{person.id}"
+            out.append(OutgoingMessage(person.id, reply, key))
+    return out
 
 
 def superiors(case: Case, role: str, sop: Sop, roster: Roster) -> list[int]:

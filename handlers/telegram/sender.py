@@ -45,15 +45,16 @@ class TelegramSender:
         return await self._send(chat_id, reply)
 
     async def _send(self, chat_id: int, reply: Reply) -> int:
+        # Files first, so the text with its buttons is the newest message in the chat.
+        for file in reply.files:
+            data = self.files.read(file.sha256)
+            await self.bot.send_document(chat_id, InputFile(data, filename=file.filename))
         parts = chunks(text_of(reply))
         message_id = 0
         for index, part in enumerate(parts):
             markup = keyboard(reply.choices) if index == len(parts) - 1 else None
             sent = await self.bot.send_message(chat_id, part, reply_markup=markup)
             message_id = sent.message_id
-        for file in reply.files:
-            data = self.files.read(file.sha256)
-            await self.bot.send_document(chat_id, InputFile(data, filename=file.filename))
         return message_id
 
 

@@ -1,0 +1,120 @@
+"""Five officials in Telegram: the real bot against the project's Bot API stand-in."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from telegram.request import HTTPXRequest
+
+from bot import bootstrap
+from bot.clock import JAKARTA, FixedClock
+from bot.config import Settings
+from handlers.telegram.app import build_telegram
+from handlers.telegram.standin.core import StandIn
+from handlers.telegram.standin.users import SimUser
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+CAST: dict[str, tuple[int, str, str]] = {
+    "kabag": (1001, "kabag", "Drs. Budi Santoso, M.Si."),
+    "ketua": (1002, "ketua_tim", "Siti Rahmawati, S.H."),
+    "sekda": (1003, "sekda", "Dr. Hendra Wijaya, M.M."),
+    "walikota": (1004, "walikota", "H. Sachrudin"),
+    "tkksd": (1005, "tkksd", "Rina Marlina, S.E."),
+}
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    """A real .docx with these paragraphs."""
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class TelegramOffice:
+    """The bot, its database and the simulated officials; `start()` and `stop()` the bot."""
+
+    data_dir: Path
+    clock: FixedClock = field(
+        default_factory=lambda: FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=JAKARTA))
+    )
+    standin: StandIn = field(default_factory=StandIn)
+    users: dict[str, SimUser] = field(default_factory=dict)
+
+    def settings(self) -> Settings:
+        return Settings(
+            telegram_bot_token="123456:TEST",  # type: ignore[arg-type]
+            telegram_base_url="http://standin/bot",
+            telegram_base_file_url="http://standin/file/bot",
+            sopbot_data_dir=self.data_dir,
+        )
+
+    async def start(self) -> None:
+        """Start the real Application (long polling) against the stand-in."""
+        self.app = await bootstrap.build_app(self.settings(), self.clock)
+        self.core = bootstrap.build_chat(self.app)
+        request = HTTPXRequest(httpx_kwargs={"transport": self.standin.transport})
+        polling = HTTPXRequest(httpx_kwargs={"transport": self.standin.transport})
+        self.application, self.adapter = build_telegram(
+            self.core, self.settings(), request=request, updates_request=polling,
+            rate_limit=False,
+        )  # fmt: skip
+        await self.application.initialize()
+        await self.application.post_init(self.application)  # type: ignore[misc]
+        await self.application.start()
+        await self.application.updater.start_polling(timeout=1)  # type: ignore[union-attr]
+        self.standin.attach(self.application)
+
+    async def stop(self) -> None:
+        """Stop the bot as a restart would: nothing in memory survives."""
+        await self.standin.settle()
+        await self.application.updater.stop()  # type: ignore[union-attr]
+        await self.application.stop()
+        await self.application.shutdown()
+        await self.app.close()
+
+    async def hire(self) -> None:
+        """Everyone redeems an invite code with /start CODE."""
+        for key, (user_id, role, name) in CAST.items():
+            code, _ = await self.app.admin.create_invite(role, name)
+            user = self.standin.user(user_id, name.split()[0])
+            user.send(f"/start {code}")
+            self.users[key] = user
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait until the bot has handled everything and gone quiet."""
+        await self.standin.settle()
+
+    async def say(self, who: str, text: str) -> Any:
+        self.users[who].send(text)
+        await self.settle()
+        return self.users[who].last
+
+    async def press(self, who: str, label: str, message: Any = None) -> Any:
+        callback = self.users[who].press(label, message)
+        await self.settle()
+        return callback
+
+    async def upload(self, who: str, filename: str, data: bytes, mime: str = DOCX) -> Any:
+        self.users[who].upload(filename, data, mime)
+        await self.settle()
+        return self.users[who].last
+
+    def inbox(self, who: str) -> list[Any]:
+        return self.users[who].inbox
+
+    def last(self, who: str) -> Any:
+        return self.users[who].last
+
+    def at(self, iso: str) -> None:
+        self.clock.set(datetime.fromisoformat(iso).replace(tzinfo=JAKARTA))

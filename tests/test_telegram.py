@@ -1,0 +1,99 @@
+"""End to end on Telegram: the real Application, five officials, one case, the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.workflow.model import CaseStatus, Outcome
+from tests.telegram_office import TelegramOffice, docx_bytes
+
+
+@pytest.fixture
+async def office(tmp_path):
+    office = TelegramOffice(tmp_path)
+    await office.start()
+    await office.hire()
+    yield office
+    await office.stop()
+
+
+async def open_case(office: TelegramOffice) -> None:
+    await office.say("kabag", "/baru")
+    await office.say("kabag", "Pemerintah Kota Bandung")
+    await office.press("kabag", "Pemerintah Daerah lain")
+    await office.say("kabag", "Kerja sama pengelolaan sampah")
+    await office.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
+    await office.say("kabag", "Disposisi No. 005/123-Tapem")
+
+
+async def test_registration_with_an_invite_code_greets_each_official(office):
+    welcome = [m.text for m in office.inbox("sekda") if "Selamat datang" in m.text]
+
+    assert welcome and "Sekretaris Daerah" in welcome[0]
+
+
+async def test_the_kabag_opens_a_case_in_chat_and_gets_step_one(office):
+    await open_case(office)
+
+    task = office.last("kabag")
+    assert "KB-2026-0001" in task.text and "Langkah 1" in task.text
+    assert "Siti Rahmawati, S.H." in task.labels and "Selesai" in task.labels
+
+
+async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
+    await open_case(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Unggah Lembar disposisi")
+    await office.upload("kabag", "disposisi.docx", docx_bytes("LEMBAR DISPOSISI"))
+    await office.press("kabag", "Selesai")
+
+    ketua_task = office.last("ketua")
+    assert "Langkah 2" in ketua_task.text
+    await office.press("ketua", "Isi Tempat rapat")
+    await office.say("ketua", "Ruang Rapat Tapem Lt. 3, proyektor")
+    await office.press("ketua", "Isi Waktu rapat")
+    await office.say("ketua", "2026-03-04 09:00")
+    await office.press("ketua", "Unggah Surat undangan")
+    await office.upload("ketua", "undangan.docx", docx_bytes("SURAT UNDANGAN"))
+    await office.press("ketua", "Unggah Draft rancangan")
+    await office.upload("ketua", "draft-v1.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 1"))
+    await office.press("ketua", "Selesai")
+
+    invitation = office.last("tkksd")
+    assert "diundang" in invitation.text or invitation.document is not None
+
+    office.at("2026-03-04T10:30")
+    await office.press("ketua", "Unggah Notulensi")
+    await office.upload("ketua", "notulen.docx", docx_bytes("NOTULEN RAPAT"))
+    await office.press("ketua", "Selesai")
+    await office.press("ketua", "Unggah Rancangan Kesepakatan Bersama berparaf")
+    await office.upload("ketua", "rancangan-paraf.docx", docx_bytes("KESEPAKATAN BERSAMA", "v2"))
+    await office.press("ketua", "Selesai")
+    await office.press("kabag", "Sampaikan")
+
+    review = [m for m in office.inbox("sekda") if "Setujui" in m.labels][-1]
+    await office.press("sekda", "Kembalikan", review)
+    await office.say("sekda", "Pasal 3 perlu diperbaiki")
+    assert review.labels == []
+    assert "dikembalikan oleh Dr. Hendra Wijaya, M.M." in review.text
+
+    returned = office.last("kabag")
+    assert "Pasal 3 perlu diperbaiki" in returned.text
+    await office.press("kabag", "Sampaikan")
+    await office.press("sekda", "Setujui")
+    await office.press("walikota", "Kembalikan")
+    await office.say("walikota", "Tambahkan pasal keadaan kahar")
+    assert "Tambahkan pasal keadaan kahar" in office.last("sekda").text
+    await office.press("sekda", "Setujui")
+    await office.press("walikota", "Setujui")
+    schedule = office.last("walikota")
+    assert "Langkah 10" in schedule.text
+    day_button = [label for label in schedule.labels if "2026" in label][0]
+    await office.press("walikota", day_button)
+    await office.press("walikota", "Selesai")
+
+    case = await office.app.workflow.get("KB-2026-0001")
+    assert case.status is CaseStatus.DONE
+    assert [r.outcome for r in case.runs].count(Outcome.RETURNED) == 2
+    for who in ("kabag", "ketua", "sekda", "walikota"):
+        assert "telah selesai" in office.last(who).text
