@@ -60,7 +60,10 @@ class TelegramAdapter:
             message_ref=ref,
         )
         answer = await self.core.handle(incoming)
-        await query.answer(text_of(answer.toast)[:200] if answer.toast else None)
+        if answer.toast is not None:
+            await query.answer(text_of(answer.toast)[:200], show_alert=True)
+        else:
+            await query.answer()
         if pressed is not None:
             await self.show(context.bot, pressed.chat_id, answer, pressed=pressed)
         await self.delivery.drain()
