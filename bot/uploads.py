@@ -26,7 +26,16 @@ from bot.texts import t
 MB = 1024 * 1024
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # the Bot API's getFile serves nothing larger
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MEDIA_TYPES = {"docx": DOCX_MEDIA_TYPE, "pdf": "application/pdf"}
+MEDIA_TYPES = {
+    "docx": DOCX_MEDIA_TYPE,
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",  # only where a photo is an answer, e.g. a scanned disposition
+    "png": "image/png",
+}
+IMAGE_MAGIC = {
+    "jpg": (b"\xff\xd8\xff", b"\xff\xd9"),
+    "png": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+}
 
 # A .docx is a zip archive: these bound what unpacking it may cost.
 MAX_UNPACKED_BYTES = 100 * MB
@@ -53,6 +62,7 @@ WORD_SUFFIXES = frozenset({".docx", ".docm", ".doc", ".dotx", ".dotm"})
 KNOWN_SUFFIXES = WORD_SUFFIXES | {".pdf", ".rtf", ".odt", ".txt", ".png", ".jpg", ".jpeg", ".exe"}
 
 TOO_LARGE = "upload.too_large"
+IMAGE_CORRUPT = "upload.image_corrupt"
 EMPTY = "upload.empty"
 TYPE_NOT_ALLOWED = "upload.type_not_allowed"
 LEGACY_DOC = "upload.legacy_doc"
@@ -84,6 +94,10 @@ class UploadPolicy:
             raise ValueError(f"upload types must be among {sorted(MEDIA_TYPES)}: {self.allowed}")
         if not 0 < self.max_bytes <= TELEGRAM_DOWNLOAD_LIMIT_MB * MB:
             raise ValueError(f"max upload must be 1 byte to {TELEGRAM_DOWNLOAD_LIMIT_MB} MB")
+
+    def with_images(self) -> UploadPolicy:
+        """The same policy, also accepting a photo (JPEG or PNG)."""
+        return UploadPolicy(self.allowed | {"jpg", "png"}, self.max_bytes)
 
     @classmethod
     def from_settings(cls, upload_types: str, max_upload_mb: int) -> UploadPolicy:
@@ -186,6 +200,11 @@ def _inspect_content(data: bytes, suffix: str, policy: UploadPolicy) -> str:
         return "docx"
     if data.startswith(OLE_MAGIC):
         _reject_ole(data, policy)
+    for kind, (start, end) in IMAGE_MAGIC.items():
+        if data.startswith(start) and kind in policy.allowed:
+            if end not in data[-64:]:
+                _reject(IMAGE_CORRUPT)
+            return kind
     claimed = "pdf" if suffix == ".pdf" else "docx" if suffix in WORD_SUFFIXES else None
     if claimed is None:
         _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))

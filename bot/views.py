@@ -11,7 +11,7 @@ from bot.fmt import format_date, format_datetime, format_minutes
 from bot.replies import Choice, FileRef, Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
-from bot.workflow.model import ArtifactValue, Case, Roster, StepRun
+from bot.workflow.model import ArtifactValue, Case, Outcome, Roster, StepRun
 
 DATE_CHOICES = 3
 
@@ -84,9 +84,31 @@ def task_view(case: Case, run: StepRun, view: ViewContext, intro: str = "") -> R
         "checklist": lines,
         "hint": _hint(step, sop),
         "intro": intro,
+        "summary": review_summary(case, step, view),
     }
     choices = input_choices(case, run, step, view) + decision_choices(case, run, step)
     return Reply("task.view", params, tuple(choices), review_files(case, step))
+
+
+def review_summary(case: Case, step: Step, view: ViewContext) -> str:
+    """For a reviewer: how long the case has run, which draft version, the last return note."""
+    if not step.decisions:
+        return ""
+    lines = []
+    if view.calendar is not None and view.now is not None:
+        days = view.calendar.elapsed_working_days(case.created_at, view.now)
+        lines.append(t("review.running", days=days, opened=format_date(case.created_at.date())))
+    for key in step.needs:
+        value = case.artifacts.get(key)
+        if value is not None and value.document_id is not None:
+            lines.append(t("review.version", label=view.sop.artifact_label(key),
+                           version=value.version))  # fmt: skip
+    returned = [r for r in case.runs if r.outcome is Outcome.RETURNED]
+    if returned:
+        last = returned[-1]
+        lines.append(t("review.last_return", count=len(returned),
+                       by=view.roster.name(last.decided_by), note=last.note or "-"))  # fmt: skip
+    return "\n".join(lines) + "\n\n" if lines else ""
 
 
 def _hint(step: Step, sop: Sop) -> str:

@@ -6,6 +6,9 @@ import pytest
 
 from bot.workflow.model import CaseStatus, Outcome
 from tests.telegram_office import TelegramOffice, docx_bytes
+from tests.test_uploads import png_bytes
+
+PNG = png_bytes()
 
 
 @pytest.fixture
@@ -69,9 +72,14 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     await office.press("ketua", "Unggah Rancangan Kesepakatan Bersama berparaf")
     await office.upload("ketua", "rancangan-paraf.docx", docx_bytes("KESEPAKATAN BERSAMA", "v2"))
     await office.press("ketua", "Selesai")
+    assert "telah diparaf" in office.last("ketua").text
+    await office.press("ketua", "Ya, Selesai")
     await office.press("kabag", "Sampaikan")
 
     review = [m for m in office.inbox("sekda") if "Setujui" in m.labels][-1]
+    assert "hari kerja sejak" in review.text and "versi 1" in review.text
+    attached = office.inbox("sekda")[-2].document
+    assert attached is not None and attached.data == docx_bytes("KESEPAKATAN BERSAMA", "v2")
     await office.press("sekda", "Kembalikan", review)
     await office.say("sekda", "Pasal 3 perlu diperbaiki")
     assert review.labels == []
@@ -88,7 +96,7 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     await office.press("walikota", "Setujui")
     schedule = office.last("walikota")
     assert "Langkah 10" in schedule.text
-    day_button = [label for label in schedule.labels if "2026" in label][0]
+    day_button = next(label for label in schedule.labels if "2026" in label)
     await office.press("walikota", day_button)
     await office.press("walikota", "Selesai")
 
@@ -97,3 +105,79 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     assert [r.outcome for r in case.runs].count(Outcome.RETURNED) == 2
     for who in ("kabag", "ketua", "sekda", "walikota"):
         assert "telah selesai" in office.last(who).text
+
+
+async def test_commands_answer_in_indonesian(office):
+    await open_case(office)
+
+    tasks = await office.say("kabag", "/tugas")
+    status = await office.say("kabag", "/status KB-2026-0001")
+    history = await office.say("kabag", "/riwayat KB-2026-0001")
+    sop = await office.say("ketua", "/sop")
+    help_text = await office.say("ketua", "/bantuan")
+    unknown = await office.say("ketua", "/hapus")
+
+    assert "Langkah 1" in tasks.text and "Selesai" in tasks.labels
+    assert "menunggu Drs. Budi Santoso" in status.text
+    assert "dibuka oleh Drs. Budi Santoso" in history.text
+    assert "10. " in sop.text and "6. " not in sop.text and "11 hari" in sop.text
+    assert "/lapor" in help_text.text and "/baru" not in help_text.text
+    assert "tidak dikenal" in unknown.text
+
+
+async def test_a_progress_report_is_forwarded_to_the_kabag(office):
+    await open_case(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Unggah Lembar disposisi")
+    await office.upload("kabag", "disposisi.docx", docx_bytes("DISPOSISI"))
+    await office.press("kabag", "Selesai")
+
+    answer = await office.say("ketua", "/lapor KB-2026-0001 Undangan sedang ditandatangani")
+
+    assert "diteruskan" in answer.text
+    assert "Undangan sedang ditandatangani" in office.last("kabag").text
+
+
+async def test_an_upload_without_a_question_asks_where_it_belongs(office):
+    await open_case(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Unggah Lembar disposisi")
+    await office.upload("kabag", "disposisi.docx", docx_bytes("DISPOSISI"))
+    await office.press("kabag", "Selesai")
+
+    question = await office.upload("ketua", "draft.docx", docx_bytes("DRAFT"))
+    await office.press("ketua", "Draft rancangan", question)
+
+    case = await office.app.workflow.get("KB-2026-0001")
+    assert "KB-2026-0001 · Surat undangan" in question.labels
+    assert case.artifacts["draft_rancangan"].filename == "draft.docx"
+
+
+async def test_a_photo_of_the_disposition_is_accepted_when_opening_a_case(office):
+    await office.say("kabag", "/baru Pemerintah Kota Bandung | Kerja sama air minum")
+    await office.press("kabag", "Pemerintah Daerah lain")
+    await office.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
+
+    office.users["kabag"].send_photo(PNG)
+    await office.settle()
+
+    case = await office.app.workflow.get("KB-2026-0001")
+    assert case.artifacts["disposisi_walikota"].filename == "foto.png"
+    assert "Langkah 1" in office.last("kabag").text
+
+
+async def test_a_kl_case_waits_until_the_approval_is_recorded_from_tugas(office):
+    await office.say("kabag", "/baru Kementerian Dalam Negeri | Kerja sama data kependudukan")
+    await office.press("kabag", "Kementerian")
+    await office.say("kabag", "415.4/77-Tapem, 2 Maret 2026")
+    await office.say("kabag", "Disposisi No. 005/77")
+    await office.press("kabag", "Belum ada")
+    assert "belum dapat dimulai" in office.last("kabag").text
+
+    await office.say("kabag", "/tugas")
+    await office.press("kabag", "Isi Jawaban persetujuan")
+    await office.say("kabag", "Surat Kemendagri No. B-77/2026")
+
+    case = await office.app.workflow.get("KB-2026-0001")
+    assert case.status is CaseStatus.RUNNING
+    assert case.current_run("penugasan") is not None

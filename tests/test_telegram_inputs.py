@@ -49,6 +49,7 @@ async def at_sekda(office: TelegramOffice) -> None:
     await office.press("ketua", "Unggah Rancangan Kesepakatan Bersama berparaf")
     await office.upload("ketua", "paraf.docx", docx_bytes("KESEPAKATAN BERSAMA"))
     await office.press("ketua", "Selesai")
+    await office.press("ketua", "Ya, Selesai")
     await office.press("kabag", "Sampaikan")
 
 

@@ -591,3 +591,24 @@ def test_a_limit_over_telegrams_20_mb_download_limit_is_a_configuration_error():
 def test_an_unknown_upload_type_is_a_configuration_error():
     with pytest.raises(ValueError, match="xlsx"):
         UploadPolicy.from_settings("docx,xlsx", 20)
+
+
+def test_a_photo_is_accepted_where_the_policy_takes_images():
+    policy = UploadPolicy.from_settings("docx,pdf", 20).with_images()
+
+    inspected = inspect_upload(png_bytes(), "disposisi.docx", policy)
+
+    assert (inspected.kind, inspected.media_type, inspected.filename) == (
+        "png",
+        "image/png",
+        "disposisi.png",
+    )
+
+
+def test_a_truncated_photo_is_refused_as_damaged():
+    policy = UploadPolicy.from_settings("docx,pdf", 20).with_images()
+
+    with pytest.raises(UploadRejected) as error:
+        inspect_upload(png_bytes()[:-12], "foto.png", policy)
+
+    assert error.value.text_key == "upload.image_corrupt"

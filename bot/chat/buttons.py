@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.actions import Action
+from bot.actions import Action, encode
 from bot.chat.core import ChatCore, Turn
 from bot.chat.model import Answer
 from bot.errors import StaleAction
 from bot.fmt import format_datetime
-from bot.replies import Reply
+from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
 from bot.texts import t
 from bot.views import task_view
 from bot.workflow import commands as c
 from bot.workflow import rules
-from bot.workflow.model import Case
+from bot.workflow.model import Case, CaseStatus
 from bot.workflow.service import Result
 
 DECISIONS: dict[str, type[c.StepCommand]] = {
@@ -39,6 +39,8 @@ async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
         return await dialogues.new_case_later(core, turn)
     if action.verb in DECISIONS:
         return await decide(core, turn, action)
+    if action.verb == "confirm":
+        return await decide(core, turn, Action("complete", action.args), confirmed=True)
     if action.verb in NEEDS_NOTE:
         return await ask_note(core, turn, action)
     handler = {
@@ -54,10 +56,15 @@ async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return await handler(core, turn, action)
 
 
-async def decide(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def decide(
+    core: ChatCore, turn: Turn, action: Action, *, confirmed: bool = False
+) -> Answer:
     """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided."""
     case_id, number, version = action.args
-    command = DECISIONS[action.verb](turn.person.id, case_id, core.step_code(number), version)
+    step = core.sop.step(core.step_code(number))
+    if step.confirm and not confirmed:
+        return _confirmation(step.confirm, case_id, number, version)
+    command = DECISIONS[action.verb](turn.person.id, case_id, step.code, version)
     result = await core.workflow.handle(
         command, update=turn.update, after=core.clearing(turn.person)
     )
@@ -85,6 +92,13 @@ async def decided(core: ChatCore, result: Result, step_code: str) -> Reply | Non
     )  # fmt: skip
 
 
+def _confirmation(question: str, case_id: int, number: int, version: int) -> Answer:
+    """Ask before a finishing press takes effect: Ya or Batal."""
+    yes = Choice("button.confirm", encode("confirm", case_id, number, version))
+    no = Choice("button.cancel", encode("cancel"))
+    return Answer([Reply("chat.confirm", {"question": question}, (yes, no))])
+
+
 def _note(note: str | None) -> str:
     return t("task.decided_note", note=note) if note else ""
 
@@ -108,7 +122,9 @@ async def ask_input(core: ChatCore, turn: Turn, action: Action) -> Answer:
     case_id, number, index = action.args
     key = _artifact(core, index)
     case, run = await core.run_of(case_id, number)
-    if run is None:
+    condition = core.sop.first_step.precondition
+    held = case.status is CaseStatus.WAITING and condition and key in condition.requires
+    if run is None and not held:
         raise StaleAction()
     artifact = core.sop.artifacts[key]
     text_key = {

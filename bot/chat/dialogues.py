@@ -69,20 +69,32 @@ async def on_file(core: ChatCore, turn: Turn) -> Answer:
     """Check an upload by its content, keep it, and record it where it belongs."""
     upload = turn.incoming.file
     assert upload is not None
-    check_declared_size(upload.size, core.policy)
+    prompt = await core.prompt_of(turn.person)
+    expected = _expected_artifact(prompt)
+    photo_ok = expected is not None and core.sop.artifacts[expected].kind is ArtifactKind.ANY
+    policy = core.policy.with_images() if photo_ok else core.policy
+    check_declared_size(upload.size, policy)
     data = await upload.fetch()
-    inspected = inspect_upload(data, upload.filename, core.policy)
+    inspected = inspect_upload(data, upload.filename, policy)
     core.files.put(data)
     stored = StoredFile(inspected.sha256, inspected.size, inspected.filename, inspected.media_type)
-    prompt = await core.prompt_of(turn.person)
-    if prompt is not None and prompt.kind == "input":
-        key = prompt.data["artifact"]
-        if core.sop.artifacts[key].kind in (ArtifactKind.DOCUMENT, ArtifactKind.ANY):
-            return await _attach(core, turn, prompt.data["case_id"], prompt.data["number"],
-                                 key, stored)  # fmt: skip
     if prompt is not None and prompt.kind == "baru":
         return await new_case_file(core, turn, prompt, stored)
+    takes_file = (ArtifactKind.DOCUMENT, ArtifactKind.ANY)
+    if prompt is not None and expected and core.sop.artifacts[expected].kind in takes_file:
+        case_id, number = prompt.data["case_id"], prompt.data["number"]
+        return await _attach(core, turn, case_id, number, expected, stored)
     return await _route(core, turn, stored)
+
+
+def _expected_artifact(prompt: Prompt | None) -> str | None:
+    """The artifact the pending question asks for, if it asks for one."""
+    if prompt is None:
+        return None
+    if prompt.kind == "input":
+        return str(prompt.data["artifact"])
+    stage = str(prompt.data.get("stage", ""))
+    return stage[5:] if prompt.kind == "baru" and stage.startswith("fact:") else None
 
 
 async def _attach(

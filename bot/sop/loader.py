@@ -79,6 +79,7 @@ _STEP_OPTIONAL = (
     "produces",
     "participants",
     "collects",
+    "confirm",
     "assigns",
     "action",
     "goto",
@@ -273,6 +274,7 @@ def _step(ctx: _Context, node: Node, where: str, earlier: list[Step]) -> Step:
         clock_starts_at=m.opt("clock_starts_at", ctx.clock, None),
         precondition=m.opt("precondition", ctx.precondition, None),
         note=m.opt("note", lambda n, w: scalar(n, w, "str", "text").strip(), ""),
+        confirm=m.opt("confirm", lambda n, w: scalar(n, w, "str", "text").strip(), ""),
         line=int(node.start_mark.line) + 1,
     )
 

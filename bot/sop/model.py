@@ -77,6 +77,7 @@ class Step:
     clock_starts_at: str | None = None  # a datetime artifact; default: when assigned
     precondition: Precondition | None = None
     note: str = ""
+    confirm: str = ""  # asked (Ya/Batal) before the finishing button takes effect
     line: int | None = None
 
     def decision(self, kind: DecisionKind) -> Decision | None:
