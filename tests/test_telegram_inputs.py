@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 import zipfile
 
 import pytest
 
 from bot.chat.model import Sender
 from bot.workflow.model import Outcome
+from storage.db import SQLITE_FILENAME
 from tests.telegram_office import DOCX, TelegramOffice, docx_bytes
 from tests.test_telegram import open_case
 
@@ -208,3 +210,20 @@ async def test_the_case_survives_a_restart_in_the_middle(office):
     assert "Pasal 2 kurang jelas" in returned.text
     case = await office.app.workflow.get("KB-2026-0001")
     assert case.current_run("penyampaian") is not None
+
+
+async def test_a_system_failure_keeps_the_users_words_and_tells_the_admin(office):
+    code, _ = await office.app.admin.create_invite("admin", "Operator Tapem")
+    admin = office.standin.user(1006, "Operator")
+    admin.send(f"/start {code}")
+    await office.settle()
+    database = office.data_dir / SQLITE_FILENAME
+    with sqlite3.connect(database) as connection:
+        connection.execute("DROP TABLE pending_prompts")
+
+    answer = await office.say("ketua", "Ruang rapat Lt. 3 sudah siap")
+
+    assert "Mohon maaf, terjadi kendala pada sistem" in answer.text
+    assert "Ruang rapat Lt. 3 sudah siap" in answer.text
+    assert "Traceback" not in answer.text
+    assert "pending_prompts" in admin.last.text
