@@ -159,7 +159,10 @@ def input_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> li
         if key in view.generated:
             data = actions.encode("generate", case_id, step.number, index)
             out.append(Choice("button.generate", data, label))
-        verb_key = "button.upload" if artifact.kind is ArtifactKind.DOCUMENT else "button.fill"
+        verb_key = {
+            ArtifactKind.DOCUMENT: "button.upload",
+            ArtifactKind.PEOPLE: "button.choose",
+        }.get(artifact.kind, "button.fill")
         out.append(Choice(verb_key, actions.encode("input", case_id, step.number, index), label))
         if artifact.kind is ArtifactKind.DATETIME and calendar is not None and run.started_at:
             for day in calendar.next_working_days(run.started_at.date(), DATE_CHOICES):

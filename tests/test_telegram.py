@@ -181,3 +181,23 @@ async def test_a_kl_case_waits_until_the_approval_is_recorded_from_tugas(office)
     case = await office.app.workflow.get("KB-2026-0001")
     assert case.status is CaseStatus.RUNNING
     assert case.current_run("penugasan") is not None
+
+
+async def test_meeting_participants_are_chosen_from_tkksd_and_typed_in(office):
+    await open_case(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Unggah Lembar disposisi")
+    await office.upload("kabag", "disposisi.docx", docx_bytes("DISPOSISI"))
+    await office.press("kabag", "Selesai")
+
+    await office.press("ketua", "Pilih Peserta rapat")
+    question = office.last("ketua")
+    await office.press("ketua", "Rina Marlina", question)
+    await office.say("ketua", "Bappeda, Dinas Lingkungan Hidup")
+    await office.press("ketua", "Selesai memilih")
+
+    case = await office.app.workflow.get("KB-2026-0001")
+    assert "✅ Rina Marlina, S.E." in question.labels
+    assert case.artifacts["peserta_rapat"].value == (
+        "Rina Marlina, S.E.; Bappeda; Dinas Lingkungan Hidup"
+    )

@@ -28,7 +28,7 @@ NEEDS_NOTE = {"return": "chat.ask_return_note", "skip": "chat.ask_skip_reason"}
 
 async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
     """Carry out one button press."""
-    from bot.chat import dialogues
+    from bot.chat import dialogues, people
 
     if action.verb == "cancel":
         await core.clear_prompt(turn.person)
@@ -36,7 +36,12 @@ async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
     if action.verb == "kind":
         return await dialogues.new_case_kind(core, turn, action.args[0])
     if action.verb == "done":
+        prompt = await core.prompt_of(turn.person)
+        if prompt is not None and prompt.kind == "people":
+            return await people.done(core, turn)
         return await dialogues.new_case_later(core, turn)
+    if action.verb == "toggle":
+        return await people.toggle(core, turn, action)
     if action.verb in DECISIONS:
         return await decide(core, turn, action)
     if action.verb == "confirm":
@@ -56,9 +61,7 @@ async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return await handler(core, turn, action)
 
 
-async def decide(
-    core: ChatCore, turn: Turn, action: Action, *, confirmed: bool = False
-) -> Answer:
+async def decide(core: ChatCore, turn: Turn, action: Action, *, confirmed: bool = False) -> Answer:
     """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided."""
     case_id, number, version = action.args
     step = core.sop.step(core.step_code(number))
@@ -127,6 +130,10 @@ async def ask_input(core: ChatCore, turn: Turn, action: Action) -> Answer:
     if run is None and not held:
         raise StaleAction()
     artifact = core.sop.artifacts[key]
+    if artifact.kind is ArtifactKind.PEOPLE:
+        from bot.chat import people
+
+        return await people.ask(core, turn, case_id, number, key)
     text_key = {
         ArtifactKind.DOCUMENT: "chat.ask_file",
         ArtifactKind.DATETIME: "chat.ask_datetime",

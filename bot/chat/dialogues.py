@@ -26,7 +26,15 @@ async def on_text(core: ChatCore, turn: Turn, text: str) -> Answer:
     prompt = await core.prompt_of(turn.person)
     if prompt is None:
         return Answer.say("chat.help_hint")
-    handler = {"note": _note, "input": _input, "baru": _new_case, "upload": _upload_pending}
+    from bot.chat import people
+
+    handler = {
+        "note": _note,
+        "input": _input,
+        "baru": _new_case,
+        "upload": _upload_pending,
+        "people": people.typed,
+    }
     return await handler[prompt.kind](core, turn, prompt, text.strip())
 
 

@@ -116,7 +116,7 @@ def parse_sop(data: bytes | str, source: str = "<string>") -> Sop:
 def _sop(root: Node, source: str) -> Sop:
     m = Map(root, "", _SOP_REQUIRED, _SOP_OPTIONAL)
     roles = m("roles", _roles)
-    artifacts = m("artifacts", _artifacts)
+    artifacts = m("artifacts", lambda n, w: _artifacts(n, w, roles))
     partner_kinds = m.opt("partner_kinds", labels, {})
     ctx = _Context(roles, artifacts, partner_kinds)
     return Sop(
@@ -157,13 +157,16 @@ def _roles(node: Node, where: str) -> Mapping[str, Role]:
     return roles
 
 
-def _artifacts(node: Node, where: str) -> Mapping[str, Artifact]:
+def _artifacts(node: Node, where: str, roles: Mapping[str, Role]) -> Mapping[str, Artifact]:
     artifacts: dict[str, Artifact] = {}
     kinds = [kind.value for kind in ArtifactKind]
     for key, value in entries(node, where, "artifact key"):
-        m = Map(value, at(where, key), ("label", "kind"))
-        kind = m("kind", lambda n, w: ref(n, w, kinds, "artifact kind"))
-        artifacts[key] = Artifact(key, m("label", text), ArtifactKind(kind))
+        m = Map(value, at(where, key), ("label", "kind"), ("role",))
+        kind = ArtifactKind(m("kind", lambda n, w: ref(n, w, kinds, "artifact kind")))
+        role = m.opt("role", lambda n, w: ref(n, w, roles, "role"), None)
+        if kind is ArtifactKind.PEOPLE and role is None:
+            fail(value, at(where, key), "a people artifact names the role they are chosen from")
+        artifacts[key] = Artifact(key, m("label", text), kind, role)
     return artifacts
 
 

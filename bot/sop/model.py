@@ -18,6 +18,7 @@ class ArtifactKind(StrEnum):
     DATETIME = "datetime"  # an instant, e.g. the meeting time
     DATE = "date"
     ANY = "any"  # a file or, failing that, its number as text
+    PEOPLE = "people"  # holders of `role` chosen with buttons, plus names typed in
 
 
 class DecisionKind(StrEnum):
@@ -39,6 +40,7 @@ class Artifact:
     key: str
     label: str
     kind: ArtifactKind
+    role: str | None = None  # for PEOPLE: the role whose holders are offered
 
 
 @dataclass(frozen=True)
