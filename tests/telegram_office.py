@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from handlers.telegram.app import build_telegram
 from handlers.telegram.standin.core import StandIn
 from handlers.telegram.standin.users import SimUser
 
+WEBHOOK_SECRET = "rahasia-webhook-123"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 CAST: dict[str, tuple[int, str, str]] = {
@@ -58,8 +60,8 @@ class TelegramOffice:
             sopbot_data_dir=self.data_dir,
         )
 
-    async def start(self) -> None:
-        """Start the real Application (long polling) against the stand-in."""
+    async def start(self, *, webhook: bool = False) -> None:
+        """Start the real Application against the stand-in: long polling, or a webhook."""
         self.app = await bootstrap.build_app(self.settings(), self.clock)
         self.core = bootstrap.build_chat(self.app)
         request = HTTPXRequest(httpx_kwargs={"transport": self.standin.transport})
@@ -71,7 +73,20 @@ class TelegramOffice:
         await self.application.initialize()
         await self.application.post_init(self.application)  # type: ignore[misc]
         await self.application.start()
-        await self.application.updater.start_polling(timeout=1)  # type: ignore[union-attr]
+        updater = self.application.updater
+        assert updater is not None
+        if webhook:
+            listener = socket.create_server(("127.0.0.1", 0))
+            listener.setblocking(False)
+            self.webhook_url = f"http://127.0.0.1:{listener.getsockname()[1]}/telegram"
+            await updater.start_webhook(
+                unix=listener,  # PTB serves any listening socket given here, TCP included
+                url_path="telegram",
+                webhook_url=self.webhook_url,
+                secret_token=WEBHOOK_SECRET,
+            )
+        else:
+            await updater.start_polling(timeout=1)
         self.standin.attach(self.application)
 
     async def stop(self) -> None:
