@@ -7,6 +7,8 @@ never depends on them at import time.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.admin import Admin
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.ports import Clock, FileStore, UnitOfWorkFactory
+from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
 from bot.sop.loader import load_sop
 from bot.sop.model import Sop
 from bot.workflow.service import Workflow
@@ -142,3 +144,24 @@ async def _stopped() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+
+
+@asynccontextmanager
+async def channel_senders(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
+    """Senders of the configured channels, to drain the outbox outside `sopbot run`."""
+    token = app.settings.telegram_bot_token
+    if token is None:
+        yield {}
+        return
+    from telegram import Bot
+
+    from handlers.telegram.adapter import CHANNEL
+    from handlers.telegram.sender import TelegramSender
+
+    bot = Bot(
+        token.get_secret_value(),
+        base_url=app.settings.telegram_base_url,
+        base_file_url=app.settings.telegram_base_file_url,
+    )
+    async with bot:
+        yield {CHANNEL: TelegramSender(bot, app.files)}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.calendar import OfficeHours, RamadanSchedule
+
+# Fields a document number format may use, e.g. "005/{seq}-Tapem/{month_roman}/{year}".
+NUMBER_FIELDS = ("seq", "ref", "year", "month", "month_roman")
 
 
 class ConfigError(Exception):
@@ -44,11 +48,65 @@ class Settings(BaseSettings):
     whatsapp_webhook_listen: str = "127.0.0.1"
     whatsapp_webhook_port: int = Field(default=8080, ge=1, le=65535)
 
+    # Documents (bot/documents): letterhead, signers, numbering; "|" separates lines or items.
+    sopbot_templates_dir: Path | None = None  # None: the .docx templates shipped with sopbot
+    sopbot_doc_kop_government: str = "PEMERINTAH KOTA TANGERANG"
+    sopbot_doc_kop_office: str = "SEKRETARIAT DAERAH"
+    sopbot_doc_kop_address: str = "Jl. Satria Sudirman No. 1, Kota Tangerang, Banten 15111"
+    sopbot_doc_kop_contact: str = "Laman: www.tangerangkota.go.id"
+    sopbot_doc_kop_logo: Path | None = None  # PNG/JPEG beside the letterhead text
+    sopbot_doc_city: str = "Tangerang"
+    sopbot_doc_number_disposisi: str = "{seq}/Disp-Tapem/{month_roman}/{year}"
+    sopbot_doc_number_undangan: str = "005/{seq}-Tapem/{month_roman}/{year}"
+    sopbot_doc_number_kb: str = "{seq}/KB-Tapem/{month_roman}/{year}"
+    sopbot_doc_undangan_signer_role: str = "kabag"
+    sopbot_doc_undangan_signer_title: str = (
+        "a.n. SEKRETARIS DAERAH KOTA TANGERANG|Kepala Bagian Tata Pemerintahan"
+    )
+    sopbot_doc_undangan_signer_name: str | None = None  # None: the holder of the role
+    sopbot_doc_undangan_signer_nip: str | None = None
+    sopbot_doc_undangan_tembusan: str = (
+        "Wali Kota Tangerang (sebagai laporan)|Sekretaris Daerah Kota Tangerang"
+    )
+    sopbot_doc_kb_signer_role: str = "walikota"
+    sopbot_doc_kb_signer_title: str = "WALI KOTA TANGERANG"
+    sopbot_doc_kb_signer_name: str | None = None  # None: the holder of the role
+    sopbot_doc_paraf_roles: str = "ketua_tim,kabag,sekda"
+    sopbot_kb_max_years: int = Field(default=5, ge=1, le=50)
+
+    # Outgoing messages (bot/delivery.py): Telegram allows about 30 a second, 1 a second per chat.
+    sopbot_send_per_second: int = Field(default=30, ge=1, le=30)
+    sopbot_send_chat_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+
     @field_validator("sopbot_office_hours", "sopbot_ramadan_hours")
     @classmethod
     def _office_hours(cls, value: str) -> str:
         OfficeHours.parse(value)
         return value
+
+    @field_validator(
+        "sopbot_doc_number_disposisi", "sopbot_doc_number_undangan", "sopbot_doc_number_kb"
+    )
+    @classmethod
+    def _number_format(cls, value: str) -> str:
+        used = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+        unknown = sorted(used - set(NUMBER_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}; use {', '.join(NUMBER_FIELDS)}")
+        return value
+
+    @field_validator(
+        "sopbot_templates_dir",
+        "sopbot_doc_kop_logo",
+        "sopbot_doc_undangan_signer_name",
+        "sopbot_doc_undangan_signer_nip",
+        "sopbot_doc_kb_signer_name",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # A line copied blank from .env.example means "not set", not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("sopbot_ramadan_dates")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -87,6 +87,19 @@ class QueuedMessage:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder or escalation row: one person is told about one task at one time."""
+
+    case_id: int
+    step_run_id: int
+    kind: str  # the name of the plan's rung (`separuh`, `eskalasi_atasan`, ...)
+    due_at: datetime
+    recipient_id: int
+    status: str = "pending"  # pending | claimed | sent | superseded | cancelled
+    id: int | None = None
+
+
 class CaseRepository(Protocol):
     async def get(self, case_id: int) -> Case: ...
     async def get_by_ref(self, ref: str) -> Case: ...
@@ -138,12 +151,25 @@ class DocumentRepository(Protocol):
 
 class OutboxRepository(Protocol):
     async def add(self, message: OutgoingMessage, created_at: datetime) -> None: ...
-    async def due(self, now: datetime, limit: int) -> list[QueuedMessage]: ...
+    async def exists(self, key: str) -> bool: ...
+    async def claim(
+        self, now: datetime, limit: int, lease_until: datetime
+    ) -> list[QueuedMessage]: ...
     async def mark_sent(
         self, message_id: int, channel: str, platform_id: str | None, at: datetime
     ) -> None: ...
     async def retry_later(self, message_id: int, at: datetime, error: str) -> None: ...
+    async def release(self, message_ids: Sequence[int], at: datetime) -> None: ...
     async def give_up(self, message_id: int, error: str) -> None: ...
+
+
+class ReminderRepository(Protocol):
+    async def add(self, reminder: Reminder, created_at: datetime) -> None: ...
+    async def cancel_for_run(self, step_run_id: int) -> int: ...
+    async def cancel_for_case(self, case_id: int) -> int: ...
+    async def claim_due(self, now: datetime, limit: int) -> list[Reminder]: ...
+    async def mark(self, reminder_ids: Sequence[int], status: str, at: datetime) -> None: ...
+    async def list_for_case(self, case_id: int) -> list[Reminder]: ...
 
 
 class PromptRepository(Protocol):
@@ -172,6 +198,7 @@ class UnitOfWork(Protocol):
     holidays: HolidayRepository
     documents: DocumentRepository
     outbox: OutboxRepository
+    reminders: ReminderRepository
     audit: AuditLog
     updates: UpdateLog
     prompts: PromptRepository
@@ -201,5 +228,11 @@ class SendResult:
     error: str | None = None
 
 
+# Awaited by a sender before each API call it makes (a reply may be files, then text parts).
+Pace = Callable[[], Awaitable[None]]
+
+
 class ChannelSender(Protocol):
-    async def send(self, recipient: str, reply: Reply, key: str) -> SendResult: ...
+    async def send(
+        self, recipient: str, reply: Reply, key: str, pace: Pace | None = None
+    ) -> SendResult: ...

@@ -39,7 +39,7 @@ CASE_STATUSES = ("menunggu", "berjalan", "selesai", "dibatalkan")
 RUN_OUTCOMES = ("selesai", "disetujui", "dikembalikan", "dilewati", "dibatalkan")
 DEVIATION_KINDS = ("kelengkapan", "waktu", "output")
 DELEGATION_KINDS = ("plt", "plh")
-REMINDER_STATUSES = ("pending", "claimed", "sent", "cancelled")
+REMINDER_STATUSES = ("pending", "claimed", "sent", "superseded", "cancelled")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead")
 
 
@@ -233,6 +233,8 @@ class ReminderRow(Base):
     __table_args__ = (
         _one_of("status", REMINDER_STATUSES),
         Index(None, "status", "due_at"),
+        # One row per task, rung and person: the same plan is never scheduled twice.
+        UniqueConstraint("step_run_id", "kind", "recipient_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -267,6 +269,8 @@ class OutboxRow(Base):
     channel: Mapped[str | None] = mapped_column(String(16))
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # While `sending`: until when the drainer that claimed it owns it (then it is due again).
+    lease_until: Mapped[datetime | None]
 
 
 class ProcessedUpdateRow(Base):

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar import HolidayOverride
 from bot.errors import InvalidInvite, NotFound, UserNotFound
-from bot.ports import DocumentRecord, Invite, OutgoingMessage, Prompt, QueuedMessage
-from bot.replies import Reply
+from bot.ports import DocumentRecord, Invite, Prompt
 from bot.workflow.model import Delegation, Person, Roster
 from storage.cases import SqlCaseRepository
+from storage.outbox import SqlOutboxRepository
+from storage.reminders import SqlReminderRepository
 from storage.sql import execute, rowcount, table, upsert_insert
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ __all__ = [
     "SqlOutboxRepository",
     "SqlPeopleRepository",
     "SqlPromptRepository",
+    "SqlReminderRepository",
     "SqlUpdateLog",
 ]
 
@@ -42,7 +44,6 @@ _delegations = table("delegations")
 _invites = table("invites")
 _holidays = table("holiday_overrides")
 _documents = table("documents")
-_outbox = table("outbox")
 _updates = table("processed_updates")
 _prompts = table("pending_prompts")
 
@@ -312,79 +313,6 @@ class SqlDocumentRepository:
             )
         )
         return (highest or 0) + 1
-
-
-class SqlOutboxRepository:
-    """Messages waiting to be sent, queued in the transaction that caused them."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
-        """Queue a message; a key that is already queued is ignored."""
-        statement = upsert_insert(self._session, _outbox).values(
-            recipient_id=message.recipient_id,
-            key=message.key,
-            payload=message.reply.to_json(),
-            status="pending",
-            attempts=0,
-            next_attempt_at=message.not_before or created_at,
-            created_at=created_at,
-        )
-        result = await self._session.execute(
-            statement.on_conflict_do_nothing(index_elements=[_outbox.c.key])
-        )
-        if rowcount(result) == 0:
-            logger.debug("Outbox key %s already queued", message.key)
-
-
-    async def due(self, now: datetime, limit: int) -> builtins.list[QueuedMessage]:
-        """Pending messages whose time has come, oldest first, locked against other senders."""
-        statement = (
-            select(_outbox)
-            .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now)
-            .order_by(_outbox.c.id)
-            .limit(limit)
-        )
-        if self._session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
-        rows = await self._session.execute(statement)
-        return [
-            QueuedMessage(r.id, r.recipient_id, Reply.from_json(r.payload), r.key, r.attempts)
-            for r in rows
-        ]
-
-    async def mark_sent(
-        self, message_id: int, channel: str, platform_id: str | None, at: datetime
-    ) -> None:
-        """Record a delivered message and the platform's id for it."""
-        await self._session.execute(
-            update(_outbox)
-            .where(_outbox.c.id == message_id)
-            .values(
-                status="sent",
-                sent_at=at,
-                channel=channel,
-                platform_message_id=platform_id,
-                attempts=_outbox.c.attempts + 1,
-            )
-        )
-
-    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
-        """Count a failed attempt and try again at `at`."""
-        await self._session.execute(
-            update(_outbox)
-            .where(_outbox.c.id == message_id)
-            .values(next_attempt_at=at, last_error=error[:2000], attempts=_outbox.c.attempts + 1)
-        )
-
-    async def give_up(self, message_id: int, error: str) -> None:
-        """Stop trying to deliver a message."""
-        await self._session.execute(
-            update(_outbox)
-            .where(_outbox.c.id == message_id)
-            .values(status="dead", last_error=error[:2000], attempts=_outbox.c.attempts + 1)
-        )
 
 
 class SqlPromptRepository:

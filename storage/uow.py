@@ -20,6 +20,7 @@ from bot.ports import (
     OutboxRepository,
     PeopleRepository,
     PromptRepository,
+    ReminderRepository,
     UpdateLog,
 )
 from storage.audit_log import SqlAuditLog
@@ -32,6 +33,7 @@ from storage.repositories import (
     SqlOutboxRepository,
     SqlPeopleRepository,
     SqlPromptRepository,
+    SqlReminderRepository,
     SqlUpdateLog,
 )
 from storage.sql import is_race
@@ -51,6 +53,7 @@ class SqlAlchemyUnitOfWork:
     holidays: HolidayRepository
     documents: DocumentRepository
     outbox: OutboxRepository
+    reminders: ReminderRepository
     audit: AuditLog
     updates: UpdateLog
     prompts: PromptRepository
@@ -68,6 +71,7 @@ class SqlAlchemyUnitOfWork:
         self.holidays = SqlHolidayRepository(session)
         self.documents = SqlDocumentRepository(session)
         self.outbox = SqlOutboxRepository(session)
+        self.reminders = SqlReminderRepository(session)
         self.audit = self._audit = SqlAuditLog(session)
         self.updates = SqlUpdateLog(session)
         self.prompts = SqlPromptRepository(session)

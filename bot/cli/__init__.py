@@ -6,6 +6,8 @@ import typer
 
 from bot.cli.cases import case_app
 from bot.cli.people import delegate_app, holiday_app, invite, user_app
+from bot.cli.remind import remind
+from bot.cli.reports import report
 from bot.cli.tools import audit_app, db_app, demo, due, run_bot, sop_app
 
 app = typer.Typer(
@@ -17,6 +19,7 @@ app.command("run")(run_bot)
 app.command()(demo)
 app.command()(due)
 app.command()(invite)
+app.command()(remind)
 app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
@@ -24,3 +27,4 @@ app.add_typer(delegate_app, name="delegate")
 app.add_typer(holiday_app, name="holiday")
 app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
+app.command()(report)

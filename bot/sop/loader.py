@@ -11,6 +11,8 @@ The file format follows the dataclasses in `bot.sop.model`, with these conventio
 - A decision step (``action: decision``) has no ``goto`` of its own: each decision must name its
   target, ``goto: null`` ending the case. It has exactly one approve and at most one return.
 - Every step must be reachable from the first step, and every step must have a path to an end.
+- ``reminders`` (top level: every step's default; in a step: its own, ``[]`` for none) and
+  ``notices`` are read by `bot.sop.reminder_plan`, which describes them.
 - Lines in errors are 1-based. Reasons name the key, e.g. ``steps[3].performer`` (0-based index).
 
 The generic readers of YAML nodes (text, lists, checked mappings) are in `bot.sop.yaml_nodes`.
@@ -27,12 +29,14 @@ from yaml.nodes import Node
 
 from bot.calendar import Duration
 from bot.errors import SopFileError
+from bot.sop import reminder_plan
 from bot.sop.model import (
     PERMISSIONS,
     Artifact,
     ArtifactKind,
     Decision,
     DecisionKind,
+    Notices,
     Precondition,
     Role,
     Sop,
@@ -72,7 +76,14 @@ _SOP_REQUIRED = (
     "artifacts",
     "steps",
 )
-_SOP_OPTIONAL = ("partner_kinds", "permissions", "total_mutu_baku", "intake")
+_SOP_OPTIONAL = (
+    "partner_kinds",
+    "permissions",
+    "total_mutu_baku",
+    "intake",
+    "reminders",
+    "notices",
+)
 _STEP_REQUIRED = ("code", "number", "title", "performer", "mutu_baku")
 _STEP_OPTIONAL = (
     "needs",
@@ -87,6 +98,7 @@ _STEP_OPTIONAL = (
     "clock_starts_at",
     "precondition",
     "note",
+    "reminders",
 )
 _EMPTY = "the file is empty; expected a mapping with code, title and steps"
 
@@ -133,6 +145,8 @@ def _sop(root: Node, source: str) -> Sop:
         total_mutu_baku=m.opt("total_mutu_baku", _duration, None),
         intake=m.opt("intake", ctx.artifacts_of, ()),
         source=source,
+        reminders=m.opt("reminders", lambda n, w: reminder_plan.rules(n, w, roles, None), ()),
+        notices=m.opt("notices", lambda n, w: reminder_plan.notices(n, w, roles), Notices()),
     )
 
 
@@ -260,11 +274,12 @@ def _step(ctx: _Context, node: Node, where: str, earlier: list[Step]) -> Step:
     goto = m.values.get("goto")
     if goto is not None and decisions:
         fail(goto, m.at("goto"), "a decision step goes where its decisions say; remove goto")
+    performer = m("performer", ctx.role)
     return Step(
         code=code,
         number=number,
         title=m("title", text),
-        performer=m("performer", ctx.role),
+        performer=performer,
         mutu_baku=m("mutu_baku", _duration),
         needs=m.opt("needs", ctx.artifacts_of, ()),
         produces=m.opt("produces", ctx.artifacts_of, ()),
@@ -278,6 +293,9 @@ def _step(ctx: _Context, node: Node, where: str, earlier: list[Step]) -> Step:
         precondition=m.opt("precondition", ctx.precondition, None),
         note=m.opt("note", lambda n, w: scalar(n, w, "str", "text").strip(), ""),
         confirm=m.opt("confirm", lambda n, w: scalar(n, w, "str", "text").strip(), ""),
+        reminders=m.opt(
+            "reminders", lambda n, w: reminder_plan.rules(n, w, ctx.roles, performer), None
+        ),
         line=int(node.start_mark.line) + 1,
     )
 

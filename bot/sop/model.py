@@ -26,11 +26,29 @@ class DecisionKind(StrEnum):
     RETURN = "return"
 
 
+class ReminderAnchor(StrEnum):
+    """What a reminder's time is measured from."""
+
+    ELAPSED = "at"  # a share of the mutu baku has passed since the step's clock started
+    BEFORE_DUE = "before_due"  # office time before the deadline
+    AFTER_DUE = "after_due"  # office time (or working days) after the deadline
+
+
 @dataclass(frozen=True)
 class Role:
     key: str
     title: str
     superior: str | None = None
+
+
+def superior_chain(role: str, roles: Mapping[str, Role]) -> list[str]:
+    """The role's superiors, nearest first; the loader rejects loops, this stops at one."""
+    chain: list[str] = []
+    up = roles[role].superior
+    while up is not None and up not in chain:
+        chain.append(up)
+        up = roles[up].superior
+    return chain
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,26 @@ class Precondition:
 
 
 @dataclass(frozen=True)
+class ReminderRule:
+    """One rung of a reminder plan: when it fires and how far up the superiors it goes."""
+
+    name: str  # unique in its plan; one row per task, rung and person
+    anchor: ReminderAnchor
+    percent: int = 0  # ELAPSED: share of the mutu baku, 1-100
+    offset: Duration | None = None  # BEFORE_DUE, AFTER_DUE
+    up: int = 0  # 0: the performer; 1: their superior; 2: the superior's superior ...
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Notices:
+    """Who gets the messages that belong to no single task (roles)."""
+
+    digest: tuple[str, ...] = ()  # daily at office opening: open cases, who is awaited, overdue
+    delivery_failed: tuple[str, ...] = ()  # a message that could not be delivered
+
+
+@dataclass(frozen=True)
 class Step:
     code: str
     number: int
@@ -80,6 +118,7 @@ class Step:
     precondition: Precondition | None = None
     note: str = ""
     confirm: str = ""  # asked (Ya/Batal) before the finishing button takes effect
+    reminders: tuple[ReminderRule, ...] | None = None  # None: the SOP's default plan
     line: int | None = None
 
     def decision(self, kind: DecisionKind) -> Decision | None:
@@ -102,6 +141,8 @@ class Sop:
     total_mutu_baku: Duration | None = None
     intake: tuple[str, ...] = ()  # artifacts asked for when a case is opened, in order
     source: str = ""
+    reminders: tuple[ReminderRule, ...] = ()  # the default plan of every step
+    notices: Notices = field(default_factory=Notices)
     _by_code: Mapping[str, Step] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -124,6 +165,14 @@ class Sop:
         """The human label of an artifact key."""
         artifact = self.artifacts.get(key)
         return artifact.label if artifact else key
+
+    def reminder_plan(self, step: Step) -> tuple[ReminderRule, ...]:
+        """The step's own reminder plan, or the SOP's default one."""
+        return self.reminders if step.reminders is None else step.reminders
+
+    def superior_chain(self, role: str) -> list[str]:
+        """The role's superiors, nearest first (Ketua Tim → Kabag → Sekda → Wali Kota)."""
+        return superior_chain(role, self.roles)
 
     def allowed(self, permission: str) -> tuple[str, ...]:
         """Role keys granted a case-level permission (open_case, cancel_case, ...)."""

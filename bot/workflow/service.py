@@ -11,7 +11,7 @@ from bot.errors import ConcurrentUpdate
 from bot.ports import AuditEntry, Clock, DocumentRecord, FileStore, UnitOfWork, UnitOfWorkFactory
 from bot.sop.model import Sop
 from bot.views import ViewContext
-from bot.workflow import engine, notify
+from bot.workflow import deadlines, engine, notify
 from bot.workflow.commands import AttachDocument, Command, DocumentRef, OpenCase
 from bot.workflow.events import Event
 from bot.workflow.model import Case, Roster
@@ -188,6 +188,7 @@ class Workflow:
                     view = ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
                     for message in notify.messages_for(case, events, view):
                         await uow.outbox.add(message, ctx.now)
+                    await schedule_reminders(uow, case, events, ctx)
                     if after is not None:
                         await after(uow)
                     await uow.commit()
@@ -219,6 +220,19 @@ class Workflow:
             ctx = await self.context(uow)
             cases = await uow.cases.list(active_only=True)
         return waiting_items(cases, self.sop, ctx.roster, ctx.calendar, ctx.now)
+
+
+async def schedule_reminders(
+    uow: UnitOfWork, case: Case, events: Sequence[Event], ctx: engine.Context
+) -> None:
+    """Schedule a started task's reminders and cancel a finished one's, in the caller's unit."""
+    changes = deadlines.changes_for(case, events, ctx.sop, ctx.roster, ctx.calendar, ctx.now)
+    if changes.cancel_case and case.id is not None:
+        await uow.reminders.cancel_for_case(case.id)
+    for run_id in changes.cancel_runs:
+        await uow.reminders.cancel_for_run(run_id)
+    for reminder in changes.add:
+        await uow.reminders.add(reminder, ctx.now)
 
 
 def record(uow: UnitOfWork, events: Sequence[Event]) -> None:

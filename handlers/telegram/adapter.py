@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot.chat.core import ChatCore
 from bot.chat.model import Answer, Incoming, IncomingFile, Sender
 from bot.delivery import Delivery
+from bot.periodic import Periodic
 from bot.replies import Reply
 from bot.texts import t
 from handlers.telegram.render import chunks, keyboard, text_of
@@ -26,10 +27,13 @@ CHANNEL = "telegram"
 class TelegramAdapter:
     """Bound methods of this object are the Application's handlers (core injected)."""
 
-    def __init__(self, core: ChatCore, delivery: Delivery, sender: TelegramSender) -> None:
+    def __init__(
+        self, core: ChatCore, delivery: Delivery, sender: TelegramSender, periodic: Periodic
+    ) -> None:
         self.core = core
         self.delivery = delivery
         self.sender = sender
+        self.periodic = periodic
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A text, a command or a file from a private chat."""
@@ -74,14 +78,15 @@ class TelegramAdapter:
             target = _target(answer, pressed)
             if target is not None:
                 await edit(bot, target[0], target[1], answer.edit)
+        pace = self.delivery.pace(CHANNEL, str(chat_id))  # answers share the chat's limit
         for reply in answer.replies:
-            await self.sender.deliver(chat_id, reply)
+            await self.sender.deliver(chat_id, reply, pace)
         if answer.toast is not None and pressed is None:
-            await self.sender.deliver(chat_id, answer.toast)
+            await self.sender.deliver(chat_id, answer.toast, pace)
 
     async def sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Periodic job: send whatever the outbox still holds."""
-        await self.delivery.drain()
+        """Periodic job: reminders and the daily digest are queued, then the outbox drained."""
+        await self.periodic.tick()
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure, tell the user kindly (with their words), and tell the admins."""

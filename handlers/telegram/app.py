@@ -16,6 +16,8 @@ from telegram.request import BaseRequest
 from bot.chat.core import ChatCore
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.pacing import Pacer, SendLimits
+from bot.periodic import Periodic
 from bot.texts import t
 from handlers.telegram.adapter import CHANNEL, TelegramAdapter
 from handlers.telegram.sender import TelegramSender
@@ -30,8 +32,13 @@ def build_telegram(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
+    pacer: Pacer | None = None,
 ) -> tuple[Application, TelegramAdapter]:  # type: ignore[type-arg]
-    """The Application with our adapter's bound methods as handlers."""
+    """The Application with our adapter's bound methods as handlers.
+
+    `rate_limit` paces sends (PTB's limiter overall, our `Pacer` per chat); tests that run
+    without limits pass False, or their own `pacer` on a fake clock.
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder: ApplicationBuilder = (  # type: ignore[type-arg]
@@ -47,8 +54,18 @@ def build_telegram(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
     application = builder.build()
     sender = TelegramSender(application.bot, core.files)
-    delivery = Delivery(core.uow, core.clock, {CHANNEL: sender})
-    adapter = TelegramAdapter(core, delivery, sender)
+    if pacer is None and rate_limit:
+        pacer = Pacer(
+            SendLimits(settings.sopbot_send_per_second, 1.0, settings.sopbot_send_chat_seconds)
+        )
+    delivery = Delivery(
+        core.uow,
+        core.clock,
+        {CHANNEL: sender},
+        pacer=pacer,
+        alert_roles=core.sop.notices.delivery_failed,
+    )
+    adapter = TelegramAdapter(core, delivery, sender, Periodic(core.workflow, delivery))
     # Button presses first: a callback query is never a message.
     application.add_handler(CallbackQueryHandler(adapter.on_button))
     private = filters.ChatType.PRIVATE

@@ -1,0 +1,53 @@
+"""The text of a .docx as paragraphs, in reading order (body paragraphs and table cells)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from zipfile import BadZipFile
+
+from docx import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from lxml.etree import XMLSyntaxError
+
+_SPACES = re.compile(r"\s+")
+
+
+class UnreadableDocument(Exception):
+    """The bytes are not a Word document python-docx can open."""
+
+
+def normalise(text: str) -> str:
+    """Single spaces, no surrounding blanks, no non-breaking spaces."""
+    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def paragraphs(data: bytes) -> list[str]:
+    """Every non-empty paragraph of the document, table cells included, in order."""
+    try:
+        document = Document(io.BytesIO(data))
+    except (BadZipFile, KeyError, ValueError, PackageNotFoundError, XMLSyntaxError) as exc:
+        raise UnreadableDocument(str(exc)) from exc
+    return [text for text in _walk(document.element.body, document) if text]
+
+
+def _walk(parent: object, document: object) -> Iterator[str]:
+    for child in parent.iterchildren():  # type: ignore[attr-defined]
+        if child.tag == qn("w:p"):
+            yield normalise(Paragraph(child, document).text)  # type: ignore[arg-type]
+        elif child.tag == qn("w:tbl"):
+            yield from _table(Table(child, document))  # type: ignore[arg-type]
+
+
+def _table(table: Table) -> Iterator[str]:
+    seen: set[int] = set()
+    for row in table.rows:
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell appears once per spanned column
+                continue
+            seen.add(id(cell._tc))
+            yield from _walk(cell._tc, cell)

@@ -1,0 +1,209 @@
+"""Filling a Word template: find it, check its fields, render it with docxtpl."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from jinja2 import Environment, StrictUndefined
+
+logger = logging.getLogger(__name__)
+
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PACKAGE = "templates_docx"
+
+# The fields each template fills. A staff-edited copy that uses another field is refused
+# with its name rather than printing an empty gap.
+FIELDS: dict[str, frozenset[str]] = {
+    "lembar_disposisi.docx": frozenset(
+        [
+            "basis",
+            "city",
+            "date",
+            "deadline",
+            "instruction",
+            "kop",
+            "number",
+            "partner",
+            "partner_kind",
+            "received",
+            "recipients",
+            "ref",
+            "sifat",
+            "signer",
+            "subject",
+        ]
+    ),
+    "surat_undangan.docx": frozenset(
+        [
+            "city",
+            "date",
+            "hal",
+            "invitees",
+            "kop",
+            "lampiran",
+            "meeting",
+            "number",
+            "own_party",
+            "paraf",
+            "partner",
+            "sifat",
+            "signer",
+            "subject",
+            "tembusan",
+        ]
+    ),
+    "notulen_rapat.docx": frozenset(
+        [
+            "chair",
+            "city",
+            "date",
+            "decisions",
+            "discussion",
+            "kop",
+            "meeting",
+            "participants",
+            "rapat",
+            "scribe",
+        ]
+    ),
+    "rancangan_kb.docx": frozenset(
+        [
+            "city",
+            "kop",
+            "number",
+            "own_office",
+            "paraf",
+            "partner",
+            "pihak_kedua",
+            "pihak_kesatu",
+            "subject",
+            "title_own",
+            "title_partner",
+            "title_subject",
+            "years",
+            "years_words",
+        ]
+    ),
+    "lembar_persetujuan.docx": frozenset(
+        [
+            "approved",
+            "kop",
+            "partner",
+            "partner_kind",
+            "printed",
+            "ref",
+            "signing",
+            "sop_number",
+            "sop_title",
+            "status",
+            "subject",
+            "trail",
+        ]
+    ),
+    "laporan_kepatuhan.docx": frozenset(
+        ["cases", "kop", "overview", "printed", "scope", "sop_number", "sop_title", "summary"]
+    ),
+    "perbandingan_versi.docx": frozenset(
+        ["new_label", "old_label", "paragraphs", "partner", "printed", "ref", "subject", "summary"]
+    ),
+}
+
+
+class TemplateError(Exception):
+    """A template is missing or uses fields the builder does not fill."""
+
+
+@dataclass(frozen=True)
+class BuiltDocument:
+    """A generated file: its bytes, a suggested file name and its media type."""
+
+    data: bytes
+    filename: str
+    media_type: str = DOCX_MEDIA_TYPE
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture to place where a template field stands (PNG or JPEG bytes)."""
+
+    data: bytes
+    width_mm: float
+
+
+def template_bytes(name: str, directory: Path | None = None) -> bytes:
+    """The template's bytes: an edited copy in `directory` first, else the shipped one."""
+    if directory is not None and (directory / name).is_file():
+        path = directory / name
+        _check_fields(name, path.read_bytes(), path.stat().st_mtime_ns)
+        return path.read_bytes()
+    shipped = resources.files(PACKAGE).joinpath(name)
+    if not shipped.is_file():
+        raise TemplateError(f"template {name} is not shipped with sopbot")
+    return shipped.read_bytes()
+
+
+def template_fields(data: bytes) -> set[str]:
+    """The top-level fields a template uses."""
+    fields: set[str] = DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables()
+    return fields
+
+
+@lru_cache(maxsize=32)
+def _check_fields(name: str, data: bytes, _mtime: int) -> None:
+    unknown = template_fields(data) - FIELDS.get(name, frozenset())
+    if unknown:
+        raise TemplateError(f"template {name} uses unknown fields: {', '.join(sorted(unknown))}")
+
+
+def render(
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    directory: Path | None = None,
+    at: datetime | None = None,
+) -> bytes:
+    """The template filled with `context` (values escaped; an unknown field is an error)."""
+    template = DocxTemplate(io.BytesIO(template_bytes(name, directory)))
+    template.init_docx()
+    values = _with_images(template, context)
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+    template.render(values, jinja_env=env, autoescape=True)
+    if at is not None:
+        properties = template.docx.core_properties
+        properties.created = properties.modified = at
+    out = io.BytesIO()
+    template.save(out)
+    logger.debug("rendered %s (%d bytes)", name, out.tell())
+    return out.getvalue()
+
+
+def _with_images(template: DocxTemplate, value: Any) -> Any:
+    """The context with every `Image` turned into a docxtpl InlineImage of this template."""
+    if isinstance(value, Image):
+        return InlineImage(template, io.BytesIO(value.data), width=Mm(value.width_mm))
+    if isinstance(value, Mapping):
+        return {key: _with_images(template, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_with_images(template, item) for item in value]
+    return value
+
+
+def read_logo(path: Path | None) -> Image | None:
+    """The configured letterhead logo, or None (a missing file is logged, not fatal)."""
+    if path is None:
+        return None
+    try:
+        return Image(path.read_bytes(), 22)
+    except OSError as exc:
+        logger.warning("letterhead logo %s cannot be read: %s", path, exc)
+        return None

@@ -1,0 +1,165 @@
+"""Documents of a stored case, for the chat: build, put in the file store, hand back.
+
+`ChatCore(documents=CaseDocuments(...))` calls `generate` for "Buat <dokumen>" buttons and
+`report` for `/laporan`; the builders in this package stay pure, this class does the I/O.
+Rendering is CPU-bound (docxtpl, matplotlib), so it runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.documents.agreement import lembar_persetujuan, rancangan_kb
+from bot.documents.checks import DraftCheck, check_draft
+from bot.documents.diff import chat_text, diff_drafts, version_diff_docx
+from bot.documents.docx_text import UnreadableDocument
+from bot.documents.letters import (
+    MEETING_PLACE,
+    MEETING_TIME,
+    Meeting,
+    Minutes,
+    lembar_disposisi,
+    notulen_rapat,
+    surat_undangan,
+)
+from bot.documents.render import BuiltDocument
+from bot.documents.settings import DocumentSettings
+from bot.documents.values import role_holder
+from bot.errors import InvalidInput
+from bot.ports import FileStore
+from bot.reports.service import Reports
+from bot.sop.model import Sop
+from bot.texts import t
+from bot.workflow.model import Case, Person, Roster
+from bot.workflow.service import StoredFile, Workflow
+
+Builder = Callable[[Case, Roster, Person, datetime], BuiltDocument]
+BLANK_LINE = "……………………………………………………………………"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A returned draft compared with the one before: chat text and the marked .docx."""
+
+    text: str
+    file: StoredFile
+
+
+class CaseDocuments:
+    """Builds a case's documents from the templates and stores them content-addressed."""
+
+    # SOP 54 artifacts the bot can build from a template ("Buat ..." buttons).
+    GENERATED = frozenset({"disposisi_kabag", "surat_undangan", "draft_rancangan", "notulensi"})
+
+    def __init__(self, workflow: Workflow, files: FileStore, settings: DocumentSettings) -> None:
+        self.workflow = workflow
+        self.files = files
+        self.settings = settings
+        self.reports = Reports(workflow, settings)
+        self._builders: dict[str, Builder] = {
+            "disposisi_kabag": self._disposisi,
+            "surat_undangan": self._undangan,
+            "draft_rancangan": self._rancangan,
+            "notulensi": self._notulen,
+        }
+
+    @property
+    def sop(self) -> Sop:
+        """The SOP the workflow runs."""
+        return self.workflow.sop
+
+    async def generate(self, key: str, case: Case, person: Person) -> StoredFile:
+        """Build the document recorded as artifact `key`, for `person`, and store it."""
+        builder = self._builders.get(key)
+        if builder is None:
+            label = self.sop.artifact_label(key)
+            raise InvalidInput(reason=t("doc.cannot_generate", label=label))
+        roster = await self.workflow.roster()
+        now = self.workflow.clock.now()
+        return self._store(await asyncio.to_thread(builder, case, roster, person, now))
+
+    async def report(self, case: Case) -> StoredFile:
+        """The compliance report of the case as .docx with its chart (`/laporan`)."""
+        figures = await self.reports.case(case.id or case.ref)
+        return self._store(await asyncio.to_thread(self.reports.docx, figures))
+
+    async def approval_sheet(self, case: Case) -> StoredFile:
+        """The lembar persetujuan (approval trail), e.g. when the case closes."""
+        roster = await self.workflow.roster()
+        now = self.workflow.clock.now()
+        built = await asyncio.to_thread(
+            lembar_persetujuan, case, self.sop, roster, self.settings, at=now
+        )
+        return self._store(built)
+
+    async def check(self, case: Case, data: bytes) -> DraftCheck:
+        """The checklist of an uploaded draft: title, parties, articles, jangka waktu."""
+        return await asyncio.to_thread(check_draft, data, self.settings, partner=case.partner)
+
+    async def changes(
+        self, case: Case, old: tuple[str, int], new: tuple[str, int]
+    ) -> Changes | None:
+        """What changed between two stored versions, each (sha256, version number).
+
+        None when either version is not a readable .docx (a PDF, say): nothing to compare.
+        """
+        now = self.workflow.clock.now()
+
+        def compare() -> Changes | None:
+            try:
+                diff = diff_drafts(self.files.read(old[0]), self.files.read(new[0]))
+            except UnreadableDocument:
+                return None
+            marked = version_diff_docx(
+                diff, case, self.settings, at=now, old_version=old[1], new_version=new[1]
+            )
+            return Changes(chat_text(diff, old[1], new[1]), self._store(marked))
+
+        return await asyncio.to_thread(compare)
+
+    def _store(self, built: BuiltDocument) -> StoredFile:
+        sha = self.files.put(built.data)
+        return StoredFile(sha, len(built.data), built.filename, built.media_type)
+
+    def _disposisi(
+        self, case: Case, roster: Roster, person: Person, at: datetime
+    ) -> BuiltDocument:
+        step = self.sop.first_step
+        missing = [role for role in step.assigns if role not in case.assignments]
+        if missing:
+            title = self.sop.roles[missing[0]].title
+            raise InvalidInput(reason=t("doc.needs_assignment", role=title))
+        return lembar_disposisi(case, self.sop, roster, self.settings, at=at)
+
+    def _meeting(self, case: Case) -> Meeting:
+        if not (case.has(MEETING_TIME) and case.has(MEETING_PLACE)):
+            raise InvalidInput(reason=t("doc.needs_meeting"))
+        return Meeting.from_case(case)
+
+    def _undangan(self, case: Case, roster: Roster, person: Person, at: datetime) -> BuiltDocument:
+        meeting = self._meeting(case)
+        return surat_undangan(case, self.sop, roster, self.settings, meeting, at=at)
+
+    def _rancangan(
+        self, case: Case, roster: Roster, person: Person, at: datetime
+    ) -> BuiltDocument:
+        return rancangan_kb(case, self.sop, roster, self.settings, at=at)
+
+    def _notulen(self, case: Case, roster: Roster, person: Person, at: datetime) -> BuiltDocument:
+        """A notulen form with the meeting filled in and lines left for the discussion."""
+        meeting = self._meeting(case)
+        # The person the first step assigned (SOP 54: the Ketua Tim) chairs the meeting.
+        assigned = (role_holder(case, roster, role) for role in self.sop.first_step.assigns)
+        chair = next((p for p in assigned if p is not None), person)
+        minutes = Minutes(
+            meeting,
+            chair.id,
+            participants=meeting.invitees,
+            discussion=(BLANK_LINE, BLANK_LINE),
+            decisions=(BLANK_LINE,),
+            scribe_id=person.id,
+        )
+        return notulen_rapat(case, self.sop, roster, self.settings, minutes, at=at)

@@ -1,0 +1,52 @@
+"""The bot's periodic work, one core call per tick: reminders, the daily digest, the outbox.
+
+The Telegram job queue calls `Periodic.tick` every SOPBOT_SWEEP_SECONDS; `sopbot remind` calls it
+once with a clock set to `--at`. Nothing here is kept in memory between ticks: the rows are the
+state, so a restart, or a second process ticking too, loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.delivery import Delivery, DrainReport
+from bot.digest import queue_digest
+from bot.ports import Clock
+from bot.reminders import SweepReport, sweep
+from bot.workflow.service import Workflow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    swept: SweepReport = field(default_factory=SweepReport)
+    digests: int = 0
+    drained: DrainReport = field(default_factory=DrainReport)
+
+
+class Periodic:
+    """Sweeps reminders, queues the daily digest and drains the outbox, in that order."""
+
+    def __init__(
+        self, workflow: Workflow, delivery: Delivery | None, clock: Clock | None = None
+    ) -> None:
+        self.workflow = workflow
+        self.delivery = delivery
+        self.clock = clock or workflow.clock
+
+    async def tick(self) -> TickReport:
+        """One round; a failing sweep or digest is logged and the outbox is drained anyway."""
+        wf = self.workflow
+        swept, digests = SweepReport(), 0
+        try:
+            swept = await sweep(wf.uow, wf.sop, self.clock, wf.calendar, generated=wf.generated)
+        except Exception:  # the queue must still drain; the rows stay pending for next time
+            logger.exception("reminder sweep failed")
+        try:
+            digests = await queue_digest(wf.uow, wf.sop, self.clock, wf.calendar)
+        except Exception:
+            logger.exception("daily digest failed")
+        drained = await self.delivery.drain() if self.delivery is not None else DrainReport()
+        return TickReport(swept, digests, drained)

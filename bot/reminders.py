@@ -1,0 +1,160 @@
+"""The reminder sweep: claim the reminders that are due and queue their messages, atomically.
+
+Reminder rows are written with the task they belong to (`bot.workflow.deadlines`). A sweep, run
+every SOPBOT_SWEEP_SECONDS by the bot's job queue or once by `sopbot remind`, claims the due rows
+and queues one outbox message per row in a single transaction: a crash before the commit leaves
+every row pending, after it every message is queued, so nothing is lost and nothing is sent twice.
+
+A bot that was down finds several rows of one task due at once: each person gets only the latest
+of them (it says how late the task is by now); the older ones are marked superseded, unsent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.calendar import OfficeCalendar
+from bot.fmt import format_datetime, format_minutes
+from bot.ports import Clock, OutgoingMessage, Reminder, UnitOfWork, UnitOfWorkFactory
+from bot.replies import Reply
+from bot.sop.model import Sop
+from bot.texts import t
+from bot.views import ViewContext, task_view
+from bot.workflow import rules
+from bot.workflow.model import Case, StepRun
+
+logger = logging.getLogger(__name__)
+
+# The office calendar as of the sweep's transaction (holiday overrides are in the database).
+CalendarSource = Callable[[UnitOfWork], Awaitable[OfficeCalendar]]
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep did."""
+
+    claimed: int = 0
+    queued: int = 0
+    superseded: int = 0
+    cancelled: int = 0  # the task had ended meanwhile
+    quiet: bool = False  # outside office hours: nothing was claimed
+
+
+async def sweep(
+    uow: UnitOfWorkFactory,
+    sop: Sop,
+    clock: Clock,
+    calendar: CalendarSource,
+    *,
+    generated: frozenset[str] = frozenset(),
+    batch: int = BATCH,
+) -> SweepReport:
+    """Claim every reminder due now and queue its message, all in one transaction."""
+    now = clock.now()
+    async with uow() as unit:
+        office = await calendar(unit)
+        if not office.is_office_time(now):
+            return SweepReport(quiet=True)  # quiet hours: they wait for the next opening
+        claimed: list[Reminder] = []
+        while len(found := await unit.reminders.claim_due(now, batch)) == batch:
+            claimed += found
+        claimed += found
+        if not claimed:
+            return SweepReport()
+        view = ViewContext(sop, await unit.people.roster(), office, now, generated)
+        report = await _queue(unit, claimed, view)
+        await unit.commit()
+    logger.info("reminder sweep at %s: %s", now.isoformat(), report)
+    return report
+
+
+async def _queue(uow: UnitOfWork, claimed: list[Reminder], view: ViewContext) -> SweepReport:
+    """Queue the latest reminder per task and person; close every claimed row."""
+    assert view.now is not None
+    latest, older = latest_per_task(claimed)
+    cases: dict[int, Case] = {}
+    sent: list[int] = []
+    ended: list[int] = []
+    for reminder in latest:
+        if reminder.case_id not in cases:
+            cases[reminder.case_id] = await uow.cases.get(reminder.case_id)
+        case = cases[reminder.case_id]
+        run = next((r for r in case.runs if r.id == reminder.step_run_id), None)
+        if run is None or not run.is_open or not case.is_active:
+            ended.append(reminder.id or 0)
+            continue
+        await uow.outbox.add(reminder_message(case, run, reminder, view), view.now)
+        sent.append(reminder.id or 0)
+    await uow.reminders.mark(sent, "sent", view.now)
+    await uow.reminders.mark(older, "superseded", view.now)
+    await uow.reminders.mark(ended, "cancelled", view.now)
+    return SweepReport(len(claimed), len(sent), len(older), len(ended))
+
+
+def latest_per_task(claimed: Iterable[Reminder]) -> tuple[list[Reminder], list[int]]:
+    """The latest due reminder per task and person, and the ids of the older ones."""
+    latest: dict[tuple[int, int], Reminder] = {}
+    older: list[int] = []
+    for reminder in sorted(claimed, key=lambda r: (r.due_at, r.id or 0)):
+        key = (reminder.step_run_id, reminder.recipient_id)
+        if key in latest:
+            older.append(latest[key].id or 0)
+        latest[key] = reminder
+    return list(latest.values()), older
+
+
+def reminder_message(
+    case: Case, run: StepRun, reminder: Reminder, view: ViewContext
+) -> OutgoingMessage:
+    """The performer gets the task with its buttons; a superior gets an escalation notice."""
+    step = view.sop.step(run.step_code)
+    missing = rules.missing_for_completion(case, step)
+    missing_text = (
+        t("reminder.missing", missing=rules.labels(missing, view.sop)) if missing else ""
+    )
+    state = deadline_state(run.due_at, view)
+    key = f"reminder:{reminder.id}"
+    if _performs(reminder.recipient_id, run, step.performer, view):
+        intro = t("reminder.intro", state=state, missing=missing_text)
+        return OutgoingMessage(reminder.recipient_id, task_view(case, run, view, intro), key)
+    reply = Reply(
+        "reminder.escalation",
+        {"name": view.roster.name(reminder.recipient_id), "number": step.number,
+         "title": step.title, "ref": case.ref, "subject": case.subject,
+         "partner": case.partner, "performer": _performer(run, step.performer, view),
+         "state": state, "missing": missing_text},
+    )  # fmt: skip
+    return OutgoingMessage(reminder.recipient_id, reply, key)
+
+
+def deadline_state(due: datetime, view: ViewContext) -> str:
+    """How the deadline stands now: time left, reached, or how late (office time)."""
+    assert view.calendar is not None and view.now is not None
+    calendar, now = view.calendar, view.now
+    shown = format_datetime(due)
+    if now < due:
+        left = format_minutes(calendar.elapsed_minutes(now, due))
+        return t("reminder.state_before", due=shown, left=left)
+    late = calendar.elapsed_minutes(due, now)
+    if late == 0:
+        return t("reminder.state_due", due=shown)
+    return t("reminder.state_late", due=shown, late=format_minutes(late))
+
+
+def _performs(person_id: int, run: StepRun, role: str, view: ViewContext) -> bool:
+    if run.assignee_id is not None:
+        return person_id == run.assignee_id
+    person = view.roster.person(person_id)
+    return person is not None and role in person.roles
+
+
+def _performer(run: StepRun, role: str, view: ViewContext) -> str:
+    title = view.sop.roles[role].title
+    if run.assignee_id is None:
+        return title
+    return f"{view.roster.name(run.assignee_id)} ({title})"

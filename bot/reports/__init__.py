@@ -1,0 +1,1 @@
+"""Compliance reports: figures computed from the record, then rendered."""

@@ -1,0 +1,1 @@
+"""Word templates (.docx) of every document sopbot produces, shipped as package data."""
