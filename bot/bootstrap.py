@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from bot.admin import Admin
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.documents import DocumentSettings
+from bot.documents.service import CaseDocuments
 from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
 from bot.sop.loader import load_sop
 from bot.sop.model import Sop
@@ -77,7 +79,9 @@ async def build_app(
         await upgrade(engine)
     uow = uow_factory(make_session_factory(engine))
     files = LocalFileStore(Path(settings.sopbot_data_dir))
-    workflow = Workflow(uow, sop, clock, settings.office_hours, settings.ramadan, files)
+    workflow = Workflow(
+        uow, sop, clock, settings.office_hours, settings.ramadan, files, CaseDocuments.GENERATED
+    )
     admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours)
     return App(settings, sop, clock, uow, files, workflow, admin, engine)
 
@@ -90,7 +94,10 @@ def build_chat(app: App) -> ChatCore:
     policy = UploadPolicy.from_settings(
         app.settings.sopbot_upload_types, app.settings.sopbot_max_upload_mb
     )
-    return ChatCore(app.workflow, app.admin, app.files, policy)
+    documents = CaseDocuments(
+        app.workflow, app.files, DocumentSettings.from_settings(app.settings)
+    )
+    return ChatCore(app.workflow, app.admin, app.files, policy, documents)
 
 
 async def run_telegram(settings: Settings, *, webhook: bool = False) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from docx import Document
 
 from bot.workflow.model import CaseStatus, Outcome
 from tests.telegram_office import TelegramOffice, docx_bytes
@@ -201,3 +204,64 @@ async def test_meeting_participants_are_chosen_from_tkksd_and_typed_in(office):
     assert case.artifacts["peserta_rapat"].value == (
         "Rina Marlina, S.E.; Bappeda; Dinas Lingkungan Hidup"
     )
+
+
+async def step_two(office: TelegramOffice) -> None:
+    """Step 1 done with a generated disposition; the Ketua Tim has step 2."""
+    await open_case(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Buat Lembar disposisi")
+    await office.press("kabag", "Selesai")
+
+
+async def test_the_bot_builds_the_lembar_disposisi_from_its_template(office):
+    await open_case(office)
+    await office.press("kabag", "Siti Rahmawati")
+
+    await office.press("kabag", "Buat Lembar disposisi")
+
+    case = await office.app.workflow.get("KB-2026-0001")
+    stored = office.app.files.read(case.artifacts["disposisi_kabag"].value)
+    text = "\n".join(p.text for p in Document(io.BytesIO(stored)).paragraphs)
+    assert "Siti Rahmawati" in text or "Siti Rahmawati" in tables_text(stored)
+    assert "✅ Lembar disposisi Kabag" in office.last("kabag").text
+
+
+async def test_an_uploaded_draft_is_checked_and_compared_with_the_version_before(office):
+    await step_two(office)
+    await office.press("ketua", "Unggah Draft rancangan")
+    await office.upload("ketua", "draft-1.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 1"))
+
+    office.users["ketua"].send("/tugas")
+    await office.settle()
+    await office.upload("ketua", "draft-2.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 2"))
+    await office.press("ketua", "Draft rancangan")
+
+    texts = [m.text for m in office.inbox("ketua")]
+    assert any("Hasil pemeriksaan rancangan" in t and "❌" in t for t in texts)
+    changes = [m for m in office.inbox("ketua") if "Perubahan dibanding" in m.text]
+    assert changes and "Pasal 2" in changes[-1].text
+    assert any(m.document is not None and "docx" in m.document.filename
+               for m in office.inbox("ketua")[-6:])  # fmt: skip
+
+
+async def test_laporan_sends_the_compliance_report_as_a_file(office):
+    await step_two(office)
+
+    reply = await office.say("kabag", "/laporan KB-2026-0001")
+
+    report = [m for m in office.inbox("kabag") if m.document is not None][-1]
+    assert "Laporan kepatuhan" in reply.text
+    assert report.document.filename.endswith(".docx")
+    assert "KB-2026-0001" in tables_text(report.document.data) + paragraphs_text(
+        report.document.data
+    )
+
+
+def tables_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    return "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+
+
+def paragraphs_text(data: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot import actions
 from bot.admin import Admin
@@ -21,12 +21,36 @@ from bot.sop.model import Sop
 from bot.uploads import UploadPolicy
 from bot.views import ViewContext
 from bot.workflow.model import Case, Person, StepRun
-from bot.workflow.service import Result, UpdateKey, Workflow
+from bot.workflow.service import Result, StoredFile, UpdateKey, Workflow
 
 logger = logging.getLogger(__name__)
 
 COMMANDS = ("start", "daftar", "tugas", "baru", "status", "riwayat", "lapor", "laporan",
             "batal", "bantuan", "sop")  # fmt: skip
+
+
+class DocumentMaker(Protocol):
+    """What the conversation needs from the document builders."""
+
+    CHECKED: frozenset[str]
+
+    async def generate(self, key: str, case: Case, person: Person) -> StoredFile: ...
+    async def report(self, case: Case) -> StoredFile: ...
+    async def check(self, case: Case, data: bytes) -> Checklist: ...
+    async def changes(
+        self, case: Case, old: tuple[str, int], new: tuple[str, int]
+    ) -> Comparison | None: ...
+
+
+class Checklist(Protocol):
+    def as_text(self) -> str: ...
+
+
+class Comparison(Protocol):
+    @property
+    def text(self) -> str: ...
+    @property
+    def file(self) -> StoredFile: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +86,7 @@ class ChatCore:
         admin: Admin,
         files: FileStore,
         policy: UploadPolicy,
-        documents: Any = None,
+        documents: DocumentMaker | None = None,
     ) -> None:
         self.workflow = workflow
         self.admin = admin

@@ -11,13 +11,13 @@ from bot.chat.core import ChatCore, Turn
 from bot.chat.model import Answer
 from bot.errors import InvalidInput, StaleAction
 from bot.ports import Prompt
-from bot.replies import Choice, Reply
+from bot.replies import Choice, FileRef, Reply
 from bot.sop.model import ArtifactKind
 from bot.texts import t
-from bot.uploads import check_declared_size, inspect_upload
+from bot.uploads import DOCX_MEDIA_TYPE, check_declared_size, inspect_upload
 from bot.views import inputs_of
 from bot.workflow import commands as c
-from bot.workflow.model import CaseStatus
+from bot.workflow.model import ArtifactValue, Case, CaseStatus
 from bot.workflow.service import StoredFile
 
 
@@ -109,13 +109,41 @@ async def _attach(
     core: ChatCore, turn: Turn, case_id: int, number: int, key: str, stored: StoredFile
 ) -> Answer:
     code = core.step_code(number)
+    before = (await core.workflow.get(case_id)).artifacts.get(key)
     result = await core.workflow.attach_stored(
         case_id, code, turn.person.id, key, stored, update=turn.update,
         after=core.clearing(turn.person),
     )  # fmt: skip
     answer = await refreshed(core, result, code, new_message=True)
     note = Reply("chat.file_saved", {"filename": stored.filename, "label": _label(core, key)})
-    return Answer([note, *answer.replies])
+    review = await _review_draft(core, result.case, key, stored, before)
+    return Answer([note, *review, *answer.replies])
+
+
+async def _review_draft(
+    core: ChatCore,
+    case: Case | None,
+    key: str,
+    stored: StoredFile,
+    before: ArtifactValue | None,
+) -> list[Reply]:
+    """A draft of the agreement: its checklist, and what changed since the version before."""
+    documents = core.documents
+    if documents is None or case is None or key not in documents.CHECKED:
+        return []
+    if stored.media_type != DOCX_MEDIA_TYPE:
+        return []
+    checklist = await documents.check(case, core.files.read(stored.sha256))
+    replies = [Reply("chat.draft_check", {"checklist": checklist.as_text()})]
+    if before is not None and before.document_id is not None:
+        new_version = case.artifacts[key].version
+        changes = await documents.changes(
+            case, (before.value, before.version), (stored.sha256, new_version)
+        )
+        if changes is not None:
+            file = FileRef(changes.file.sha256, changes.file.filename, changes.file.media_type)
+            replies.append(Reply("chat.draft_changes", {"changes": changes.text}, files=(file,)))
+    return replies
 
 
 def _label(core: ChatCore, key: str) -> str:

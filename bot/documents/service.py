@@ -53,6 +53,8 @@ class CaseDocuments:
 
     # SOP 54 artifacts the bot can build from a template ("Buat ..." buttons).
     GENERATED = frozenset({"disposisi_kabag", "surat_undangan", "draft_rancangan", "notulensi"})
+    # Drafts of the agreement: checked on upload and compared with their previous version.
+    CHECKED = frozenset({"draft_rancangan", "rancangan_berparaf"})
 
     def __init__(self, workflow: Workflow, files: FileStore, settings: DocumentSettings) -> None:
         self.workflow = workflow
