@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
+        "telegram_bot_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        "database_url",
+        "sopbot_sop_file",
+        "sopbot_ramadan_dates",
+        "whatsapp_phone_id",
+        "whatsapp_token",
+        "whatsapp_app_id",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
         "sopbot_templates_dir",
         "sopbot_doc_kop_logo",
         "sopbot_doc_undangan_signer_name",

@@ -77,3 +77,13 @@ def test_a_ramadan_schedule_applies_its_own_hours(monkeypatch):
 
     assert settings.ramadan is not None
     assert str(settings.ramadan.hours) == "Mon-Thu 08:00-15:00; Fri 08:00-15:30"
+
+
+def test_a_copy_of_env_example_with_blank_values_runs_on_the_defaults(tmp_path):
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text(encoding="utf-8"))
+
+    settings = load_settings()
+
+    assert settings.sopbot_sop_file is None
+    assert settings.database_url is None
+    assert settings.telegram_bot_token is None
