@@ -265,3 +265,25 @@ def tables_text(data: bytes) -> str:
 
 def paragraphs_text(data: bytes) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+
+async def test_the_notulen_is_built_from_a_few_answers_after_the_meeting(office):
+    await step_two(office)
+    for label, text in (("Isi Tempat rapat", "Ruang Rapat Tapem"),
+                        ("Isi Waktu rapat", "2026-03-04 09:00")):
+        await office.press("ketua", label)
+        await office.say("ketua", text)
+    await office.press("ketua", "Buat Surat undangan")
+    await office.press("ketua", "Buat Draft rancangan")
+    await office.press("ketua", "Selesai")
+    office.at("2026-03-04T10:30")
+
+    await office.press("ketua", "Buat Notulensi")
+    await office.say("ketua", "Ruang lingkup kerja sama\nPembiayaan bersama")
+    await office.say("ketua", "- Draft diperbaiki dalam 3 hari")
+
+    case = await office.app.workflow.get("KB-2026-0001")
+    minutes = office.app.files.read(case.artifacts["notulensi"].value)
+    text = paragraphs_text(minutes) + tables_text(minutes)
+    assert "Pembiayaan bersama" in text and "Draft diperbaiki dalam 3 hari" in text
+    assert "✅ Notulensi koordinasi awal" in office.last("ketua").text

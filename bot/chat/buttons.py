@@ -198,11 +198,26 @@ async def generate(core: ChatCore, turn: Turn, action: Action) -> Answer:
     case, run = await core.run_of(case_id, number)
     if run is None:
         raise StaleAction()
-    stored = await core.documents.generate(key, case, turn.person)
+    questions = core.documents.QUESTIONS.get(key, ())
+    if questions:
+        data = {"case_id": case_id, "number": number, "artifact": key, "answers": {}}
+        label = core.sop.artifact_label(key)
+        return await core.ask(turn, "generate", Reply(f"doc.ask.{questions[0]}", {"label": label}),
+                              **data)  # fmt: skip
+    return await build(core, turn, case, run.step_code, key, {})
+
+
+async def build(
+    core: ChatCore, turn: Turn, case: Case, step_code: str, key: str, answers: dict[str, str]
+) -> Answer:
+    """Build the document from its template with the answers given, and record it."""
+    assert core.documents is not None
+    stored = await core.documents.generate(key, case, turn.person, answers)
     result = await core.workflow.attach_stored(
-        case_id, run.step_code, turn.person.id, key, stored, update=turn.update
-    )
-    return await refreshed(core, result, run.step_code, new_message=True)
+        case.id or 0, step_code, turn.person.id, key, stored, update=turn.update,
+        after=core.clearing(turn.person),
+    )  # fmt: skip
+    return await refreshed(core, result, step_code, new_message=True)
 
 
 async def refreshed(

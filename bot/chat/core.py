@@ -7,7 +7,7 @@ who the sender is, what they may do, which dialogue is pending — is decided he
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,8 +33,11 @@ class DocumentMaker(Protocol):
     """What the conversation needs from the document builders."""
 
     CHECKED: frozenset[str]
+    QUESTIONS: Mapping[str, tuple[str, ...]]
 
-    async def generate(self, key: str, case: Case, person: Person) -> StoredFile: ...
+    async def generate(
+        self, key: str, case: Case, person: Person, answers: Mapping[str, str] | None = None
+    ) -> StoredFile: ...
     async def report(self, case: Case) -> StoredFile: ...
     async def check(self, case: Case, data: bytes) -> Checklist: ...
     async def changes(

@@ -34,6 +34,7 @@ async def on_text(core: ChatCore, turn: Turn, text: str) -> Answer:
         "baru": _new_case,
         "upload": _upload_pending,
         "people": people.typed,
+        "generate": _generate_answer,
     }
     return await handler[prompt.kind](core, turn, prompt, text.strip())
 
@@ -71,6 +72,22 @@ async def _input(core: ChatCore, turn: Turn, prompt: Prompt, text: str) -> Answe
         command, update=turn.update, after=core.clearing(turn.person)
     )
     return await refreshed(core, result, code, new_message=True)
+
+
+async def _generate_answer(core: ChatCore, turn: Turn, prompt: Prompt, text: str) -> Answer:
+    """One answer for a document the bot builds; the next question, or the document."""
+    from bot.chat.buttons import build
+
+    assert core.documents is not None
+    data = dict(prompt.data)
+    questions = core.documents.QUESTIONS.get(data["artifact"], ())
+    answers = {**data["answers"], questions[len(data["answers"])]: text}
+    if len(answers) < len(questions):
+        label = core.sop.artifact_label(data["artifact"])
+        question = Reply(f"doc.ask.{questions[len(answers)]}", {"label": label})
+        return await core.ask(turn, "generate", question, **{**data, "answers": answers})
+    case = await core.workflow.get(data["case_id"])
+    return await build(core, turn, case, core.step_code(data["number"]), data["artifact"], answers)
 
 
 async def on_file(core: ChatCore, turn: Turn) -> Answer:

@@ -8,7 +8,7 @@ Rendering is CPU-bound (docxtpl, matplotlib), so it runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,8 +36,16 @@ from bot.texts import t
 from bot.workflow.model import Case, Person, Roster
 from bot.workflow.service import StoredFile, Workflow
 
-Builder = Callable[[Case, Roster, Person, datetime], BuiltDocument]
+Builder = Callable[[Case, Roster, Person, datetime, Mapping[str, str]], BuiltDocument]
 BLANK_LINE = "……………………………………………………………………"
+Answers = Mapping[str, str]
+
+
+def _lines(text: str | None) -> tuple[str, ...]:
+    """An answer typed in chat as separate points, one per line (leading bullets dropped)."""
+    if not text:
+        return ()
+    return tuple(line.strip(" -•*\t") for line in text.splitlines() if line.strip(" -•*\t"))
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class CaseDocuments:
 
     # SOP 54 artifacts the bot can build from a template ("Buat ..." buttons).
     GENERATED = frozenset({"disposisi_kabag", "surat_undangan", "draft_rancangan", "notulensi"})
+    # Questions asked in chat before building, answered in order (text keys of the catalogue).
+    QUESTIONS: Mapping[str, tuple[str, ...]] = {"notulensi": ("pembahasan", "keputusan")}
     # Drafts of the agreement: checked on upload and compared with their previous version.
     CHECKED = frozenset({"draft_rancangan", "rancangan_berparaf"})
 
@@ -73,7 +83,9 @@ class CaseDocuments:
         """The SOP the workflow runs."""
         return self.workflow.sop
 
-    async def generate(self, key: str, case: Case, person: Person) -> StoredFile:
+    async def generate(
+        self, key: str, case: Case, person: Person, answers: Mapping[str, str] | None = None
+    ) -> StoredFile:
         """Build the document recorded as artifact `key`, for `person`, and store it."""
         builder = self._builders.get(key)
         if builder is None:
@@ -81,7 +93,8 @@ class CaseDocuments:
             raise InvalidInput(reason=t("doc.cannot_generate", label=label))
         roster = await self.workflow.roster()
         now = self.workflow.clock.now()
-        return self._store(await asyncio.to_thread(builder, case, roster, person, now))
+        built = await asyncio.to_thread(builder, case, roster, person, now, answers or {})
+        return self._store(built)
 
     async def report(self, case: Case) -> StoredFile:
         """The compliance report of the case as .docx with its chart (`/laporan`)."""
@@ -127,7 +140,7 @@ class CaseDocuments:
         return StoredFile(sha, len(built.data), built.filename, built.media_type)
 
     def _disposisi(
-        self, case: Case, roster: Roster, person: Person, at: datetime
+        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
     ) -> BuiltDocument:
         step = self.sop.first_step
         missing = [role for role in step.assigns if role not in case.assignments]
@@ -141,16 +154,20 @@ class CaseDocuments:
             raise InvalidInput(reason=t("doc.needs_meeting"))
         return Meeting.from_case(case)
 
-    def _undangan(self, case: Case, roster: Roster, person: Person, at: datetime) -> BuiltDocument:
+    def _undangan(
+        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
+    ) -> BuiltDocument:
         meeting = self._meeting(case)
         return surat_undangan(case, self.sop, roster, self.settings, meeting, at=at)
 
     def _rancangan(
-        self, case: Case, roster: Roster, person: Person, at: datetime
+        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
     ) -> BuiltDocument:
         return rancangan_kb(case, self.sop, roster, self.settings, at=at)
 
-    def _notulen(self, case: Case, roster: Roster, person: Person, at: datetime) -> BuiltDocument:
+    def _notulen(
+        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
+    ) -> BuiltDocument:
         """A notulen form with the meeting filled in and lines left for the discussion."""
         meeting = self._meeting(case)
         # The person the first step assigned (SOP 54: the Ketua Tim) chairs the meeting.
@@ -160,8 +177,8 @@ class CaseDocuments:
             meeting,
             chair.id,
             participants=meeting.invitees,
-            discussion=(BLANK_LINE, BLANK_LINE),
-            decisions=(BLANK_LINE,),
+            discussion=_lines(answers.get("pembahasan")) or (BLANK_LINE, BLANK_LINE),
+            decisions=_lines(answers.get("keputusan")) or (BLANK_LINE,),
             scribe_id=person.id,
         )
         return notulen_rapat(case, self.sop, roster, self.settings, minutes, at=at)
