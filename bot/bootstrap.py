@@ -7,7 +7,7 @@ never depends on them at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from bot.workflow.service import Workflow
 
 if TYPE_CHECKING:
     from bot.chat.core import ChatCore
+    from bot.workflow.model import Case
 
 
 @dataclass
@@ -172,3 +173,10 @@ async def channel_senders(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
     )
     async with bot:
         yield {CHANNEL: TelegramSender(bot, app.files)}
+
+
+async def run_demo(out: Path, say: Callable[[str], None], data_dir: Path) -> Case:
+    """`sopbot demo`: the real bot against the Bot API stand-in, one whole case, offline."""
+    from handlers.telegram.demo import run_demo as play_demo
+
+    return await play_demo(out, say, data_dir)

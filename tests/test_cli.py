@@ -351,10 +351,14 @@ def test_demo_plays_a_whole_case_and_writes_its_record(tmp_path):
 
     output = ok("demo", "--out", str(out))
 
-    assert "Demo selesai" in output
-    assert (out / "KB-2026-0001-riwayat.txt").is_file()
-    assert (out / "jejak-audit.jsonl").is_file()
-    assert (out / "berkas").is_dir()
+    assert "Demo selesai: perkara KB-2026-0001 selesai" in output
+    assert "🤖 → Sekda" in output and "[Setujui]  [Kembalikan]" in output
+    written = {path.name for path in out.iterdir()}
+    assert {"KB-2026-0001-riwayat.txt", "jejak-audit.jsonl", "KB-2026-0001-grafik.png",
+            "laporan-kepatuhan-KB-2026-0001.docx", "laporan-kepatuhan-KB-2026-0001.csv",
+            "surat_undangan-v1-surat-undangan-KB-2026-0001.docx"} <= written  # fmt: skip
+    history = (out / "KB-2026-0001-riwayat.txt").read_text(encoding="utf-8")
+    assert "dikembalikan" in history
 
 
 @pytest.mark.parametrize(

@@ -78,11 +78,9 @@ def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder hasil demo."),
 ) -> None:
     """Play one whole case offline (no token, no network) and write its record to a folder."""
-    from bot.demo import run_demo
-
     settings()  # the demo reads the environment too: name a bad setting, not a traceback
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as data_dir:
-        case = run(run_demo(out, typer.echo, Path(data_dir)))
+        case = run(bootstrap.run_demo(out, typer.echo, Path(data_dir)))
     typer.echo(t("cli.demo_done", ref=case.ref, status=t(f"status.{case.status}"), out=out))
 
 
