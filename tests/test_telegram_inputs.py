@@ -227,3 +227,19 @@ async def test_a_system_failure_keeps_the_users_words_and_tells_the_admin(office
     assert "Ruang rapat Lt. 3 sudah siap" in answer.text
     assert "Traceback" not in answer.text
     assert "pending_prompts" in admin.last.text
+
+
+async def test_the_sekda_sees_the_check_and_the_changes_of_a_corrected_draft(office):
+    await at_sekda(office)
+    await office.press("sekda", "Kembalikan")
+    await office.say("sekda", "Tambahkan pasal pembiayaan")
+    await office.say("kabag", "/tugas")
+    await office.upload("kabag", "paraf-v2.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pembiayaan"))
+
+    await office.press("kabag", "Sampaikan")
+
+    notes = [m for m in office.inbox("sekda") if "Catatan untuk telaah" in m.text][-1]
+    assert "versi 2" in notes.text and "Pembiayaan" in notes.text
+    marked = [m for m in office.inbox("sekda") if m.document is not None][-1]
+    assert marked.document.filename.endswith(".docx")
+    assert "Setujui" in [m for m in office.inbox("sekda") if m.labels][-1].labels

@@ -7,8 +7,10 @@ from datetime import date
 from bot.actions import Action, encode
 from bot.chat.core import ChatCore, Turn
 from bot.chat.model import Answer
+from bot.chat.review import notes_for_reviewers
 from bot.errors import StaleAction
 from bot.fmt import format_datetime
+from bot.ports import OutgoingMessage, UnitOfWork
 from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
 from bot.texts import t
@@ -68,9 +70,16 @@ async def decide(core: ChatCore, turn: Turn, action: Action, *, confirmed: bool 
     if step.confirm and not confirmed:
         return _confirmation(step.confirm, case_id, number, version)
     command = DECISIONS[action.verb](turn.person.id, case_id, step.code, version)
-    result = await core.workflow.handle(
-        command, update=turn.update, after=core.clearing(turn.person)
-    )
+    notes: list[OutgoingMessage] = []
+    if not step.decisions:
+        notes = await notes_for_reviewers(core, await core.workflow.get(case_id), step)
+
+    async def after(uow: UnitOfWork) -> None:
+        await uow.prompts.clear(turn.person.id)
+        for note in notes:  # after the task message, in the same transaction
+            await uow.outbox.add(note, core.clock.now())
+
+    result = await core.workflow.handle(command, update=turn.update, after=after)
     return await core.result_answer(result, await decided(core, result, command.step_code))
 
 
