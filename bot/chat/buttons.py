@@ -76,7 +76,7 @@ async def decide(core: ChatCore, turn: Turn, action: Action, *, confirmed: bool 
 
     async def after(uow: UnitOfWork) -> None:
         await uow.prompts.clear(turn.person.id)
-        for note in notes:  # after the task message, in the same transaction
+        for note in notes:  # before the task message, in the same transaction
             await uow.outbox.add(note, core.clock.now())
 
     result = await core.workflow.handle(command, update=turn.update, after=after)

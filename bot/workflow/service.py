@@ -185,12 +185,12 @@ class Workflow:
                     ctx = await self.context(uow)
                     case, events = await body(uow, ctx)
                     record(uow, events)
+                    if after is not None:  # its messages go before the ones the events cause
+                        await after(uow)
                     view = ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
                     for message in notify.messages_for(case, events, view):
                         await uow.outbox.add(message, ctx.now)
                     await schedule_reminders(uow, case, events, ctx)
-                    if after is not None:
-                        await after(uow)
                     await uow.commit()
                     return Result(case, events)
             except ConcurrentUpdate:
