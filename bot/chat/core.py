@@ -132,6 +132,8 @@ class ChatCore:
         if person is None or not person.active:
             return Answer.say("chat.unregistered")
         turn = Turn(person, incoming)
+        if command is not None and await self._is_answer(person, incoming.text or ""):
+            command = None
         if incoming.action is not None:
             return await buttons.press(self, turn, actions.decode(incoming.action))
         if incoming.file is not None:
@@ -139,6 +141,16 @@ class ChatCore:
         if command is not None:
             return await commands.run(self, turn, command, arg)
         return await dialogues.on_text(self, turn, incoming.text or "")
+
+    async def _is_answer(self, person: Person, text: str) -> bool:
+        """A plain command word ("status …") answering a pending question is just an answer.
+
+        Only "/command" always counts; "batal" alone always cancels.
+        """
+        plain = text.strip()
+        if plain.startswith("/") or plain.lower() == "batal":
+            return False
+        return await self.prompt_of(person) is not None
 
     async def person_of(self, sender: Sender) -> Person | None:
         """The registered person behind a chat account, if any."""
