@@ -48,6 +48,14 @@ def find_person(roster: Roster, text: str) -> Person:
     raise UserNotFound(who=needle)
 
 
+async def _with_nip(uow: UnitOfWork, nip: str | None) -> Person | None:
+    """The one registered person with that NIP, if the NIP is given and known."""
+    if not nip:
+        return None
+    found = [p for p in await uow.people.list() if p.nip == nip]
+    return found[0] if len(found) == 1 else None
+
+
 class Admin:
     """Operator actions; `actor_id` None means the server operator at the CLI."""
 
@@ -96,8 +104,14 @@ class Admin:
             invite = await uow.invites.claim(code_hash, now)
             person = await uow.people.by_identity(channel, external_id)
             if person is None:
-                name = invite.name or display_name or external_id
-                person = await uow.people.add(name, [invite.role], "", invite.nip or "")
+                # An invite with the NIP of someone registered already links another chat
+                # account (e.g. WhatsApp beside Telegram) to that person.
+                person = await _with_nip(uow, invite.nip)
+                if person is None:
+                    name = invite.name or display_name or external_id
+                    person = await uow.people.add(name, [invite.role], "", invite.nip or "")
+                else:
+                    person = await uow.people.add_role(person.id, invite.role)
                 await uow.people.bind_identity(person.id, channel, external_id)
             else:
                 person = await uow.people.add_role(person.id, invite.role)

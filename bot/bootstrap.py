@@ -7,8 +7,8 @@ never depends on them at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.admin import Admin
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.delivery import Delivery
 from bot.documents import DocumentSettings
 from bot.documents.service import CaseDocuments
 from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
@@ -26,6 +27,8 @@ from bot.workflow.service import Workflow
 if TYPE_CHECKING:
     from bot.chat.core import ChatCore
     from bot.workflow.model import Case
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -101,30 +104,95 @@ def build_chat(app: App) -> ChatCore:
     return ChatCore(app.workflow, app.admin, app.files, policy, documents)
 
 
-async def run_telegram(settings: Settings, *, webhook: bool = False) -> None:
-    """`sopbot run`: migrate, then serve Telegram by long polling or webhook until stopped."""
-    from handlers.telegram.app import build_telegram
+async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+    """`sopbot run`: migrate, then serve every configured channel until stopped.
 
+    Telegram (long polling or webhook) when TELEGRAM_BOT_TOKEN is set, WhatsApp (its webhook
+    under uvicorn) when WHATSAPP_* are: either alone, or both with one outbox drainer.
+    """
     app = await build_app(settings)
-    application, _ = build_telegram(build_chat(app), settings)
-    updater = application.updater
-    assert updater is not None
+    core = build_chat(app)
     try:
-        async with application:
-            # post_init runs only under run_polling/run_webhook, which would start a loop of
-            # their own; the database is bound to this one, so the steps are taken by hand.
-            if application.post_init is not None:
-                await application.post_init(application)
-            await application.start()
-            if webhook:
-                await updater.start_webhook(**_webhook_options(settings))
-            else:
-                await updater.start_polling(drop_pending_updates=False)
+        async with AsyncExitStack() as stack:
+            delivery = None
+            if settings.telegram_bot_token is not None:
+                delivery = await stack.enter_async_context(
+                    run_telegram(core, settings, webhook=webhook)
+                )
+            if settings.whatsapp_enabled:
+                await stack.enter_async_context(run_whatsapp(core, settings, delivery))
             await _stopped()
-            await updater.stop()
-            await application.stop()
     finally:
         await app.close()
+
+
+@asynccontextmanager
+async def run_telegram(
+    core: ChatCore, settings: Settings, *, webhook: bool = False
+) -> AsyncIterator[Delivery]:
+    """Serve Telegram by long polling or webhook while the block runs; yields its drainer."""
+    from handlers.telegram.app import build_telegram
+
+    application, adapter = build_telegram(core, settings)
+    updater = application.updater
+    assert updater is not None
+    async with application:
+        # post_init runs only under run_polling/run_webhook, which would start a loop of
+        # their own; the database is bound to this one, so the steps are taken by hand.
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        if webhook:
+            await updater.start_webhook(**_webhook_options(settings))
+        else:
+            await updater.start_polling(drop_pending_updates=False)
+        try:
+            yield adapter.delivery
+        finally:
+            await updater.stop()
+            await application.stop()
+
+
+@asynccontextmanager
+async def run_whatsapp(
+    core: ChatCore, settings: Settings, delivery: Delivery | None = None
+) -> AsyncIterator[None]:
+    """Serve the WhatsApp webhook while the block runs.
+
+    With Telegram's `delivery` its job queue sweeps reminders and drains the outbox for both
+    channels; alone, WhatsApp ticks the same periodic work itself.
+    """
+    import asyncio
+
+    from bot.periodic import Periodic
+    from handlers.whatsapp.app import build_whatsapp
+    from handlers.whatsapp.server import serving
+
+    channel = build_whatsapp(core, settings, delivery=delivery)
+    ticking = None
+    if delivery is None:
+        periodic = Periodic(core.workflow, channel.delivery)
+        ticking = asyncio.create_task(_every(settings.sopbot_sweep_seconds, periodic.tick))
+    try:
+        listen, port = settings.whatsapp_webhook_listen, settings.whatsapp_webhook_port
+        async with serving(channel.app, listen, port):
+            yield
+    finally:
+        if ticking is not None:
+            ticking.cancel()
+        await channel.close()
+
+
+async def _every(seconds: float, work: Callable[[], Awaitable[object]]) -> None:
+    """Run `work` every `seconds` until cancelled; a failure is logged, not fatal."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await work()
+        except Exception:
+            logger.exception("periodic work failed")
 
 
 def _webhook_options(settings: Settings) -> dict[str, Any]:
@@ -157,15 +225,24 @@ async def _stopped() -> None:
 @asynccontextmanager
 async def channel_senders(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
     """Senders of the configured channels, to drain the outbox outside `sopbot run`."""
-    token = app.settings.telegram_bot_token
-    if token is None:
-        yield {}
-        return
+    async with AsyncExitStack() as stack:
+        senders: dict[str, ChannelSender] = {}
+        if app.settings.telegram_bot_token is not None:
+            senders.update(await stack.enter_async_context(_telegram_sender(app)))
+        if app.settings.whatsapp_enabled:
+            senders.update(await stack.enter_async_context(_whatsapp_sender(app)))
+        yield senders
+
+
+@asynccontextmanager
+async def _telegram_sender(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
     from telegram import Bot
 
     from handlers.telegram.adapter import CHANNEL
     from handlers.telegram.sender import TelegramSender
 
+    token = app.settings.telegram_bot_token
+    assert token is not None
     bot = Bot(
         token.get_secret_value(),
         base_url=app.settings.telegram_base_url,
@@ -173,6 +250,19 @@ async def channel_senders(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
     )
     async with bot:
         yield {CHANNEL: TelegramSender(bot, app.files)}
+
+
+@asynccontextmanager
+async def _whatsapp_sender(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
+    import httpx
+
+    from handlers.whatsapp.app import API_TIMEOUT, template_spec, whatsapp_client
+    from handlers.whatsapp.sender import CHANNEL, WhatsAppSender
+
+    async with httpx.AsyncClient(timeout=API_TIMEOUT) as session:
+        wa = whatsapp_client(app.settings, session)
+        spec = template_spec(app.settings)
+        yield {CHANNEL: WhatsAppSender(wa, app.files, app.uow, app.clock, spec)}
 
 
 async def run_demo(out: Path, say: Callable[[str], None], data_dir: Path) -> Case:

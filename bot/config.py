@@ -14,6 +14,17 @@ from bot.calendar import OfficeHours, RamadanSchedule
 NUMBER_FIELDS = ("seq", "ref", "year", "month", "month_roman")
 
 
+# What a WhatsApp template parameter may be filled with: `recipient` (the person's registered
+# name), `text` (the message itself on one line, shortened) or a parameter of the message, e.g.
+# `ref`, `subject`, `number`, `title`.
+TEMPLATE_SOURCES = "recipient,text,ref,subject,number,title"
+
+
+def template_params(value: str) -> list[str]:
+    """The template's parameter sources in order, from `WHATSAPP_TEMPLATE_PARAMS`."""
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
 class ConfigError(Exception):
     """A setting has an invalid value; the message names the setting."""
 
@@ -47,6 +58,11 @@ class Settings(BaseSettings):
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_webhook_listen: str = "127.0.0.1"
     whatsapp_webhook_port: int = Field(default=8080, ge=1, le=65535)
+    whatsapp_webhook_path: str = "/whatsapp"
+    # Outside the 24-hour window only an approved template may be sent (handlers/whatsapp).
+    whatsapp_template_name: str = "sopbot_pemberitahuan"
+    whatsapp_template_language: str = "id"
+    whatsapp_template_params: str = "recipient,text"  # fill {{1}}, {{2}}, ...: TEMPLATE_SOURCES
 
     # Documents (bot/documents): letterhead, signers, numbering; "|" separates lines or items.
     sopbot_templates_dir: Path | None = None  # None: the .docx templates shipped with sopbot
@@ -77,6 +93,21 @@ class Settings(BaseSettings):
     # Outgoing messages (bot/delivery.py): Telegram allows about 30 a second, 1 a second per chat.
     sopbot_send_per_second: int = Field(default=30, ge=1, le=30)
     sopbot_send_chat_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+
+    @field_validator("whatsapp_webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
+    @field_validator("whatsapp_template_params")
+    @classmethod
+    def _template_params(cls, value: str) -> str:
+        for name in template_params(value):
+            if not name.isidentifier():
+                raise ValueError(f"{name!r} is not a parameter name; e.g. {TEMPLATE_SOURCES}")
+        return value
 
     @field_validator("sopbot_office_hours", "sopbot_ramadan_hours")
     @classmethod

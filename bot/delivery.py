@@ -33,6 +33,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.replies import Reply
+from bot.texts import t
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ MAX_BATCHES = 100  # per drain; the next tick goes on
 MAX_ATTEMPTS = 12  # with the backoff below: about two and a half hours of retrying
 LEASE_SECONDS = 300.0  # longer than a batch takes at one message a second per chat
 ALERT_PREFIX = "delivery-failed:"
-NO_ROUTE = SendResult(False, permanent=True, error="no chat account registered")
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,9 @@ class Delivery:
         queues: dict[str, deque[tuple[QueuedMessage, Route]]] = {}
         counts: Counter[str] = Counter()
         for message, route in claimed:
-            if route is None:
-                counts[(await self._record(message, NO_ROUTE)).kind] += 1
+            if route is None:  # the person never registered a chat account
+                unreachable = SendResult(False, permanent=True, error=t("delivery.no_account"))
+                counts[(await self._record(message, unreachable)).kind] += 1
             else:
                 queues.setdefault(route.chat, deque()).append((message, route))
         while queues:

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.config import Settings
 from bot.ports import Pace
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -32,6 +33,11 @@ class SendLimits:
     def __post_init__(self) -> None:
         if self.overall < 1 or self.window <= 0 or self.per_chat < 0 or self.margin < 0:
             raise ValueError(f"invalid send limits: {self}")
+
+
+def send_limits(settings: Settings) -> SendLimits:
+    """The limits configured by SOPBOT_SEND_PER_SECOND and SOPBOT_SEND_CHAT_SECONDS."""
+    return SendLimits(settings.sopbot_send_per_second, 1.0, settings.sopbot_send_chat_seconds)
 
 
 class Pacer:

@@ -120,7 +120,9 @@ class PeopleRepository(Protocol):
     async def set_active(self, person_id: int, active: bool) -> None: ...
     async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None: ...
     async def by_identity(self, channel: str, external_id: str) -> Person | None: ...
+    # The person's preferred chat account comes first: notifications go there (bot.delivery).
     async def identities_of(self, person_id: int) -> builtins.list[tuple[str, str]]: ...
+    async def set_preferred_channel(self, person_id: int, channel: str) -> None: ...
 
 
 class DelegationRepository(Protocol):
@@ -188,6 +190,52 @@ class UpdateLog(Protocol):
     async def seen(self, channel: str, update_id: str, at: datetime) -> bool: ...
 
 
+@dataclass(frozen=True)
+class ChatWindow:
+    """A chat account's conversation window (WhatsApp: free-form messages for 24 hours)."""
+
+    last_inbound_at: datetime | None = None  # the person's last message on this account
+    # The notice (template) sent while it was closed and not yet answered: the next inbound
+    # message clears it.
+    notice_sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HeldMessage:
+    """A message kept back until the person writes again and the window opens."""
+
+    key: str
+    reply: Reply
+
+
+class ChatWindowRepository(Protocol):
+    async def get(self, channel: str, external_id: str) -> ChatWindow: ...
+    async def opened(self, channel: str, external_id: str, at: datetime) -> None: ...
+    async def noticed(self, channel: str, external_id: str, at: datetime) -> None: ...
+    async def hold(
+        self, channel: str, external_id: str, message: HeldMessage, at: datetime
+    ) -> None: ...
+    async def take_held(self, channel: str, external_id: str) -> list[HeldMessage]: ...
+
+
+@dataclass(frozen=True)
+class InboundUpdate:
+    """A webhook update stored before it is acted on, so a failure loses nothing."""
+
+    channel: str
+    update_id: str
+    payload: dict[str, Any]
+    received_at: datetime
+
+
+class InboxRepository(Protocol):
+    # The status of an earlier copy (received | done | failed), or None for a new update.
+    async def receive(self, inbound: InboundUpdate) -> str | None: ...
+    async def finish(
+        self, channel: str, update_id: str, status: str, at: datetime, error: str | None = None
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything recorded through it commits or rolls back together."""
 
@@ -202,6 +250,8 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     updates: UpdateLog
     prompts: PromptRepository
+    windows: ChatWindowRepository
+    inbox: InboxRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -120,7 +120,8 @@ def reminder_message(
     state = deadline_state(run.due_at, view)
     key = f"reminder:{reminder.id}"
     if _performs(reminder.recipient_id, run, step.performer, view):
-        intro = t("reminder.intro", state=state, missing=missing_text)
+        # The catalogue strips trailing newlines: the blank line before the task is added here.
+        intro = t("reminder.intro", state=state, missing=missing_text) + "\n\n"
         return OutgoingMessage(reminder.recipient_id, task_view(case, run, view, intro), key)
     reply = Reply(
         "reminder.escalation",

@@ -41,6 +41,7 @@ DEVIATION_KINDS = ("kelengkapan", "waktu", "output")
 DELEGATION_KINDS = ("plt", "plh")
 REMINDER_STATUSES = ("pending", "claimed", "sent", "superseded", "cancelled")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead")
+INBOUND_STATUSES = ("received", "done", "failed")
 
 
 def _one_of(name: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -73,6 +74,8 @@ class PersonRow(Base):
     nip: Mapped[str] = mapped_column(String(32), server_default="")
     active: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    # Where notifications go first; set by the latest registration of a chat account.
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
 
 
 class PersonRoleRow(Base):
@@ -314,3 +317,44 @@ class PendingPromptRow(Base):
     kind: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class ChatWindowRow(Base):
+    """A chat account's conversation window: its last inbound message and last notice."""
+
+    __tablename__ = "chat_windows"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_inbound_at: Mapped[datetime | None]
+    notice_sent_at: Mapped[datetime | None]
+
+
+class HeldMessageRow(Base):
+    """A message kept back until the chat's window opens (the notice went instead)."""
+
+    __tablename__ = "held_messages"
+    __table_args__ = (Index(None, "channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]]
+    held_at: Mapped[datetime]
+
+
+class InboundUpdateRow(Base):
+    """A webhook update stored before it is acted on; its payload is dropped once done."""
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (_one_of("status", INBOUND_STATUSES),)
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -101,7 +101,10 @@ class SqlPeopleRepository:
             raise UserNotFound(who=str(person_id))
 
     async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None:
-        """Link a chat account to a person, replacing any earlier owner of that account."""
+        """Link a chat account to a person, replacing any earlier owner of that account.
+
+        The channel of the account registered last becomes the person's preferred one.
+        """
         await self.get(person_id)
         statement = upsert_insert(self._session, _identities).values(
             channel=channel, external_id=external_id, person_id=person_id
@@ -111,6 +114,13 @@ class SqlPeopleRepository:
                 index_elements=[_identities.c.channel, _identities.c.external_id],
                 set_={"person_id": statement.excluded.person_id},
             )
+        )
+        await self.set_preferred_channel(person_id, channel)
+
+    async def set_preferred_channel(self, person_id: int, channel: str) -> None:
+        """Send the person's notifications to their account on `channel` first."""
+        await self._session.execute(
+            update(_people).where(_people.c.id == person_id).values(preferred_channel=channel)
         )
 
     async def by_identity(self, channel: str, external_id: str) -> Person | None:
@@ -124,13 +134,17 @@ class SqlPeopleRepository:
         return people[0] if people else None
 
     async def identities_of(self, person_id: int) -> builtins.list[tuple[str, str]]:
-        """The (channel, external id) pairs a person is reachable on."""
+        """The (channel, external id) pairs a person is reachable on, preferred channel first."""
+        preferred = await self._session.scalar(
+            select(_people.c.preferred_channel).where(_people.c.id == person_id)
+        )
         rows = await self._session.execute(
             select(_identities.c.channel, _identities.c.external_id)
             .where(_identities.c.person_id == person_id)
-            .order_by(_identities.c.channel)
+            .order_by(_identities.c.channel, _identities.c.external_id)
         )
-        return [(row.channel, row.external_id) for row in rows]
+        pairs = [(row.channel, row.external_id) for row in rows]
+        return sorted(pairs, key=lambda pair: pair[0] != preferred)  # stable: preferred first
 
     async def _load(self, condition: ColumnElement[bool] | None) -> builtins.list[Person]:
         people = select(_people).order_by(_people.c.id)

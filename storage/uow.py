@@ -13,9 +13,11 @@ from bot.errors import ConcurrentUpdate
 from bot.ports import (
     AuditLog,
     CaseRepository,
+    ChatWindowRepository,
     DelegationRepository,
     DocumentRepository,
     HolidayRepository,
+    InboxRepository,
     InviteRepository,
     OutboxRepository,
     PeopleRepository,
@@ -25,6 +27,7 @@ from bot.ports import (
 )
 from storage.audit_log import SqlAuditLog
 from storage.cases import SqlCaseRepository
+from storage.chats import SqlChatWindowRepository, SqlInboxRepository
 from storage.repositories import (
     SqlDelegationRepository,
     SqlDocumentRepository,
@@ -57,6 +60,8 @@ class SqlAlchemyUnitOfWork:
     audit: AuditLog
     updates: UpdateLog
     prompts: PromptRepository
+    windows: ChatWindowRepository
+    inbox: InboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -75,6 +80,8 @@ class SqlAlchemyUnitOfWork:
         self.audit = self._audit = SqlAuditLog(session)
         self.updates = SqlUpdateLog(session)
         self.prompts = SqlPromptRepository(session)
+        self.windows = SqlChatWindowRepository(session)
+        self.inbox = SqlInboxRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -15,14 +15,17 @@ from bot.errors import CaseNotFound, ConcurrentUpdate, InvalidInvite, NotFound, 
 from bot.ports import (
     AuditEntry,
     AuditRecord,
+    ChatWindow,
     DocumentRecord,
+    HeldMessage,
+    InboundUpdate,
     Invite,
     OutgoingMessage,
     Prompt,
-    QueuedMessage,
     Reminder,
 )
 from bot.workflow.model import Case, Delegation, Person, Roster
+from tests.fake_queues import FakeOutbox, FakeReminders
 
 
 @dataclass
@@ -46,6 +49,10 @@ class FakeDB:
     sending: dict[str, datetime] = field(default_factory=dict)  # outbox key -> lease until
     attempts: dict[str, int] = field(default_factory=dict)
     reminders: dict[int, Reminder] = field(default_factory=dict)
+    preferred: dict[int, str] = field(default_factory=dict)  # person -> channel
+    windows: dict[tuple[str, str], ChatWindow] = field(default_factory=dict)
+    held: dict[str, tuple[tuple[str, str], HeldMessage]] = field(default_factory=dict)
+    inbox: dict[tuple[str, str], tuple[InboundUpdate, str]] = field(default_factory=dict)
 
 
 class FakeUnitOfWork:
@@ -65,11 +72,13 @@ class FakeUnitOfWork:
         self.invites = _Invites(self)
         self.holidays = _Holidays(self)
         self.documents = _Documents(self)
-        self.outbox = _Outbox(self)
-        self.reminders = _Reminders(self)
+        self.outbox = FakeOutbox(self)
+        self.reminders = FakeReminders(self)
         self.audit = _Audit(self)
         self.updates = _Updates(self)
         self.prompts = _Prompts(self)
+        self.windows = _Windows(self)
+        self.inbox = _Inbox(self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -175,13 +184,18 @@ class _People(_Repo):
 
     async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None:
         self.s.identities[(channel, external_id)] = person_id
+        self.s.preferred[person_id] = channel
+
+    async def set_preferred_channel(self, person_id: int, channel: str) -> None:
+        self.s.preferred[person_id] = channel
 
     async def by_identity(self, channel: str, external_id: str) -> Person | None:
         person_id = self.s.identities.get((channel, external_id))
         return self.s.people.get(person_id) if person_id else None
 
     async def identities_of(self, person_id: int) -> list[tuple[str, str]]:
-        return sorted(key for key, owner in self.s.identities.items() if owner == person_id)
+        mine = sorted(key for key, owner in self.s.identities.items() if owner == person_id)
+        return sorted(mine, key=lambda pair: pair[0] != self.s.preferred.get(person_id))
 
 
 class _Delegations(_Repo):
@@ -254,101 +268,6 @@ class _Documents(_Repo):
         raise NotFound()
 
 
-class _Outbox(_Repo):
-    async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
-        self.s.outbox.setdefault(message.key, (message, created_at))
-
-    async def exists(self, key: str) -> bool:
-        return key in self.s.outbox
-
-    async def claim(
-        self, now: datetime, limit: int, lease_until: datetime
-    ) -> list[QueuedMessage]:
-        claimed: list[QueuedMessage] = []
-        for i, (key, (m, created)) in enumerate(self.s.outbox.items(), start=1):
-            if key in self.s.delivered or key in self.s.dead or len(claimed) == limit:
-                continue
-            lease = self.s.sending.get(key)
-            if lease is not None and lease > now:
-                continue
-            if lease is not None:  # its drainer died: that counts as an attempt
-                self.s.attempts[key] = self.s.attempts.get(key, 0) + 1
-            elif (m.not_before or created) > now:
-                continue
-            self.s.sending[key] = lease_until
-            attempts = self.s.attempts.get(key, 0)
-            claimed.append(QueuedMessage(i, m.recipient_id, m.reply, key, attempts))
-        return claimed
-
-    def _key(self, message_id: int) -> str:
-        return list(self.s.outbox)[message_id - 1]
-
-    def _attempted(self, key: str) -> None:
-        self.s.sending.pop(key, None)
-        self.s.attempts[key] = self.s.attempts.get(key, 0) + 1
-
-    async def mark_sent(
-        self, message_id: int, channel: str, platform_id: str | None, at: datetime
-    ) -> None:
-        self._attempted(self._key(message_id))
-        self.s.delivered[self._key(message_id)] = (channel, platform_id, at)
-
-    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
-        key = self._key(message_id)
-        self._attempted(key)
-        message, _ = self.s.outbox[key]
-        self.s.outbox[key] = (replace(message, not_before=at), at)
-
-    async def release(self, message_ids: Sequence[int], at: datetime) -> None:
-        for message_id in message_ids:
-            key = self._key(message_id)
-            if self.s.sending.pop(key, None) is not None:
-                message, _ = self.s.outbox[key]
-                self.s.outbox[key] = (replace(message, not_before=at), at)
-
-    async def give_up(self, message_id: int, error: str) -> None:
-        self._attempted(self._key(message_id))
-        self.s.dead[self._key(message_id)] = error
-
-
-class _Reminders(_Repo):
-    async def add(self, reminder: Reminder, created_at: datetime) -> None:
-        same = (reminder.step_run_id, reminder.kind, reminder.recipient_id)
-        if any((r.step_run_id, r.kind, r.recipient_id) == same for r in self.s.reminders.values()):
-            return
-        new_id = max(self.s.reminders, default=0) + 1
-        self.s.reminders[new_id] = replace(reminder, status="pending", id=new_id)
-
-    async def cancel_for_run(self, step_run_id: int) -> int:
-        return self._cancel([r for r in self.s.reminders.values() if r.step_run_id == step_run_id])
-
-    async def cancel_for_case(self, case_id: int) -> int:
-        return self._cancel([r for r in self.s.reminders.values() if r.case_id == case_id])
-
-    def _cancel(self, rows: list[Reminder]) -> int:
-        pending = [r for r in rows if r.status == "pending"]
-        for r in pending:
-            self.s.reminders[r.id or 0] = replace(r, status="cancelled")
-        return len(pending)
-
-    async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
-        due = sorted(
-            (r for r in self.s.reminders.values() if r.status == "pending" and r.due_at <= now),
-            key=lambda r: (r.due_at, r.id or 0),
-        )[:limit]
-        for r in due:
-            self.s.reminders[r.id or 0] = replace(r, status="claimed")
-        return [replace(r, status="claimed") for r in due]
-
-    async def mark(self, reminder_ids: Sequence[int], status: str, at: datetime) -> None:
-        for reminder_id in reminder_ids:
-            self.s.reminders[reminder_id] = replace(self.s.reminders[reminder_id], status=status)
-
-    async def list_for_case(self, case_id: int) -> list[Reminder]:
-        rows = [r for r in self.s.reminders.values() if r.case_id == case_id]
-        return sorted(rows, key=lambda r: (r.due_at, r.id or 0))
-
-
 class _Prompts(_Repo):
     async def get(self, person_id: int) -> Prompt | None:
         return self.s.prompts.get(person_id)
@@ -379,6 +298,45 @@ class _Updates(_Repo):
             return True
         self.s.updates.add(key)
         return False
+
+
+class _Windows(_Repo):
+    async def get(self, channel: str, external_id: str) -> ChatWindow:
+        return self.s.windows.get((channel, external_id), ChatWindow())
+
+    async def opened(self, channel: str, external_id: str, at: datetime) -> None:
+        window = await self.get(channel, external_id)
+        if window.last_inbound_at is None or window.last_inbound_at <= at:
+            self.s.windows[(channel, external_id)] = ChatWindow(last_inbound_at=at)
+
+    async def noticed(self, channel: str, external_id: str, at: datetime) -> None:
+        window = await self.get(channel, external_id)
+        if window.notice_sent_at is None or window.notice_sent_at < at:
+            self.s.windows[(channel, external_id)] = replace(window, notice_sent_at=at)
+
+    async def hold(
+        self, channel: str, external_id: str, message: HeldMessage, at: datetime
+    ) -> None:
+        self.s.held.setdefault(message.key, ((channel, external_id), message))
+
+    async def take_held(self, channel: str, external_id: str) -> list[HeldMessage]:
+        keys = [k for k, (chat, _) in self.s.held.items() if chat == (channel, external_id)]
+        return [self.s.held.pop(k)[1] for k in keys]
+
+
+class _Inbox(_Repo):
+    async def receive(self, inbound: InboundUpdate) -> str | None:
+        key = (inbound.channel, inbound.update_id)
+        if key in self.s.inbox:
+            return self.s.inbox[key][1]
+        self.s.inbox[key] = (inbound, "received")
+        return None
+
+    async def finish(
+        self, channel: str, update_id: str, status: str, at: datetime, error: str | None = None
+    ) -> None:
+        update, _ = self.s.inbox[(channel, update_id)]
+        self.s.inbox[(channel, update_id)] = (update, status)
 
 
 class MemoryFileStore:

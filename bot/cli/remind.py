@@ -10,7 +10,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.fmt import format_datetime
-from bot.pacing import Pacer, SendLimits
+from bot.pacing import Pacer, send_limits
 from bot.periodic import Periodic, TickReport
 from bot.ports import ChannelSender, Clock
 from bot.texts import t
@@ -52,6 +52,5 @@ async def _remind(config: Settings, clock: Clock) -> tuple[TickReport, bool]:
 def _delivery(
     app: bootstrap.App, clock: Clock, config: Settings, senders: dict[str, ChannelSender]
 ) -> Delivery:
-    limits = SendLimits(config.sopbot_send_per_second, 1.0, config.sopbot_send_chat_seconds)
     alert = app.sop.notices.delivery_failed
-    return Delivery(app.uow, clock, senders, pacer=Pacer(limits), alert_roles=alert)
+    return Delivery(app.uow, clock, senders, pacer=Pacer(send_limits(config)), alert_roles=alert)

@@ -87,12 +87,12 @@ def demo(
 def run_bot(
     webhook: bool = typer.Option(False, "--webhook", help="Layani webhook, bukan long polling."),
 ) -> None:
-    """Start the bot: migrations first, then Telegram (long polling, or webhook)."""
+    """Start the bot: migrations first, then Telegram (long polling, or webhook) and WhatsApp."""
     config = settings()
-    if config.telegram_bot_token is None:
-        raise fail(t("cli.no_token"), 2)
+    if config.telegram_bot_token is None and not config.whatsapp_enabled:
+        raise fail(t("cli.no_channel"), 2)
     bootstrap.configure_logging()
     try:
-        run(bootstrap.run_telegram(config, webhook=webhook))
+        run(bootstrap.run_bot(config, webhook=webhook))
     except ValueError as error:
         raise fail(str(error), 2) from None

@@ -27,7 +27,6 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
-from bot.calendar import Duration
 from bot.errors import SopFileError
 from bot.sop import reminder_plan
 from bot.sop.model import (
@@ -48,6 +47,7 @@ from bot.sop.yaml_nodes import (
     at,
     boolean,
     compose,
+    duration,
     entries,
     fail,
     identifier,
@@ -76,14 +76,8 @@ _SOP_REQUIRED = (
     "artifacts",
     "steps",
 )
-_SOP_OPTIONAL = (
-    "partner_kinds",
-    "permissions",
-    "total_mutu_baku",
-    "intake",
-    "reminders",
-    "notices",
-)
+_SOP_OPTIONAL: tuple[str, ...] = ("partner_kinds", "permissions", "total_mutu_baku", "intake")
+_SOP_OPTIONAL += ("reminders", "notices")  # read by bot.sop.reminder_plan
 _STEP_REQUIRED = ("code", "number", "title", "performer", "mutu_baku")
 _STEP_OPTIONAL = (
     "needs",
@@ -142,7 +136,7 @@ def _sop(root: Node, source: str) -> Sop:
         steps=m("steps", ctx.steps),
         partner_kinds=partner_kinds,
         permissions=m.opt("permissions", ctx.permissions, {}),
-        total_mutu_baku=m.opt("total_mutu_baku", _duration, None),
+        total_mutu_baku=m.opt("total_mutu_baku", duration, None),
         intake=m.opt("intake", ctx.artifacts_of, ()),
         source=source,
         reminders=m.opt("reminders", lambda n, w: reminder_plan.rules(n, w, roles, None), ()),
@@ -280,7 +274,7 @@ def _step(ctx: _Context, node: Node, where: str, earlier: list[Step]) -> Step:
         number=number,
         title=m("title", text),
         performer=performer,
-        mutu_baku=m("mutu_baku", _duration),
+        mutu_baku=m("mutu_baku", duration),
         needs=m.opt("needs", ctx.artifacts_of, ()),
         produces=m.opt("produces", ctx.artifacts_of, ()),
         collects=m.opt("collects", ctx.artifacts_of, ()),
@@ -401,11 +395,3 @@ def _check_flow(steps: list[Step], where: str) -> None:
 
 def _targets(step: Step) -> list[str | None]:
     return [d.goto for d in step.decisions] if step.decisions else [step.goto]
-
-
-def _duration(node: Node, where: str) -> Duration:
-    value = scalar(node, where, "str", "a duration such as '15 menit'")
-    try:
-        return Duration.parse(value)
-    except ValueError as error:
-        fail(node, where, str(error))

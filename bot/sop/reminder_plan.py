@@ -18,11 +18,11 @@ from collections.abc import Mapping
 
 from yaml.nodes import Node
 
-from bot.calendar import Duration
 from bot.sop.model import Notices, ReminderAnchor, ReminderRule, Role, superior_chain
 from bot.sop.yaml_nodes import (
     Map,
     at,
+    duration,
     fail,
     identifier,
     integer,
@@ -75,7 +75,7 @@ def _rule(node: Node, where: str) -> ReminderRule:
     )
     if anchor is ReminderAnchor.ELAPSED:
         return _with_percent(rule, m.values["at"], m.at("at"))
-    offset = m(anchor.value, _duration)
+    offset = m(anchor.value, duration)
     if anchor is ReminderAnchor.BEFORE_DUE and not offset.is_working_time:
         fail(m.values[anchor.value], m.at(anchor.value), "counts office time: use menit or jam")
     return ReminderRule(rule.name, anchor, 0, offset, rule.up, rule.line)
@@ -102,11 +102,3 @@ def _check_up(
     if up > longest:
         fail(node, where, f"up: {up} goes past the top: no role has {up} superiors "
                           f"above it (at most {longest})")  # fmt: skip
-
-
-def _duration(node: Node, where: str) -> Duration:
-    value = scalar(node, where, "str", "a duration such as '30 menit'")
-    try:
-        return Duration.parse(value)
-    except ValueError as error:
-        fail(node, where, str(error))

@@ -16,6 +16,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.calendar import Duration
+
 _TAG = "tag:yaml.org,2002:"
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _KINDS = {
@@ -172,6 +174,15 @@ def scalar(node: Node, where: str, tag: str, expected: str) -> str:
         hint = " (quote it)" if expected == "text" and isinstance(node, ScalarNode) else ""
         fail(node, where, f"expected {expected}, got {_kind(node)}{hint}")
     return str(node.value)
+
+
+def duration(node: Node, where: str) -> Duration:
+    """A mutu baku or an interval such as "15 menit", "2 jam", "7 hari kerja"."""
+    value = scalar(node, where, "str", "a duration such as '15 menit'")
+    try:
+        return Duration.parse(value)
+    except ValueError as error:
+        fail(node, where, str(error))
 
 
 def is_null(node: Node) -> bool:

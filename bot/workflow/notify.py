@@ -62,6 +62,7 @@ def _task_messages(
             note=returned.note or "-",
             from_number=sop.step(returned.step_code).number,
         )
+        intro += "\n\n"  # the catalogue strips trailing newlines; the task text follows
     reply = task_view(case, run, view, intro)
     out = [
         OutgoingMessage(r, reply, f"{case.ref}:{run.step_code}:{run.version}:task:{r}")

@@ -16,7 +16,7 @@ from telegram.request import BaseRequest
 from bot.chat.core import ChatCore
 from bot.config import Settings
 from bot.delivery import Delivery
-from bot.pacing import Pacer, SendLimits
+from bot.pacing import Pacer, send_limits
 from bot.periodic import Periodic
 from bot.texts import t
 from handlers.telegram.adapter import CHANNEL, TelegramAdapter
@@ -53,19 +53,9 @@ def build_telegram(
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
     application = builder.build()
-    sender = TelegramSender(application.bot, core.files)
     if pacer is None and rate_limit:
-        pacer = Pacer(
-            SendLimits(settings.sopbot_send_per_second, 1.0, settings.sopbot_send_chat_seconds)
-        )
-    delivery = Delivery(
-        core.uow,
-        core.clock,
-        {CHANNEL: sender},
-        pacer=pacer,
-        alert_roles=core.sop.notices.delivery_failed,
-    )
-    adapter = TelegramAdapter(core, delivery, sender, Periodic(core.workflow, delivery))
+        pacer = Pacer(send_limits(settings))
+    adapter = _adapter(core, TelegramSender(application.bot, core.files), pacer)
     # Button presses first: a callback query is never a message.
     application.add_handler(CallbackQueryHandler(adapter.on_button))
     private = filters.ChatType.PRIVATE
@@ -78,6 +68,13 @@ def build_telegram(
     if application.job_queue is not None:
         application.job_queue.run_repeating(adapter.sweep, interval=settings.sopbot_sweep_seconds)
     return application, adapter
+
+
+def _adapter(core: ChatCore, sender: TelegramSender, pacer: Pacer | None) -> TelegramAdapter:
+    """The adapter, with the outbox sender and the periodic work (reminders, digest) wired."""
+    alert = core.sop.notices.delivery_failed
+    delivery = Delivery(core.uow, core.clock, {CHANNEL: sender}, pacer=pacer, alert_roles=alert)
+    return TelegramAdapter(core, delivery, sender, Periodic(core.workflow, delivery))
 
 
 async def _set_commands(application: Application) -> None:  # type: ignore[type-arg]

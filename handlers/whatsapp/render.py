@@ -1,0 +1,164 @@
+"""Core replies planned as WhatsApp messages: texts, reply buttons, lists and documents.
+
+WhatsApp's limits (Cloud API): a text has at most 4096 characters; the body of an interactive
+message at most 1024; reply buttons are at most 3 with titles of at most 20 characters; a list
+has at most 10 rows with titles of at most 24 characters and descriptions of at most 72. A
+template parameter may not contain a line break. The plan is pure data; `sender.py` sends it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.replies import Choice, FileRef, Reply
+from bot.texts import t
+
+MAX_TEXT = 4096
+MAX_BODY = 1024
+MAX_BUTTONS = 3
+MAX_BUTTON_TITLE = 20
+MAX_ROWS = 10
+MAX_ROW_TITLE = 24
+MAX_ROW_DESCRIPTION = 72
+MAX_TEMPLATE_TEXT = 300  # a notice, not the message: the whole message follows on reply
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """A message with up to three reply buttons: (title, id) pairs."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    id: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A message whose button opens a list of up to ten rows."""
+
+    text: str
+    button: str
+    section: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    file: FileRef
+
+
+Part = Text | Buttons | Listing | Document
+
+
+def text_of(reply: Reply) -> str:
+    """The reply's text from the catalogue."""
+    return t(reply.text_key, **reply.params)
+
+
+def label_of(choice: Choice) -> str:
+    """A choice's label from the catalogue."""
+    return t(choice.label_key, **choice.params)
+
+
+def plan(reply: Reply) -> list[Part]:
+    """The messages that show a reply: its files first, then its text with its choices last."""
+    parts: list[Part] = [Document(f) for f in reply.files]
+    texts = chunks(text_of(reply))
+    if not reply.choices:
+        return parts + [Text(x) for x in texts]
+    if len(texts[-1]) > MAX_BODY:  # an interactive body is shorter than a text
+        texts = texts[:-1] + chunks(texts[-1], MAX_BODY)
+    parts += [Text(x) for x in texts[:-1]]
+    return parts + choice_messages(texts[-1], reply.choices)
+
+
+def choice_messages(body: str, choices: tuple[Choice, ...]) -> list[Part]:
+    """Reply buttons when they fit, else lists of at most ten rows each."""
+    labelled = _unique([(label_of(c), c.action) for c in choices])
+    labels = [label for label, _ in labelled]
+    fits = all(len(x) <= MAX_BUTTON_TITLE for x in labels) and len(set(labels)) == len(labels)
+    if len(labelled) <= MAX_BUTTONS and fits:  # button titles must also differ
+        return [Buttons(body, tuple(labelled))]
+    rows = [_row(label, action) for label, action in labelled]
+    pages = [rows[i : i + MAX_ROWS] for i in range(0, len(rows), MAX_ROWS)]
+    button, section = t("whatsapp.list_button"), t("whatsapp.list_section")
+    out: list[Part] = []
+    for index, page in enumerate(pages, start=1):
+        text = body if index == 1 else t("whatsapp.more_choices", index=index, total=len(pages))
+        out.append(Listing(text, button, section, tuple(page)))
+    return out
+
+
+def _row(label: str, action: str) -> Row:
+    if len(label) <= MAX_ROW_TITLE:
+        return Row(label, action)
+    return Row(shorten(label, MAX_ROW_TITLE), action, shorten(label, MAX_ROW_DESCRIPTION))
+
+
+def _unique(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One entry per action (WhatsApp rejects repeated ids in one message)."""
+    seen: set[str] = set()
+    out = []
+    for label, action in labelled:
+        if action not in seen:
+            seen.add(action)
+            out.append((label, action))
+    return out
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split a long text at line breaks (or hard, for a single long line) into messages."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    parts.append(current)
+    return [p for p in parts if p.strip()] or [text[:limit] or "-"]
+
+
+def template_values(reply: Reply, sources: list[str], recipient: str = "") -> list[str]:
+    """The template's body parameters: each source is `recipient` (the person's name), `text`
+    (the message) or a parameter of the reply."""
+    values = []
+    for source in sources:
+        raw: Any = reply.params.get(source)
+        if source in ("text", "recipient"):
+            raw = text_of(reply) if source == "text" else recipient
+        value = one_line(str(raw)) if raw not in (None, "") else ""
+        values.append(shorten(value, MAX_TEMPLATE_TEXT) or "-")
+    return values
+
+
+def one_line(text: str) -> str:
+    """Line breaks, tabs and runs of spaces made single spaces (template parameters need it)."""
+    return re.sub(r"\s+", " ", text).strip()

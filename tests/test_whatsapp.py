@@ -1,0 +1,245 @@
+"""End to end on WhatsApp: the real pywa client and webhook app, a case prepared on Telegram."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from docx import Document
+from sqlalchemy import select
+
+from bot.workflow.model import Outcome
+from storage.sql import table
+from tests.telegram_office import docx_bytes
+from tests.whatsapp_graph import VERIFY_TOKEN, sign
+from tests.whatsapp_office import WEBHOOK, WhatsAppOffice
+
+REF = "KB-2026-0001"
+
+
+@pytest.fixture
+async def office(tmp_path):
+    office = WhatsAppOffice(tmp_path)
+    await office.start()
+    yield office
+    await office.stop()
+
+
+async def prepare_on_telegram(office: WhatsAppOffice) -> None:
+    """Steps 1 to 4 on Telegram; the Kabag has step 5 (Sampaikan) waiting."""
+    tg = office.telegram
+    await tg.say("kabag", "/baru Pemerintah Kota Bandung | Kerja sama pengelolaan sampah")
+    await tg.press("kabag", "Pemerintah Daerah lain")
+    await tg.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
+    await tg.say("kabag", "Disposisi No. 005/123-Tapem")
+    await tg.press("kabag", "Siti Rahmawati")
+    await tg.press("kabag", "Buat Lembar disposisi")
+    await tg.press("kabag", "Selesai")
+    for label, text in (
+        ("Isi Tempat rapat", "Ruang Rapat Tapem"),
+        ("Isi Waktu rapat", "2026-03-04 09:00"),
+    ):
+        await tg.press("ketua", label)
+        await tg.say("ketua", text)
+    await tg.press("ketua", "Buat Surat undangan")
+    await tg.press("ketua", "Buat Draft rancangan")
+    await tg.press("ketua", "Selesai")
+    tg.at("2026-03-04T10:30")
+    await tg.press("ketua", "Unggah Notulensi")
+    await tg.upload("ketua", "notulen.docx", docx_bytes("NOTULEN RAPAT"))
+    await tg.press("ketua", "Selesai")
+    await tg.press("ketua", "Unggah Rancangan Kesepakatan Bersama berparaf")
+    await tg.upload("ketua", "rancangan.docx", docx_bytes("KESEPAKATAN BERSAMA", "v2"))
+    await tg.press("ketua", "Selesai")
+    await tg.press("ketua", "Ya, Selesai")
+
+
+async def review_on_whatsapp(office: WhatsAppOffice) -> None:
+    """The case prepared on Telegram; the Sekda, registered on WhatsApp just now, gets it."""
+    await prepare_on_telegram(office)
+    await office.register("sekda")
+    await office.telegram.press("kabag", "Sampaikan")
+
+
+async def quick_review(office: WhatsAppOffice) -> None:
+    """The same, steps 1 to 5 taken through the services (quicker)."""
+    await office.prepare()
+    await office.register("sekda")
+    await office.submit()
+
+
+def paragraphs(data: bytes) -> list[str]:
+    return [p.text for p in Document(io.BytesIO(data)).paragraphs]
+
+
+async def stored_updates(office: WhatsAppOffice) -> list:
+    async with office.telegram.app.engine.connect() as connection:
+        return list(await connection.execute(select(table("inbound_updates"))))
+
+
+async def test_a_sekda_on_whatsapp_approves_a_case_prepared_on_telegram(office):
+    await review_on_whatsapp(office)
+    review = office.with_choice("sekda", "Setujui")
+
+    await office.press("sekda", "Setujui", review)
+
+    case = await office.telegram.app.workflow.get(REF)
+    assert case.latest_run("telaah_sekda").outcome is Outcome.APPROVED
+    assert "Langkah 8" in office.telegram.last("walikota").text
+    assert "disetujui oleh Dr. Hendra Wijaya" in office.last("sekda").text
+
+
+async def test_the_review_request_carries_the_draft_as_a_document_before_the_buttons(office):
+    await review_on_whatsapp(office)
+
+    *_, document, review = office.inbox("sekda")
+
+    data, filename = office.graph.document(document)
+    assert filename == "rancangan.docx"
+    assert paragraphs(data) == ["KESEPAKATAN BERSAMA", "v2"]
+    assert review.labels == ["Setujui", "Kembalikan"]
+
+
+async def test_a_return_from_whatsapp_reaches_the_kabag_on_telegram_with_the_note(office):
+    await quick_review(office)
+    await office.press("sekda", "Kembalikan")
+
+    await office.say("sekda", "Pasal 3 perlu diperbaiki")
+
+    case = await office.telegram.app.workflow.get(REF)
+    assert case.latest_run("telaah_sekda").outcome is Outcome.RETURNED
+    assert "Pasal 3 perlu diperbaiki" in office.telegram.last("kabag").text
+
+
+async def test_kembalikan_asks_for_the_note_first(office):
+    await quick_review(office)
+
+    question = await office.press("sekda", "Kembalikan")
+
+    case = await office.telegram.app.workflow.get(REF)
+    assert case.current_run("telaah_sekda") is not None
+    assert "Batal" in question.labels
+
+
+async def test_a_bad_signature_is_refused_and_nothing_is_processed(office):
+    await quick_review(office)
+    user = office.wa_users["sekda"]
+    before = len(office.graph.sent)
+    review = office.with_choice("sekda", "Setujui")
+    payload = user.button("Setujui", review.choices[0][1], review.id, office.clock.now())
+
+    response = await office.post(payload, signature="sha256=" + "0" * 64)
+
+    case = await office.telegram.app.workflow.get(REF)
+    assert response.status_code == 403
+    assert case.current_run("telaah_sekda") is not None
+    assert len(office.graph.sent) == before
+    assert payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] not in [
+        row.update_id for row in await stored_updates(office)
+    ]
+
+
+async def test_an_unsigned_update_is_refused(office):
+    await office.register("sekda")
+    payload = office.wa_users["sekda"].text("tugas", office.clock.now())
+
+    response = await office.post(payload, signature=None)
+
+    assert response.status_code == 401
+
+
+async def test_a_replayed_message_id_is_processed_once(office):
+    await quick_review(office)
+    review = office.with_choice("sekda", "Setujui")
+    payload = office.wa_users["sekda"].button(
+        "Setujui", review.choices[0][1], review.id, office.clock.now()
+    )
+    await office.send("sekda", payload)
+    sent = len(office.graph.sent)
+
+    again = await office.post(payload)
+
+    case = await office.telegram.app.workflow.get(REF)
+    assert again.status_code == 200
+    assert len(office.graph.sent) == sent
+    assert [r.outcome for r in case.runs if r.step_code == "telaah_sekda"] == [Outcome.APPROVED]
+
+
+async def test_each_message_is_stored_before_it_is_acted_on_and_marked_done(office):
+    await office.register("sekda")
+
+    rows = await stored_updates(office)
+
+    assert [(r.status, r.payload, r.attempts) for r in rows] == [("done", {}, 1)]
+
+
+async def test_a_failure_while_acting_keeps_the_update_and_tells_the_user(office):
+    await office.register("sekda")
+    user = office.wa_users["sekda"]
+    media_id = office.graph.put_media(docx_bytes("X"), "application/pdf", "x.pdf")
+    office.graph.media.pop(media_id)  # the media URL lookup fails: Meta lost the file
+
+    await office.send(
+        "sekda", user.document(media_id, "x.pdf", "application/pdf", office.clock.now())
+    )
+
+    failed = [r for r in await stored_updates(office) if r.status == "failed"]
+    assert len(failed) == 1 and failed[0].payload and failed[0].error
+    assert "Mohon maaf, terjadi kendala pada sistem" in office.last("sekda").text
+
+
+async def test_the_hub_challenge_is_answered_with_the_verify_token(office):
+    query = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": VERIFY_TOKEN,
+        "hub.challenge": "1158201444",
+    }
+
+    response = await office.client.get(WEBHOOK, params=query)
+
+    assert (response.status_code, response.text) == (200, "1158201444")
+
+
+async def test_the_hub_challenge_is_refused_with_a_wrong_verify_token(office):
+    query = {"hub.mode": "subscribe", "hub.verify_token": "tebakan", "hub.challenge": "1158201444"}
+
+    response = await office.client.get(WEBHOOK, params=query)
+
+    assert response.status_code == 403
+
+
+async def test_delivery_statuses_are_acknowledged_and_not_stored(office):
+    status = {"id": "wamid.OUT1", "status": "read", "timestamp": "1772413200", "recipient_id": "1"}
+    value = {
+        "messaging_product": "whatsapp",
+        "statuses": [status],
+        "metadata": {"display_phone_number": "6221555000", "phone_number_id": "1122334455667"},
+    }
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"value": value, "field": "messages"}]}],
+    }
+    body = json.dumps(payload).encode()
+
+    response = await office.client.post(
+        WEBHOOK, content=body, headers={"X-Hub-Signature-256": sign(body)}
+    )
+
+    assert response.status_code == 200
+    assert await stored_updates(office) == []
+
+
+async def test_two_messages_in_one_update_are_each_stored_and_answered(office):
+    await office.register("sekda")
+    user, now = office.wa_users["sekda"], office.clock.now()
+    payload = user.text("tugas", now)
+    second = user.text("sop", now)["entry"][0]["changes"][0]["value"]["messages"][0]
+    payload["entry"][0]["changes"][0]["value"]["messages"].append(second)
+    before = len(office.inbox("sekda"))
+
+    await office.send("sekda", payload)
+
+    assert [r.status for r in await stored_updates(office)] == ["done", "done", "done"]
+    assert len(office.inbox("sekda")) - before >= 2
+    assert "10. " in office.last("sekda").text
