@@ -13,3 +13,24 @@ def render(reply: Reply) -> str:
         lines.append("  ".join(f"[{t(c.label_key, **c.params)}]" for c in reply.choices))
     lines += [f"📎 {f.filename}" for f in reply.files]
     return "\n".join(lines)
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """Split a long text at line breaks (or hard, for a single long line) into messages."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    parts.append(current)
+    return [p for p in parts if p.strip()] or [text[:limit] or "-"]

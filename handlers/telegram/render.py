@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.render_text import chunks as split_text
 from bot.replies import Choice, Reply
 from bot.texts import t
 
@@ -22,24 +23,8 @@ def label_of(choice: Choice) -> str:
 
 
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split a long text at line breaks (or hard, for a single long line) into messages."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    parts.append(current)
-    return [p for p in parts if p.strip()] or [text[:limit] or "-"]
+    """Split a long text into messages of at most `limit` characters."""
+    return split_text(text, limit)
 
 
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:

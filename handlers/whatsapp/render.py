@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.render_text import chunks as split_text
 from bot.replies import Choice, FileRef, Reply
 from bot.texts import t
 
@@ -126,24 +127,8 @@ def shorten(text: str, limit: int) -> str:
 
 
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split a long text at line breaks (or hard, for a single long line) into messages."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    parts.append(current)
-    return [p for p in parts if p.strip()] or [text[:limit] or "-"]
+    """Split a long text into messages of at most `limit` characters."""
+    return split_text(text, limit)
 
 
 def template_values(reply: Reply, sources: list[str], recipient: str = "") -> list[str]:

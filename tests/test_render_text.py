@@ -1,0 +1,28 @@
+"""Long texts are split for the platforms' message limits without losing a character."""
+
+from __future__ import annotations
+
+from bot.render_text import chunks
+
+
+def test_a_long_text_is_split_at_line_breaks_within_the_limit():
+    lines = [f"Baris {i}: " + "x" * 90 for i in range(120)]
+    text = "\n".join(lines)
+
+    parts = chunks(text, 4096)
+
+    assert all(len(part) <= 4096 for part in parts)
+    assert "\n".join(parts) == text
+
+
+def test_a_single_line_longer_than_the_limit_is_cut_hard():
+    text = "a" * 10_000
+
+    parts = chunks(text, 4096)
+
+    assert [len(p) for p in parts] == [4096, 4096, 1808]
+    assert "".join(parts) == text
+
+
+def test_a_short_text_stays_whole():
+    assert chunks("Halo", 4096) == ["Halo"]
