@@ -83,9 +83,8 @@ async def build_app(
         await upgrade(engine)
     uow = uow_factory(make_session_factory(engine))
     files = LocalFileStore(Path(settings.sopbot_data_dir))
-    workflow = Workflow(
-        uow, sop, clock, settings.office_hours, settings.ramadan, files, CaseDocuments.GENERATED
-    )
+    generated = CaseDocuments.generated(sop)
+    workflow = Workflow(uow, sop, clock, settings.office_hours, settings.ramadan, files, generated)
     admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours)
     return App(settings, sop, clock, uow, files, workflow, admin, engine)
 

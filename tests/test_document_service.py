@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import bot.sop
 from bot.config import Settings
 from bot.documents import DocumentSettings, check_draft
 from bot.documents.service import CaseDocuments
 from bot.errors import InvalidInput
+from bot.sop.loader import load_sop
 from bot.workflow import commands as c
 from tests.docx_reading import lines, table_with
 from tests.drafts import draft
@@ -137,3 +141,12 @@ async def test_a_pdf_version_cannot_be_compared_and_gives_no_changes(office, doc
     old, new = office.files.put(b"%PDF-1.7 ..."), office.files.put(draft())
 
     assert await documents.changes(case, (old, 1), (new, 2)) is None
+
+
+def test_an_sop_naming_an_unknown_template_is_refused_at_start(tmp_path):
+    text = (Path(bot.sop.__file__).parent / "sop54_2025.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "sop.yaml"
+    broken.write_text(text.replace("template: surat_undangan", "template: surat_cinta"))
+
+    with pytest.raises(ValueError, match="surat_cinta"):
+        CaseDocuments.generated(load_sop(broken))

@@ -73,7 +73,14 @@ def test_default_sop_gives_each_step_the_source_performer(sop: Sop) -> None:
     performers = [step.performer for step in sop.steps]
 
     assert performers == [
-        "kabag", "ketua_tim", "ketua_tim", "ketua_tim", "kabag", "sekda", "walikota", "walikota"
+        "kabag",
+        "ketua_tim",
+        "ketua_tim",
+        "ketua_tim",
+        "kabag",
+        "sekda",
+        "walikota",
+        "walikota",
     ]
 
 
@@ -81,7 +88,13 @@ def test_default_sop_gives_each_step_the_source_mutu_baku(sop: Sop) -> None:
     texts = [step.mutu_baku.text for step in sop.steps]
 
     assert texts == [
-        "15 menit", "2 hari", "120 menit", "7 hari kerja", "15 menit", "15 menit", "15 menit",
+        "15 menit",
+        "2 hari",
+        "120 menit",
+        "7 hari kerja",
+        "15 menit",
+        "15 menit",
+        "15 menit",
         "1 hari",
     ]
 
@@ -205,10 +218,14 @@ def test_an_explicit_goto_null_ends_the_case_before_the_last_step(tmp_path: Path
 
 
 def test_empty_optional_fields_take_the_defaults(tmp_path: Path) -> None:
-    text = edited([(
-        "    note: Dapat dilaksanakan oleh staf Wali Kota berdasarkan pelimpahan (Plt/Plh).\n",
-        "    note:\n    participants: []\n    clock_starts_at:\n",
-    )])
+    text = edited(
+        [
+            (
+                "    note: Dapat dilaksanakan oleh staf Wali Kota berdasarkan pelimpahan (Plt/Plh).\n",
+                "    note:\n    participants: []\n    clock_starts_at:\n",
+            )
+        ]
+    )
 
     last = load_sop(write(tmp_path, text)).steps[-1]
 
@@ -216,6 +233,7 @@ def test_empty_optional_fields_take_the_defaults(tmp_path: Path) -> None:
 
 
 # --- malformed files: each names the file, the line and the reason ---------------------------
+
 
 def on(line_end: str, new: str) -> tuple[str, str]:
     """An edit of the end of one line, marking it as the line the error must name."""
@@ -243,8 +261,13 @@ BAD_EDITS = [
         id="missing step key",
     ),
     pytest.param(
-        [on("organisation: Pemerintah Kota Tangerang, Sekretariat Daerah, Bagian Tata "
-            "Pemerintahan", "organization: Pemerintah Kota Tangerang")],
+        [
+            on(
+                "organisation: Pemerintah Kota Tangerang, Sekretariat Daerah, Bagian Tata "
+                "Pemerintahan",
+                "organization: Pemerintah Kota Tangerang",
+            )
+        ],
         "unknown key 'organization' (did you mean 'organisation'?)",
         id="unknown top-level key",
     ),
@@ -284,20 +307,33 @@ BAD_EDITS = [
         id="duration without a unit",
     ),
     pytest.param(
-        [on("    title: Menetapkan rencana waktu penandatanganan rancangan kesepakatan bersama "
-            "yang disetujui", '    title: ""')],
+        [
+            on(
+                "    title: Menetapkan rencana waktu penandatanganan rancangan kesepakatan bersama "
+                "yang disetujui",
+                '    title: ""',
+            )
+        ],
         "steps[7].title: must not be empty",
         id="empty title",
     ),
     pytest.param(
-        [("performer: kabag\n    needs: [disposisi_walikota]",
-          f"performer: ketua{MARK}\n    needs: [disposisi_walikota]")],
+        [
+            (
+                "performer: kabag\n    needs: [disposisi_walikota]",
+                f"performer: ketua{MARK}\n    needs: [disposisi_walikota]",
+            )
+        ],
         "steps[0].performer: unknown role 'ketua' (did you mean 'ketua_tim'?)",
         id="unknown performer",
     ),
     pytest.param(
-        [("participants: [tkksd]\n    needs: [surat_undangan",
-          f"participants: [tksd]{MARK}\n    needs: [surat_undangan")],
+        [
+            (
+                "participants: [tkksd]\n    needs: [surat_undangan",
+                f"participants: [tksd]{MARK}\n    needs: [surat_undangan",
+            )
+        ],
         "steps[2].participants: unknown role 'tksd' (did you mean 'tkksd'?)",
         id="unknown participant",
     ),
@@ -324,7 +360,7 @@ BAD_EDITS = [
     pytest.param(
         [on("  record_precondition: [kabag, admin]", "  approve_step: [kabag, admin]")],
         "permissions.approve_step: unknown permission "
-        "(expected one of: open_case, cancel_case, record_precondition)",
+        "(expected one of: open_case, cancel_case, record_precondition",
         id="unknown permission",
     ),
     pytest.param(
@@ -378,14 +414,23 @@ BAD_EDITS = [
         id="clock starting at a text artifact",
     ),
     pytest.param(
-        [on("  waktu_rapat: {label: Waktu rapat koordinasi, kind: datetime}",
-            "  waktu_rapat: {label: Waktu rapat koordinasi, kind: jam}")],
+        [
+            on(
+                "  waktu_rapat: {label: Waktu rapat koordinasi, kind: datetime}",
+                "  waktu_rapat: {label: Waktu rapat koordinasi, kind: jam}",
+            )
+        ],
         "artifacts.waktu_rapat.kind: unknown artifact kind 'jam' (expected one of: document,",
         id="unknown artifact kind",
     ),
     pytest.param(
-        [("{kind: return, label: Dikembalikan kepada Sekda", "{kind: reject, label: Dikembalikan"),
-         on(WALIKOTA_RETURN, WALIKOTA_RETURN)],
+        [
+            (
+                "{kind: return, label: Dikembalikan kepada Sekda",
+                "{kind: reject, label: Dikembalikan",
+            ),
+            on(WALIKOTA_RETURN, WALIKOTA_RETURN),
+        ],
         "steps[6].decisions[1].kind: unknown decision kind 'reject' (expected one of: approve,",
         id="unknown decision kind",
     ),
@@ -420,27 +465,40 @@ BAD_EDITS = [
         id="return to nowhere",
     ),
     pytest.param(
-        [on("label: Diserahkan kepada Wali Kota, goto: telaah_walikota}",
-            "label: Diserahkan kepada Wali Kota}")],
+        [
+            on(
+                "label: Diserahkan kepada Wali Kota, goto: telaah_walikota}",
+                "label: Diserahkan kepada Wali Kota}",
+            )
+        ],
         "steps[5].decisions[0]: missing required key 'goto'",
         id="decision without goto",
     ),
     pytest.param(
-        [("    goto: persiapan\n", "    goto: rapat_koordinasi\n"),
-         on("  - code: persiapan", "  - code: persiapan")],
+        [
+            ("    goto: persiapan\n", "    goto: rapat_koordinasi\n"),
+            on("  - code: persiapan", "  - code: persiapan"),
+        ],
         "steps[1]: step 'persiapan' cannot be reached from the first step 'penugasan'",
         id="step that cannot be reached",
     ),
     pytest.param(
-        [("    mutu_baku: 1 hari\n", "    mutu_baku: 1 hari\n    goto: penugasan\n"),
-         on("  - code: penugasan", "  - code: penugasan")],
+        [
+            ("    mutu_baku: 1 hari\n", "    mutu_baku: 1 hari\n    goto: penugasan\n"),
+            on("  - code: penugasan", "  - code: penugasan"),
+        ],
         "steps[0]: no path from step 'penugasan' to an end of the case",
         id="case that can never end",
     ),
     pytest.param(
-        [(WALIKOTA_RETURN, "goto: null}"),
-         ("    mutu_baku: 1 hari\n", "    mutu_baku: 1 hari\n    goto: jadwal_penandatanganan\n"),
-         on("  - code: jadwal_penandatanganan", "  - code: jadwal_penandatanganan")],
+        [
+            (WALIKOTA_RETURN, "goto: null}"),
+            (
+                "    mutu_baku: 1 hari\n",
+                "    mutu_baku: 1 hari\n    goto: jadwal_penandatanganan\n",
+            ),
+            on("  - code: jadwal_penandatanganan", "  - code: jadwal_penandatanganan"),
+        ],
         "steps[7]: no path from step 'jadwal_penandatanganan' to an end of the case",
         id="step caught in a loop",
     ),
@@ -450,28 +508,49 @@ BAD_EDITS = [
         id="decision step without decisions",
     ),
     pytest.param(
-        [(SEKDA_DECISIONS, SEKDA_DECISIONS.replace("    action: decision\n    decisions:",
-                                                   f"    decisions:{MARK}"))],
+        [
+            (
+                SEKDA_DECISIONS,
+                SEKDA_DECISIONS.replace(
+                    "    action: decision\n    decisions:", f"    decisions:{MARK}"
+                ),
+            )
+        ],
         "steps[5].decisions: decisions need 'action: decision' (this step's action is 'selesai')",
         id="decisions without action decision",
     ),
     pytest.param(
-        [("{kind: return, label: Dikembalikan kepada Kabag", "{kind: approve, label: Kembali"),
-         on(SEKDA_RETURN, SEKDA_RETURN)],
+        [
+            ("{kind: return, label: Dikembalikan kepada Kabag", "{kind: approve, label: Kembali"),
+            on(SEKDA_RETURN, SEKDA_RETURN),
+        ],
         "steps[5].decisions[1]: a second approve decision; a decision step has exactly one",
         id="two approve decisions",
     ),
     pytest.param(
-        [("      - {kind: approve, label: Disetujui, goto: jadwal_penandatanganan, "
-          "records: [rancangan_disetujui]}\n", ""),
-         ("    decisions:\n      - {kind: return, label: Dikembalikan kepada Sekda",
-          f"    decisions:{MARK}\n      - {{kind: return, label: Dikembalikan kepada Sekda")],
+        [
+            (
+                "      - {kind: approve, label: Disetujui, goto: jadwal_penandatanganan, "
+                "records: [rancangan_disetujui]}\n",
+                "",
+            ),
+            (
+                "    decisions:\n      - {kind: return, label: Dikembalikan kepada Sekda",
+                f"    decisions:{MARK}\n      - {{kind: return, label: Dikembalikan kepada Sekda",
+            ),
+        ],
         "steps[6].decisions: a decision step needs exactly one approve decision",
         id="no approve decision",
     ),
     pytest.param(
-        [(SEKDA_DECISIONS, SEKDA_DECISIONS.replace(
-            "\n    decisions:", f"\n    goto: telaah_walikota{MARK}\n    decisions:"))],
+        [
+            (
+                SEKDA_DECISIONS,
+                SEKDA_DECISIONS.replace(
+                    "\n    decisions:", f"\n    goto: telaah_walikota{MARK}\n    decisions:"
+                ),
+            )
+        ],
         "steps[5].goto: a decision step goes where its decisions say; remove goto",
         id="goto on a decision step",
     ),
@@ -596,7 +675,7 @@ def test_table_shows_every_step_number_and_no_6_or_9(sop: Sop) -> None:
 def test_table_shows_where_each_decision_leads_by_step_number(sop: Sop) -> None:
     table = render_table(sop)
 
-    row_of_step_7 = table[table.index("\n7 "):table.index("\n8 ")]
+    row_of_step_7 = table[table.index("\n7 ") : table.index("\n8 ")]
 
     assert "setuju → 8" in row_of_step_7 and "kembali → 5" in row_of_step_7
 
@@ -604,7 +683,7 @@ def test_table_shows_where_each_decision_leads_by_step_number(sop: Sop) -> None:
 def test_table_says_the_last_step_ends_the_case(sop: Sop) -> None:
     table = render_table(sop)
 
-    first_line_of_step_10 = table[table.index("\n10 ") + 1:].splitlines()[0]
+    first_line_of_step_10 = table[table.index("\n10 ") + 1 :].splitlines()[0]
 
     assert first_line_of_step_10.rstrip().endswith("selesai")
 
@@ -643,3 +722,18 @@ def test_table_of_an_sop_without_a_total_says_none_is_set() -> None:
 
     assert row_numbers(table) == ["1", "2"]
     assert table.splitlines()[-1] == "Total mutu baku: tidak ditetapkan"
+
+
+def test_artifacts_name_the_templates_the_bot_fills_and_the_drafts_it_checks():
+    sop = load_sop()
+
+    templates = {a.key: a.template for a in sop.artifacts.values() if a.template}
+    checked = {a.key for a in sop.artifacts.values() if a.checked}
+
+    assert templates == {
+        "disposisi_kabag": "lembar_disposisi",
+        "surat_undangan": "surat_undangan",
+        "draft_rancangan": "rancangan_kb",
+        "notulensi": "notulen_rapat",
+    }
+    assert checked == {"draft_rancangan", "rancangan_berparaf"}

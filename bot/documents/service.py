@@ -59,24 +59,42 @@ class Changes:
 class CaseDocuments:
     """Builds a case's documents from the templates and stores them content-addressed."""
 
-    # SOP 54 artifacts the bot can build from a template ("Buat ..." buttons).
-    GENERATED = frozenset({"disposisi_kabag", "surat_undangan", "draft_rancangan", "notulensi"})
-    # Questions asked in chat before building, answered in order (text keys of the catalogue).
-    QUESTIONS: Mapping[str, tuple[str, ...]] = {"notulensi": ("pembahasan", "keputusan")}
-    # Drafts of the agreement: checked on upload and compared with their previous version.
-    CHECKED = frozenset({"draft_rancangan", "rancangan_berparaf"})
+    # Templates the bot can fill, by the name an SOP file gives in an artifact's `template`.
+    TEMPLATES = frozenset({"lembar_disposisi", "surat_undangan", "rancangan_kb", "notulen_rapat"})
+    # Questions asked in chat before filling a template (catalogue keys doc.ask.<name>).
+    TEMPLATE_QUESTIONS: Mapping[str, tuple[str, ...]] = {
+        "notulen_rapat": ("pembahasan", "keputusan")
+    }
 
     def __init__(self, workflow: Workflow, files: FileStore, settings: DocumentSettings) -> None:
         self.workflow = workflow
         self.files = files
         self.settings = settings
         self.reports = Reports(workflow, settings)
-        self._builders: dict[str, Builder] = {
-            "disposisi_kabag": self._disposisi,
+        by_template: dict[str, Builder] = {
+            "lembar_disposisi": self._disposisi,
             "surat_undangan": self._undangan,
-            "draft_rancangan": self._rancangan,
-            "notulensi": self._notulen,
+            "rancangan_kb": self._rancangan,
+            "notulen_rapat": self._notulen,
         }
+        artifacts = workflow.sop.artifacts.values()
+        self._builders = {a.key: by_template[a.template] for a in artifacts if a.template}
+        self.QUESTIONS: Mapping[str, tuple[str, ...]] = {
+            a.key: self.TEMPLATE_QUESTIONS.get(a.template, ()) for a in artifacts if a.template
+        }
+        self.CHECKED = frozenset(a.key for a in artifacts if a.checked)
+
+    @classmethod
+    def generated(cls, sop: Sop) -> frozenset[str]:
+        """Artifacts of the SOP the bot can build; an unknown template name stops the start."""
+        for artifact in sop.artifacts.values():
+            if artifact.template and artifact.template not in cls.TEMPLATES:
+                known = ", ".join(sorted(cls.TEMPLATES))
+                raise ValueError(
+                    f"{sop.source}: artifact {artifact.key}: unknown template "
+                    f"'{artifact.template}' (known: {known})"
+                )
+        return frozenset(a.key for a in sop.artifacts.values() if a.template)
 
     @property
     def sop(self) -> Sop:

@@ -169,12 +169,14 @@ def _artifacts(node: Node, where: str, roles: Mapping[str, Role]) -> Mapping[str
     artifacts: dict[str, Artifact] = {}
     kinds = [kind.value for kind in ArtifactKind]
     for key, value in entries(node, where, "artifact key"):
-        m = Map(value, at(where, key), ("label", "kind"), ("role",))
+        m = Map(value, at(where, key), ("label", "kind"), ("role", "template", "checked"))
         kind = ArtifactKind(m("kind", lambda n, w: ref(n, w, kinds, "artifact kind")))
         role = m.opt("role", lambda n, w: ref(n, w, roles, "role"), None)
         if kind is ArtifactKind.PEOPLE and role is None:
             fail(value, at(where, key), "a people artifact names the role they are chosen from")
-        artifacts[key] = Artifact(key, m("label", text), kind, role)
+        template = m.opt("template", lambda n, w: identifier(n, w, "template"), None)
+        checked = m.opt("checked", boolean, False)
+        artifacts[key] = Artifact(key, m("label", text), kind, role, template, checked)
     return artifacts
 
 

@@ -9,7 +9,12 @@ from enum import StrEnum
 from bot.calendar import Duration
 
 # The case-level actions the engine checks against `Sop.permissions` (see `Sop.allowed`).
-PERMISSIONS: tuple[str, ...] = ("open_case", "cancel_case", "record_precondition")
+PERMISSIONS: tuple[str, ...] = (
+    "open_case",
+    "cancel_case",
+    "record_precondition",
+    "view_dashboard",  # the read-only web dashboard (`sopbot run --dashboard`)
+)
 
 
 class ArtifactKind(StrEnum):
@@ -59,6 +64,8 @@ class Artifact:
     label: str
     kind: ArtifactKind
     role: str | None = None  # for PEOPLE: the role whose holders are offered
+    template: str | None = None  # a Word template the bot can fill to produce it ("Buat …")
+    checked: bool = False  # a draft of the agreement: checked on upload, compared by version
 
 
 @dataclass(frozen=True)
