@@ -103,7 +103,7 @@ def build_chat(app: App) -> ChatCore:
     return ChatCore(app.workflow, app.admin, app.files, policy, documents)
 
 
-async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+async def run_bot(settings: Settings, *, webhook: bool = False, dashboard: bool = False) -> None:
     """`sopbot run`: migrate, then serve every configured channel until stopped.
 
     Telegram (long polling or webhook) when TELEGRAM_BOT_TOKEN is set, WhatsApp (its webhook
@@ -120,6 +120,8 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
                 )
             if settings.whatsapp_enabled:
                 await stack.enter_async_context(run_whatsapp(core, settings, delivery))
+            if dashboard:
+                await stack.enter_async_context(run_dashboard(app))
             await _stopped()
     finally:
         await app.close()
@@ -180,6 +182,36 @@ async def run_whatsapp(
         if ticking is not None:
             ticking.cancel()
         await channel.close()
+
+
+def build_dashboard(app: App) -> Any:
+    """The read-only web dashboard (a Starlette app) over the wired services."""
+    from handlers.web.app import WebConfig
+    from handlers.web.app import build_dashboard as build
+
+    secret = app.settings.sopbot_web_secret
+    if secret is None:
+        raise ValueError("the dashboard needs SOPBOT_WEB_SECRET")
+    documents = CaseDocuments(
+        app.workflow, app.files, DocumentSettings.from_settings(app.settings)
+    )
+    config = WebConfig(
+        secret.get_secret_value(),
+        app.settings.sopbot_web_session_hours * 3600,
+        app.settings.sopbot_web_secure_cookie,
+    )
+    return build(app.workflow, documents, app.files, config)
+
+
+@asynccontextmanager
+async def run_dashboard(app: App) -> AsyncIterator[None]:
+    """Serve the dashboard on SOPBOT_WEB_LISTEN:SOPBOT_WEB_PORT while the block runs."""
+    from handlers.whatsapp.server import serving
+
+    listen, port = app.settings.sopbot_web_listen, app.settings.sopbot_web_port
+    async with serving(build_dashboard(app), listen, port, what="the dashboard"):
+        logger.info("dashboard at %s", app.settings.sopbot_web_url)
+        yield
 
 
 async def _every(seconds: float, work: Callable[[], Awaitable[object]]) -> None:
@@ -269,3 +301,34 @@ async def run_demo(out: Path, say: Callable[[str], None], data_dir: Path) -> Cas
     from handlers.telegram.demo import run_demo as play_demo
 
     return await play_demo(out, say, data_dir)
+
+
+@asynccontextmanager
+async def interactive_demo(
+    say: Callable[[str], None], data_dir: Path, host: str, port: int
+) -> AsyncIterator[str]:
+    """`sopbot demo --interactive`: the bot against the stand-in, played from a local page."""
+    import socket
+
+    from handlers.telegram.interactive import build_play, open_stage
+    from handlers.whatsapp.server import serving
+
+    stage = await open_stage(data_dir, say)
+    try:
+        listener = socket.create_server((host, port))
+        url = f"http://{host}:{listener.getsockname()[1]}/"
+        async with serving(build_play(stage), host, port, listener, what="the interactive demo"):
+            yield url
+    finally:
+        await stage.stop()
+
+
+async def run_interactive(
+    say: Callable[[str], None], data_dir: Path, host: str, port: int
+) -> None:
+    """Serve the interactive demo until SIGINT or SIGTERM."""
+    from bot.texts import t
+
+    async with interactive_demo(say, data_dir, host, port) as url:
+        say(t("cli.demo_interactive", url=url))
+        await _stopped()

@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     sopbot_send_per_second: int = Field(default=30, ge=1, le=30)
     sopbot_send_chat_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
 
+    # Read-only web dashboard (`sopbot run --dashboard`; login codes from `sopbot web-login`).
+    sopbot_web_secret: SecretStr | None = None  # signs login codes and session cookies
+    sopbot_web_listen: str = "127.0.0.1"
+    sopbot_web_port: int = Field(default=8090, ge=1, le=65535)
+    sopbot_web_url: str = "http://127.0.0.1:8090"  # as people reach it, for the printed link
+    sopbot_web_login_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    sopbot_web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    sopbot_web_secure_cookie: bool = False  # True behind HTTPS: the cookie is never sent in clear
+
     @field_validator("whatsapp_webhook_path")
     @classmethod
     def _webhook_path(cls, value: str) -> str:
@@ -143,6 +152,7 @@ class Settings(BaseSettings):
         "sopbot_doc_undangan_signer_name",
         "sopbot_doc_undangan_signer_nip",
         "sopbot_doc_kb_signer_name",
+        "sopbot_web_secret",
         mode="before",
     )
     @classmethod

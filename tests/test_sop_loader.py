@@ -221,7 +221,8 @@ def test_empty_optional_fields_take_the_defaults(tmp_path: Path) -> None:
     text = edited(
         [
             (
-                "    note: Dapat dilaksanakan oleh staf Wali Kota berdasarkan pelimpahan (Plt/Plh).\n",
+                "    note: Dapat dilaksanakan oleh staf Wali Kota berdasarkan pelimpahan"
+                " (Plt/Plh).\n",
                 "    note:\n    participants: []\n    clock_starts_at:\n",
             )
         ]
@@ -309,8 +310,8 @@ BAD_EDITS = [
     pytest.param(
         [
             on(
-                "    title: Menetapkan rencana waktu penandatanganan rancangan kesepakatan bersama "
-                "yang disetujui",
+                "    title: Menetapkan rencana waktu penandatanganan rancangan kesepakatan"
+                " bersama yang disetujui",
                 '    title: ""',
             )
         ],

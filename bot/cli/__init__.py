@@ -9,6 +9,7 @@ from bot.cli.people import delegate_app, holiday_app, invite, user_app
 from bot.cli.remind import remind
 from bot.cli.reports import report
 from bot.cli.tools import audit_app, db_app, demo, due, run_bot, sop_app
+from bot.cli.web import web_login
 
 app = typer.Typer(
     help="sopbot: SOP Pemerintah Kota berjalan di Telegram dan WhatsApp.",
@@ -28,3 +29,4 @@ app.add_typer(holiday_app, name="holiday")
 app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.command()(report)
+app.command("web-login")(web_login)

@@ -76,9 +76,18 @@ def audit_verify() -> None:
 
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder hasil demo."),
+    interactive: bool = typer.Option(
+        False, "--interactive", help="Mainkan peran sendiri di peramban (halaman lokal)."
+    ),
+    port: int = typer.Option(8095, "--port", help="Port halaman demo interaktif."),
 ) -> None:
     """Play one whole case offline (no token, no network) and write its record to a folder."""
     settings()  # the demo reads the environment too: name a bad setting, not a traceback
+    if interactive:
+        bootstrap.configure_logging()
+        with tempfile.TemporaryDirectory(prefix="sopbot-play-") as data_dir:
+            run(bootstrap.run_interactive(typer.echo, Path(data_dir), "127.0.0.1", port))
+        return
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as data_dir:
         case = run(bootstrap.run_demo(out, typer.echo, Path(data_dir)))
     typer.echo(t("cli.demo_done", ref=case.ref, status=t(f"status.{case.status}"), out=out))
@@ -86,13 +95,18 @@ def demo(
 
 def run_bot(
     webhook: bool = typer.Option(False, "--webhook", help="Layani webhook, bukan long polling."),
+    dashboard: bool = typer.Option(
+        False, "--dashboard", help="Layani juga dasbor web (SOPBOT_WEB_PORT)."
+    ),
 ) -> None:
     """Start the bot: migrations first, then Telegram (long polling, or webhook) and WhatsApp."""
     config = settings()
-    if config.telegram_bot_token is None and not config.whatsapp_enabled:
+    if config.telegram_bot_token is None and not config.whatsapp_enabled and not dashboard:
         raise fail(t("cli.no_channel"), 2)
+    if dashboard and config.sopbot_web_secret is None:
+        raise fail(t("cli.web_no_secret"), 2)
     bootstrap.configure_logging()
     try:
-        run(bootstrap.run_bot(config, webhook=webhook))
+        run(bootstrap.run_bot(config, webhook=webhook, dashboard=dashboard))
     except ValueError as error:
         raise fail(str(error), 2) from None

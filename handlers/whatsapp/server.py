@@ -34,7 +34,11 @@ class _Server(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serving(
-    app: ASGIApp, host: str, port: int, sock: socket.socket | None = None
+    app: ASGIApp,
+    host: str,
+    port: int,
+    sock: socket.socket | None = None,
+    what: str = "the WhatsApp webhook",
 ) -> AsyncIterator[None]:
     """Listen on host:port (or on `sock`) until the block ends; fail if it cannot listen."""
     config = uvicorn.Config(
@@ -48,8 +52,8 @@ async def serving(
         ready.cancel()
         with contextlib.suppress(BaseException):  # uvicorn exits the task on a failed bind
             await serve
-        raise RuntimeError(f"the WhatsApp webhook could not listen on {host}:{port}")
-    logger.info("WhatsApp webhook listening on %s:%s", host, port)
+        raise RuntimeError(f"{what} could not listen on {host}:{port}")
+    logger.info("%s listening on %s:%s", what, host, port)
     try:
         yield
     finally:

@@ -1,0 +1,1 @@
+"""The read-only web dashboard (Starlette): open cases, timelines, documents and reports."""
