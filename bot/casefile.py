@@ -12,14 +12,15 @@ from bot.workflow.model import Case, Roster
 def describe(case: Case, sop: Sop, roster: Roster) -> str:
     """A readable account of a case for the terminal."""
     kind = sop.partner_kinds.get(case.partner_kind, case.partner_kind)
+    status = t(f"status.{case.status}")
+    if case.cancel_reason:
+        status = t("casefile.cancelled", status=status, reason=case.cancel_reason)
     lines = [
-        f"{case.ref}  {case.subject}",
-        f"Mitra: {case.partner} ({kind})",
-        f"Status: {t(f'status.{case.status}')}"
-        + (f" — {case.cancel_reason}" if case.cancel_reason else ""),
-        f"Dibuat: {format_datetime(case.created_at)} oleh {roster.name(case.created_by)}",
+        t("casefile.header", ref=case.ref, subject=case.subject, partner=case.partner,
+          kind=kind, status=status, opened=format_datetime(case.created_at),
+          by=roster.name(case.created_by)),
         "",
-    ]
+    ]  # fmt: skip
     rows = []
     for run in case.runs:
         step = sop.step(run.step_code)
@@ -34,20 +35,16 @@ def describe(case: Case, sop: Sop, roster: Roster) -> str:
                 run.started_at.strftime("%d-%m %H:%M"),
                 run.due_at.strftime("%d-%m %H:%M"),
                 run.finished_at.strftime("%d-%m %H:%M") if run.finished_at else "-",
-                t(f"outcome.{run.outcome}") if run.outcome else "berjalan",
+                t(f"outcome.{run.outcome}") if run.outcome else t("casefile.running"),
                 (run.note or "")[:60],
             ]
         )
-    lines.append(
-        table(
-            rows, ["No", "Langkah", "Pelaksana", "Mulai", "Batas", "Selesai", "Hasil", "Catatan"]
-        )
-    )
+    lines.append(table(rows, t("casefile.columns").split("|")))
     if case.deviations:
-        lines += ["", "Penyimpangan mutu baku:"]
+        lines += ["", t("casefile.deviations")]
         lines += [
-            f"- langkah {sop.step(d.step_code).number}: {d.detail}"
-            f" — alasan: {d.reason or 'belum dijelaskan'}"
+            t("casefile.deviation", number=sop.step(d.step_code).number, detail=d.detail,
+              reason=d.reason or t("casefile.no_reason"))
             for d in case.deviations
-        ]
+        ]  # fmt: skip
     return "\n".join(lines)

@@ -31,7 +31,7 @@ def case_list(
             now_at = "; ".join(
                 f"{w.step_number} {', '.join(w.waiting_for)}"
                 + (
-                    f" (terlambat {format_minutes(w.overdue_minutes)})"
+                    t("cli.late", late=format_minutes(w.overdue_minutes))
                     if w.overdue_minutes
                     else ""
                 )
