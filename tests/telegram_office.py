@@ -133,3 +133,21 @@ class TelegramOffice:
 
     def at(self, iso: str) -> None:
         self.clock.set(datetime.fromisoformat(iso).replace(tzinfo=JAKARTA))
+
+
+async def open_case(office: TelegramOffice) -> None:
+    """The Kabag opens a case through the /baru dialogue."""
+    await office.say("kabag", "/baru")
+    await office.say("kabag", "Pemerintah Kota Bandung")
+    await office.press("kabag", "Pemerintah Daerah lain")
+    await office.say("kabag", "Kerja sama pengelolaan sampah")
+    await office.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
+    await office.say("kabag", "Disposisi No. 005/123-Tapem")
+
+
+async def step_two(office: TelegramOffice) -> None:
+    """Step 1 done with a generated disposition; the Ketua Tim has step 2."""
+    await open_case(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Buat Lembar disposisi")
+    await office.press("kabag", "Selesai")

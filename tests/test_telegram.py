@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 
 from bot.workflow.model import CaseStatus, Outcome
-from tests.telegram_office import TelegramOffice, docx_bytes
+from tests.telegram_office import TelegramOffice, docx_bytes, open_case, step_two
 from tests.test_uploads import png_bytes
 
 PNG = png_bytes()
@@ -21,15 +21,6 @@ async def office(tmp_path):
     await office.hire()
     yield office
     await office.stop()
-
-
-async def open_case(office: TelegramOffice) -> None:
-    await office.say("kabag", "/baru")
-    await office.say("kabag", "Pemerintah Kota Bandung")
-    await office.press("kabag", "Pemerintah Daerah lain")
-    await office.say("kabag", "Kerja sama pengelolaan sampah")
-    await office.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
-    await office.say("kabag", "Disposisi No. 005/123-Tapem")
 
 
 async def test_registration_with_an_invite_code_greets_each_official(office):
@@ -130,11 +121,7 @@ async def test_commands_answer_in_indonesian(office):
 
 
 async def test_a_progress_report_is_forwarded_to_the_kabag(office):
-    await open_case(office)
-    await office.press("kabag", "Siti Rahmawati")
-    await office.press("kabag", "Unggah Lembar disposisi")
-    await office.upload("kabag", "disposisi.docx", docx_bytes("DISPOSISI"))
-    await office.press("kabag", "Selesai")
+    await step_two(office)
 
     answer = await office.say("ketua", "/lapor KB-2026-0001 Undangan sedang ditandatangani")
 
@@ -143,11 +130,7 @@ async def test_a_progress_report_is_forwarded_to_the_kabag(office):
 
 
 async def test_an_upload_without_a_question_asks_where_it_belongs(office):
-    await open_case(office)
-    await office.press("kabag", "Siti Rahmawati")
-    await office.press("kabag", "Unggah Lembar disposisi")
-    await office.upload("kabag", "disposisi.docx", docx_bytes("DISPOSISI"))
-    await office.press("kabag", "Selesai")
+    await step_two(office)
 
     question = await office.upload("ketua", "draft.docx", docx_bytes("DRAFT"))
     await office.press("ketua", "Draft rancangan", question)
@@ -188,11 +171,7 @@ async def test_a_kl_case_waits_until_the_approval_is_recorded_from_tugas(office)
 
 
 async def test_meeting_participants_are_chosen_from_tkksd_and_typed_in(office):
-    await open_case(office)
-    await office.press("kabag", "Siti Rahmawati")
-    await office.press("kabag", "Unggah Lembar disposisi")
-    await office.upload("kabag", "disposisi.docx", docx_bytes("DISPOSISI"))
-    await office.press("kabag", "Selesai")
+    await step_two(office)
 
     await office.press("ketua", "Pilih Peserta rapat")
     question = office.last("ketua")
@@ -205,14 +184,6 @@ async def test_meeting_participants_are_chosen_from_tkksd_and_typed_in(office):
     assert case.artifacts["peserta_rapat"].value == (
         "Rina Marlina, S.E.; Bappeda; Dinas Lingkungan Hidup"
     )
-
-
-async def step_two(office: TelegramOffice) -> None:
-    """Step 1 done with a generated disposition; the Ketua Tim has step 2."""
-    await open_case(office)
-    await office.press("kabag", "Siti Rahmawati")
-    await office.press("kabag", "Buat Lembar disposisi")
-    await office.press("kabag", "Selesai")
 
 
 async def test_the_bot_builds_the_lembar_disposisi_from_its_template(office):
@@ -270,8 +241,10 @@ def paragraphs_text(data: bytes) -> str:
 
 async def test_the_notulen_is_built_from_a_few_answers_after_the_meeting(office):
     await step_two(office)
-    for label, text in (("Isi Tempat rapat", "Ruang Rapat Tapem"),
-                        ("Isi Waktu rapat", "2026-03-04 09:00")):
+    for label, text in (
+        ("Isi Tempat rapat", "Ruang Rapat Tapem"),
+        ("Isi Waktu rapat", "2026-03-04 09:00"),
+    ):
         await office.press("ketua", label)
         await office.say("ketua", text)
     await office.press("ketua", "Buat Surat undangan")

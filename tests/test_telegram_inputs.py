@@ -11,8 +11,7 @@ import pytest
 from bot.chat.model import Sender
 from bot.workflow.model import Outcome
 from storage.db import SQLITE_FILENAME
-from tests.telegram_office import DOCX, TelegramOffice, docx_bytes
-from tests.test_telegram import open_case
+from tests.telegram_office import DOCX, TelegramOffice, docx_bytes, open_case
 
 
 @pytest.fixture

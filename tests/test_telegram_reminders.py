@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.telegram_office import TelegramOffice
-from tests.test_telegram import open_case
+from tests.telegram_office import TelegramOffice, open_case
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.workflow.model import Outcome
 from storage.sql import table
-from tests.telegram_office import docx_bytes
+from tests.telegram_office import docx_bytes, step_two
 from tests.whatsapp_graph import VERIFY_TOKEN, sign
 from tests.whatsapp_office import WEBHOOK, WhatsAppOffice
 
@@ -29,13 +29,7 @@ async def office(tmp_path):
 async def prepare_on_telegram(office: WhatsAppOffice) -> None:
     """Steps 1 to 4 on Telegram; the Kabag has step 5 (Sampaikan) waiting."""
     tg = office.telegram
-    await tg.say("kabag", "/baru Pemerintah Kota Bandung | Kerja sama pengelolaan sampah")
-    await tg.press("kabag", "Pemerintah Daerah lain")
-    await tg.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
-    await tg.say("kabag", "Disposisi No. 005/123-Tapem")
-    await tg.press("kabag", "Siti Rahmawati")
-    await tg.press("kabag", "Buat Lembar disposisi")
-    await tg.press("kabag", "Selesai")
+    await step_two(tg)
     for label, text in (
         ("Isi Tempat rapat", "Ruang Rapat Tapem"),
         ("Isi Waktu rapat", "2026-03-04 09:00"),

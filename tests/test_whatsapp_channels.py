@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.telegram_office import step_two
 from tests.whatsapp_office import WhatsAppOffice
 
 NIP = "197001011995031001"
@@ -21,14 +22,7 @@ async def office(tmp_path):
 
 async def assign_ketua(office: WhatsAppOffice) -> None:
     """The Kabag opens a case on Telegram and hands step 2 to the Ketua Tim."""
-    tg = office.telegram
-    await tg.say("kabag", "/baru Pemerintah Kota Bandung | Kerja sama pengelolaan sampah")
-    await tg.press("kabag", "Pemerintah Daerah lain")
-    await tg.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
-    await tg.say("kabag", "Disposisi No. 005/123-Tapem")
-    await tg.press("kabag", "Siti Rahmawati")
-    await tg.press("kabag", "Buat Lembar disposisi")
-    await tg.press("kabag", "Selesai")
+    await step_two(office.telegram)
 
 
 async def people(office: WhatsAppOffice) -> dict[str, int]:
