@@ -7,26 +7,34 @@ never depends on them at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot import failpoints
 from bot.admin import Admin
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.documents import DocumentSettings
 from bot.documents.service import CaseDocuments
-from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
+from bot.inbox import InboxWorker
+from bot.pacing import Pacer, send_limits
+from bot.periodic import Periodic
+from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory, UpdateHandler
+from bot.runtime import Runtime
 from bot.sop.loader import load_sop
 from bot.sop.model import Sop
+from bot.workers import Workers
 from bot.workflow.service import Workflow
 
 if TYPE_CHECKING:
     from bot.chat.core import ChatCore
     from bot.workflow.model import Case
+    from handlers.telegram.app import TelegramChannel
+    from handlers.whatsapp.app import WhatsAppChannel
 
 logger = logging.getLogger(__name__)
 
@@ -106,82 +114,225 @@ def build_chat(app: App) -> ChatCore:
 async def run_bot(settings: Settings, *, webhook: bool = False, dashboard: bool = False) -> None:
     """`sopbot run`: migrate, then serve every configured channel until stopped.
 
-    Telegram (long polling or webhook) when TELEGRAM_BOT_TOKEN is set, WhatsApp (its webhook
-    under uvicorn) when WHATSAPP_* are: either alone, or both with one outbox drainer.
+    Telegram (long polling or webhook) when TELEGRAM_BOT_TOKEN is set, WhatsApp (its webhook)
+    when WHATSAPP_* are: either alone or both, with one inbox worker and one outbox sender.
     """
+    failpoints.arm(settings.sopbot_failpoint)
     app = await build_app(settings)
     core = build_chat(app)
     try:
-        async with AsyncExitStack() as stack:
-            delivery = None
-            if settings.telegram_bot_token is not None:
-                delivery = await stack.enter_async_context(
-                    run_telegram(core, settings, webhook=webhook)
-                )
-            if settings.whatsapp_enabled:
-                await stack.enter_async_context(run_whatsapp(core, settings, delivery))
-            if dashboard:
-                await stack.enter_async_context(run_dashboard(app))
+        channels = build_channels(core, settings)
+        async with running(app, channels, webhook=webhook, dashboard=dashboard):
             await _stopped()
     finally:
         await app.close()
 
 
-@asynccontextmanager
-async def run_telegram(
-    core: ChatCore, settings: Settings, *, webhook: bool = False
-) -> AsyncIterator[Delivery]:
-    """Serve Telegram by long polling or webhook while the block runs; yields its drainer."""
-    from handlers.telegram.app import build_telegram
+@dataclass
+class Channels:
+    """The configured channels' adapters and senders."""
 
-    application, adapter = build_telegram(core, settings)
-    updater = application.updater
-    assert updater is not None
-    async with application:
-        # post_init runs only under run_polling/run_webhook, which would start a loop of
-        # their own; the database is bound to this one, so the steps are taken by hand.
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        if webhook:
-            await updater.start_webhook(**_webhook_options(settings))
-        else:
-            await updater.start_polling(drop_pending_updates=False)
-        try:
-            yield adapter.delivery
-        finally:
-            await updater.stop()
-            await application.stop()
+    telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
+
+    def handlers(self) -> dict[str, UpdateHandler]:
+        """Each channel's part of handling a stored update."""
+        found: dict[str, UpdateHandler] = {}
+        if self.telegram is not None:
+            found["telegram"] = self.telegram.adapter
+        if self.whatsapp is not None:
+            found["whatsapp"] = self.whatsapp.adapter
+        return found
+
+    def senders(self) -> dict[str, ChannelSender]:
+        """Each channel's sender of outbox messages."""
+        found: dict[str, ChannelSender] = {}
+        if self.telegram is not None:
+            found["telegram"] = self.telegram.sender
+        if self.whatsapp is not None:
+            found["whatsapp"] = self.whatsapp.sender
+        return found
 
 
-@asynccontextmanager
-async def run_whatsapp(
-    core: ChatCore, settings: Settings, delivery: Delivery | None = None
-) -> AsyncIterator[None]:
-    """Serve the WhatsApp webhook while the block runs.
+def build_channels(
+    core: ChatCore,
+    settings: Settings,
+    *,
+    telegram_requests: Callable[[], Any] | None = None,
+    whatsapp_session: Any = None,
+    rate_limit: bool = True,
+) -> Channels:
+    """The adapters of every configured channel.
 
-    With Telegram's `delivery` its job queue sweeps reminders and drains the outbox for both
-    channels; alone, WhatsApp ticks the same periodic work itself.
+    Tests and the demo reach the platforms' stand-ins through `telegram_requests` (a factory of
+    PTB request objects: sending and long polling need one each) and `whatsapp_session`.
     """
+    channels = Channels()
+    if settings.telegram_bot_token is not None:
+        from handlers.telegram.app import build_telegram
+
+        request = telegram_requests() if telegram_requests else None
+        updates = telegram_requests() if telegram_requests else None
+        channels.telegram = build_telegram(
+            core, settings, request=request, updates_request=updates, rate_limit=rate_limit
+        )
+    if settings.whatsapp_enabled:
+        from handlers.whatsapp.app import build_whatsapp
+
+        channels.whatsapp = build_whatsapp(core, settings, session=whatsapp_session)
+    return channels
+
+
+def build_runtime(app: App, channels: Channels, *, pacer: Pacer | None = None) -> Runtime:
+    """The inbox worker, the outbox sender and the periodic work of one process."""
+    from storage.db import is_transient
+    from storage.liveness import liveness_for
+
+    liveness = liveness_for(app.engine)
+    workers = Workers(liveness)
+    delivery = Delivery(
+        app.uow,
+        app.clock,
+        channels.senders(),
+        pacer=pacer,
+        alert_roles=app.sop.notices.delivery_failed,
+        workers=workers,
+    )
+    inbox = InboxWorker(
+        app.uow,
+        app.clock,
+        app.sop,
+        channels.handlers(),
+        workers=workers,
+        transient=is_transient,
+        on_committed=delivery.wake,
+    )
+    return Runtime(inbox, delivery, Periodic(app.workflow, None), liveness)
+
+
+@asynccontextmanager
+async def running(
+    app: App,
+    channels: Channels,
+    *,
+    webhook: bool = False,
+    dashboard: bool = False,
+    pacer: Pacer | None = None,
+    rate_limit: bool = True,
+    telegram_listener: Any = None,
+    poll_timeout: int | None = None,
+) -> AsyncIterator[Runtime]:
+    """The runtime, the receivers and the webhook servers while the block runs.
+
+    Stopping goes the other way: receivers first, then the runtime's loops, then the clients
+    they send through. `telegram_listener` (a listening socket) serves the Telegram webhook,
+    for tests on port 0.
+    """
+    settings = app.settings
+    if pacer is None and rate_limit:
+        pacer = Pacer(send_limits(settings))
+    runtime = build_runtime(app, channels, pacer=pacer)
+    async with AsyncExitStack() as stack:
+        inbounds: dict[tuple[str, int], list[Any]] = {}
+        if channels.telegram is not None:
+            await stack.enter_async_context(
+                _telegram_bot(channels.telegram, settings, webhook, inbounds)
+            )
+        if channels.whatsapp is not None:
+            stack.push_async_callback(channels.whatsapp.close)
+            address = (settings.whatsapp_webhook_listen, settings.whatsapp_webhook_port)
+            inbounds.setdefault(address, []).append(
+                channels.whatsapp.webhook.inbound(settings.whatsapp_webhook_path)
+            )
+        await runtime.start()
+        stack.push_async_callback(runtime.stop)
+        stack.enter_context(_scheduled(runtime, settings.sopbot_sweep_seconds))
+        if channels.telegram is not None and not webhook:
+            await stack.enter_async_context(
+                _polling(channels.telegram, runtime, poll_timeout)
+            )
+        for (host, port), routes in inbounds.items():
+            await stack.enter_async_context(
+                _webhooks(routes, runtime, host, port, telegram_listener)
+            )
+        if dashboard:
+            await stack.enter_async_context(run_dashboard(app))
+        yield runtime
+
+
+@contextmanager
+def _scheduled(runtime: Runtime, seconds: int) -> Iterator[None]:
+    """APScheduler ticks the periodic work; a tick that overruns is skipped, not stacked."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    scheduler = AsyncIOScheduler(timezone="Asia/Jakarta")
+    scheduler.add_job(
+        runtime.tick, "interval", seconds=seconds, coalesce=True, max_instances=1,
+        misfire_grace_time=seconds,
+    )  # fmt: skip
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@asynccontextmanager
+async def _telegram_bot(
+    channel: TelegramChannel,
+    settings: Settings,
+    webhook: bool,
+    inbounds: dict[tuple[str, int], list[Any]],
+) -> AsyncIterator[None]:
+    """Telegram's Bot while the block runs, with the webhook registered or removed."""
+    from handlers.telegram.app import set_commands
+    from handlers.telegram.webhook import inbound
+
+    application = channel.application
+    async with application:
+        await set_commands(application)
+        if webhook:
+            options = _webhook_options(settings)
+            await application.bot.set_webhook(**options)
+            address = (settings.telegram_webhook_listen, settings.telegram_webhook_port)
+            inbounds.setdefault(address, []).append(inbound(options, channel))
+        else:
+            await application.bot.delete_webhook(drop_pending_updates=False)
+        yield
+
+
+@asynccontextmanager
+async def _polling(
+    channel: TelegramChannel, runtime: Runtime, poll_timeout: int | None
+) -> AsyncIterator[None]:
+    """Long polling while the block runs; each batch stored before it is confirmed."""
     import asyncio
 
-    from bot.periodic import Periodic
-    from handlers.whatsapp.app import build_whatsapp
+    from handlers.telegram.receiver import LONG_POLL_SECONDS, TelegramPolling
+
+    polling = TelegramPolling(
+        channel.application.bot, runtime.inbox, timeout=poll_timeout or LONG_POLL_SECONDS
+    )
+    task = asyncio.create_task(polling.run(), name="telegram polling")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+@asynccontextmanager
+async def _webhooks(
+    routes: list[Any], runtime: Runtime, host: str, port: int, listener: Any
+) -> AsyncIterator[None]:
+    from handlers.webhooks import webhook_app
     from handlers.whatsapp.server import serving
 
-    channel = build_whatsapp(core, settings, delivery=delivery)
-    ticking = None
-    if delivery is None:
-        periodic = Periodic(core.workflow, channel.delivery)
-        ticking = asyncio.create_task(_every(settings.sopbot_sweep_seconds, periodic.tick))
-    try:
-        listen, port = settings.whatsapp_webhook_listen, settings.whatsapp_webhook_port
-        async with serving(channel.app, listen, port):
-            yield
-    finally:
-        if ticking is not None:
-            ticking.cancel()
-        await channel.close()
+    what = "the webhooks of " + ", ".join(route.channel for route in routes)
+    sock = listener if listener is not None and routes[0].channel == "telegram" else None
+    async with serving(webhook_app(routes, runtime.inbox), host, port, sock, what=what):
+        yield
 
 
 def build_dashboard(app: App) -> Any:
@@ -214,30 +365,18 @@ async def run_dashboard(app: App) -> AsyncIterator[None]:
         yield
 
 
-async def _every(seconds: float, work: Callable[[], Awaitable[object]]) -> None:
-    """Run `work` every `seconds` until cancelled; a failure is logged, not fatal."""
-    import asyncio
-
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await work()
-        except Exception:
-            logger.exception("periodic work failed")
-
-
 def _webhook_options(settings: Settings) -> dict[str, Any]:
+    """setWebhook's arguments: the URL, the secret Telegram echoes, the updates we handle."""
     if not settings.telegram_webhook_url or settings.telegram_webhook_secret is None:
         raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
-    from urllib.parse import urlparse
+    from handlers.telegram.receiver import ALLOWED_UPDATES
 
     return {
-        "listen": settings.telegram_webhook_listen,
-        "port": settings.telegram_webhook_port,
-        "url_path": urlparse(settings.telegram_webhook_url).path.lstrip("/"),
-        "webhook_url": settings.telegram_webhook_url,
-        # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; PTB rejects requests without it.
+        "url": settings.telegram_webhook_url,
+        # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; other requests are refused.
         "secret_token": settings.telegram_webhook_secret.get_secret_value(),
+        "allowed_updates": list(ALLOWED_UPDATES),
+        "drop_pending_updates": False,
     }
 
 

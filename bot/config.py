@@ -103,6 +103,19 @@ class Settings(BaseSettings):
     sopbot_web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     sopbot_web_secure_cookie: bool = False  # True behind HTTPS: the cookie is never sent in clear
 
+    # Fault injection for `make proof` only: exit hard at the n-th pass of a stage
+    # (bot/failpoints.py), e.g. "outbox.sent:3". Never set in production.
+    sopbot_failpoint: str | None = None
+
+    @field_validator("sopbot_failpoint")
+    @classmethod
+    def _failpoint(cls, value: str | None) -> str | None:
+        if value:
+            from bot.failpoints import parse
+
+            parse(value)
+        return value
+
     @field_validator("whatsapp_webhook_path")
     @classmethod
     def _webhook_path(cls, value: str) -> str:
@@ -153,6 +166,7 @@ class Settings(BaseSettings):
         "sopbot_doc_undangan_signer_nip",
         "sopbot_doc_kb_signer_name",
         "sopbot_web_secret",
+        "sopbot_failpoint",
         mode="before",
     )
     @classmethod

@@ -1,29 +1,36 @@
-"""The outbox sender: delivers queued messages through each person's channel.
+"""The outbox sender: delivers queued messages through each chat's channel.
 
-Every outgoing message was written to the outbox in the transaction that caused it; this drains
-it. Rows are claimed as `sending` with a lease, so two drainers (the bot and `sopbot remind`) never
-send the same row, and a drainer that dies leaves rows that are due again once the lease ends.
-Calls are paced per chat and overall (`bot.pacing`). A 429 holds the chat for retry_after; a
-transient failure is retried with backoff; a permanent one (the person blocked the bot) gives up
-and tells the SOP's `notices.delivery_failed` roles. A chat's messages keep their order.
+Every outgoing message — an answer to the person who wrote, the edit of a pressed message, a
+notification, a reminder, a document — was written to the outbox in the transaction that caused
+it; this sends it. Rows are claimed as `sending` with a lease and this worker's name (in order
+per chat: a chat's later row is never taken past an earlier unsent one), sent outside any
+transaction, and each result recorded.
 
-Where a duplicate remains possible: a send that succeeded but whose result was not recorded (the
-process died in between) cannot be told from one that failed. The platform's message id is
-recorded as soon as the send returns, in its own transaction, to keep that window short.
+Chats are sent to concurrently, each in its own order, within the overall limit (`bot.pacing`):
+a chat that is slow, throttled or failing holds up only itself. A send that failed before it
+reached the platform (refused connection, connect timeout, a 5xx, a 429) is tried again with
+backoff, a 429's retry_after holding that chat only. A send whose outcome is unknown (the request
+went out and its answer was lost, or the worker sending it died) may have arrived: it is tried
+once more and logged as possibly doubled. A permanent failure (the person blocked the bot) gives
+up and tells the SOP's `notices.delivery_failed` roles.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from bot import failpoints
 from bot.calendar import wall_clock_after
 from bot.pacing import Pacer
 from bot.ports import (
     ChannelSender,
+    ChatRoute,
     Clock,
     OutgoingMessage,
     Pace,
@@ -34,25 +41,17 @@ from bot.ports import (
 )
 from bot.replies import Reply
 from bot.texts import t
+from bot.workers import Wakeup, Workers
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50
 MAX_BATCHES = 100  # per drain; the next tick goes on
 MAX_ATTEMPTS = 12  # with the backoff below: about two and a half hours of retrying
-LEASE_SECONDS = 300.0  # longer than a batch takes at one message a second per chat
+LEASE_SECONDS = 600.0  # far longer than a claimed batch takes, at one message a second per chat
+CONCURRENT_CHATS = 32
+IDLE_POLL_SECONDS = 2.0  # how often an idle sender looks for rows queued by other processes
 ALERT_PREFIX = "delivery-failed:"
-
-
-@dataclass(frozen=True)
-class Route:
-    channel: str
-    external_id: str
-
-    @property
-    def chat(self) -> str:
-        """The pacing key of the chat."""
-        return f"{self.channel}:{self.external_id}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,7 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     deferred: int = 0  # handed back unsent: the chat was throttled or an earlier one failed
+    doubtful: int = 0  # sent again after an attempt whose outcome was unknown
 
     def __add__(self, other: DrainReport) -> DrainReport:
         return DrainReport(
@@ -68,20 +68,21 @@ class DrainReport:
             self.retried + other.retried,
             self.failed + other.failed,
             self.deferred + other.deferred,
+            self.doubtful + other.doubtful,
         )
 
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # sent | retry | deferred | dead
+    kind: str  # sent | retry | deferred | dead | foreign
     retry_at: datetime | None = None
 
 
-Claimed = tuple[QueuedMessage, Route | None]
+Claimed = tuple[QueuedMessage, ChatRoute | None]
 
 
 class Delivery:
-    """Drains due outbox rows through the channel senders, paced, in queue order per chat."""
+    """Sends due outbox rows through the channel senders, paced, in queue order per chat."""
 
     def __init__(
         self,
@@ -93,6 +94,8 @@ class Delivery:
         alert_roles: Sequence[str] = (),
         batch: int = BATCH,
         lease_seconds: float = LEASE_SECONDS,
+        workers: Workers | None = None,
+        concurrency: int = CONCURRENT_CHATS,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -101,71 +104,141 @@ class Delivery:
         self.alert_roles = tuple(alert_roles)
         self.batch = batch
         self.lease_seconds = lease_seconds
+        self.workers = workers or Workers()
+        self._slots = asyncio.Semaphore(concurrency)
+        self.wakeup = Wakeup()
+        self._chats: dict[str, asyncio.Task[DrainReport]] = {}
 
     def pace(self, channel: str, external_id: str) -> Pace | None:
-        """The pacing hook for a direct answer to a chat, so it shares the chat's limit."""
-        return self.pacer.pace(Route(channel, external_id).chat) if self.pacer else None
+        """The pacing hook for a call to a chat outside the outbox, so it shares the limit."""
+        return self.pacer.pace(ChatRoute(channel, external_id).key) if self.pacer else None
+
+    def wake(self) -> None:
+        """Something was queued: look for due rows now."""
+        self.wakeup.wake()
 
     async def drain(self) -> DrainReport:
-        """Send everything that is due now, batch by batch; return what happened."""
+        """Send everything that is due now, chats side by side; return what happened."""
         total = DrainReport()
         for _ in range(MAX_BATCHES):
             claimed = await self._claim()
             if not claimed:
                 break
-            total += await self._send_all(claimed)
+            reports = await asyncio.gather(
+                *(self._send_chat(rows) for rows in _by_chat(claimed).values())
+            )
+            batch = sum(reports, DrainReport())
+            total += batch
+            if batch == DrainReport():  # only rows for channels this process does not serve
+                break
         return total
+
+    async def run(self) -> None:
+        """Until cancelled: claim what is due, send each chat in a task of its own, wait."""
+        try:
+            while True:
+                self.wakeup.begin()
+                claimed = await self._claim_safely()
+                for chat, rows in _by_chat(claimed).items():
+                    task = asyncio.create_task(self._send_chat(rows), name=f"send {chat}")
+                    self._chats[chat] = task
+                    task.add_done_callback(partial(self._done, chat))
+                if claimed:
+                    continue
+                self.wakeup.rest(idle=not self._chats)
+                await self.wakeup.wait(await self._next_wait())
+        finally:
+            for task in self._chats.values():
+                task.cancel()
+            await asyncio.gather(*self._chats.values(), return_exceptions=True)
+
+    def _done(self, chat: str, _: object) -> None:
+        task = self._chats.pop(chat, None)
+        if task is not None and not task.cancelled() and task.exception() is not None:
+            logger.error("sending to %s failed", chat, exc_info=task.exception())
+        self.wake()  # the chat's next rows may be due now
+
+    async def _next_wait(self) -> float:
+        """Seconds until the next pending row is due, at most IDLE_POLL_SECONDS."""
+        try:
+            async with self.uow() as uow:
+                due = await uow.outbox.next_due()
+        except Exception:
+            logger.warning("could not read the outbox's next due time", exc_info=True)
+            return IDLE_POLL_SECONDS
+        if due is None:
+            return IDLE_POLL_SECONDS
+        left = (due - self.clock.now()).total_seconds()
+        return min(max(left, 0.05), IDLE_POLL_SECONDS)
+
+    async def _claim_safely(self) -> list[Claimed]:
+        try:
+            return await self._claim()
+        except Exception:  # the database may be busy or away: the rows wait, nothing is lost
+            logger.warning("claiming outbox rows failed; trying again", exc_info=True)
+            await self.wakeup.wait(IDLE_POLL_SECONDS)
+            return []
 
     async def _claim(self) -> list[Claimed]:
         now = self.clock.now()
-        lease = wall_clock_after(now, seconds=self.lease_seconds)
         async with self.uow() as uow:
-            due = await uow.outbox.claim(now, self.batch, lease)
-            claimed = [
-                (m, self._route(await uow.people.identities_of(m.recipient_id))) for m in due
-            ]
+            claim = await self.workers.claim(now, self.lease_seconds, await uow.outbox.claimers())
+            due = await uow.outbox.claim(claim, self.batch)
+            claimed = [(m, await self._route(uow, m)) for m in due]
             await uow.commit()
+        if claimed:
+            failpoints.reached("outbox.claimed")
         return claimed
 
-    def _route(self, identities: list[tuple[str, str]]) -> Route | None:
-        return next((Route(ch, ext) for ch, ext in identities if ch in self.senders), None)
+    async def _route(self, uow: UnitOfWork, message: QueuedMessage) -> ChatRoute | None:
+        """The answer's own chat, or the person's preferred account on a channel served here."""
+        if message.chat is not None:
+            return message.chat
+        assert message.recipient_id is not None
+        identities = await uow.people.identities_of(message.recipient_id)
+        return next(
+            (ChatRoute(ch, ext) for ch, ext in identities if ch in self.senders), None
+        )
 
-    async def _send_all(self, claimed: list[Claimed]) -> DrainReport:
-        """One send at a time, to the chat that may receive soonest; each chat in queue order."""
-        queues: dict[str, deque[tuple[QueuedMessage, Route]]] = {}
+    async def _send_chat(self, rows: list[Claimed]) -> DrainReport:
+        """One chat's rows in queue order; a row that must wait holds back the ones after it."""
         counts: Counter[str] = Counter()
-        for message, route in claimed:
-            if route is None:  # the person never registered a chat account
-                unreachable = SendResult(False, permanent=True, error=t("delivery.no_account"))
-                counts[(await self._record(message, unreachable)).kind] += 1
-            else:
-                queues.setdefault(route.chat, deque()).append((message, route))
-        while queues:
-            chat = min(queues, key=lambda c: (self._ready_at(c), queues[c][0][0].id))
-            message, route = queues[chat].popleft()
-            outcome = await self._deliver(message, route)
-            counts[outcome.kind] += 1
-            if outcome.retry_at is not None and queues[chat]:
-                # Keep the chat's order: its later messages wait behind this one.
-                counts["deferred"] += await self._defer(queues[chat], outcome.retry_at)
-            if not queues[chat]:
-                del queues[chat]
-        return DrainReport(counts["sent"], counts["retry"], counts["dead"], counts["deferred"])
+        async with self._slots:
+            for index, (message, route) in enumerate(rows):
+                outcome = await self._deliver(message, route)
+                counts[outcome.kind] += 1
+                counts["doubtful"] += int(outcome.kind == "sent" and message.doubtful)
+                if outcome.retry_at is not None and index + 1 < len(rows):
+                    rest = [m.id for m, _ in rows[index + 1 :]]
+                    await self._release(rest, outcome.retry_at)
+                    counts["deferred"] += len(rest)
+                    break
+        return DrainReport(
+            counts["sent"], counts["retry"], counts["dead"], counts["deferred"], counts["doubtful"]
+        )
 
-    def _ready_at(self, chat: str) -> float:
-        return self.pacer.ready_at(chat) if self.pacer else 0.0
-
-    async def _deliver(self, message: QueuedMessage, route: Route) -> Outcome:
-        sender = self.senders[route.channel]
-        pace = self.pacer.pace(route.chat) if self.pacer else None
+    async def _deliver(self, message: QueuedMessage, route: ChatRoute | None) -> Outcome:
+        if route is None:  # the person never registered a chat account
+            unreachable = SendResult(False, permanent=True, error=t("delivery.no_account"))
+            return await self._record(message, unreachable)
+        sender = self.senders.get(route.channel)
+        if sender is None:  # an answer on a channel another process serves
+            await self._release([message.id], wall_clock_after(self.clock.now(), seconds=30))
+            return Outcome("foreign")
+        pace = self.pacer.pace(route.key) if self.pacer else None
         try:
-            result = await sender.send(route.external_id, message.reply, message.key, pace)
+            result = await sender.send(
+                route.external_id, message.reply, message.key, pace, message.edit_ref
+            )
         except Exception as error:  # a sender bug must not stop the queue; the row says why
             logger.exception("sending outbox message %s failed", message.id)
             result = SendResult(False, error=repr(error))
+        failpoints.reached("outbox.sent")
         if result.retry_after is not None and self.pacer is not None:
-            self.pacer.hold(route.chat, result.retry_after)
-        return await self._record(message, result, route.channel)
+            self.pacer.hold(route.key, result.retry_after)
+        outcome = await self._record(message, result, route.channel)
+        failpoints.reached("outbox.marked")
+        return outcome
 
     async def _record(
         self, message: QueuedMessage, result: SendResult, channel: str = ""
@@ -173,7 +246,15 @@ class Delivery:
         now = self.clock.now()
         later = retry_at(now, result, message.attempts)
         async with self.uow() as uow:
-            if result.ok:
+            if result.unknown and not message.doubtful:
+                logger.warning("outcome of outbox message %s unknown; sending it once more "
+                               "(it may arrive twice)", message.key)  # fmt: skip
+                await uow.outbox.retry_later(message.id, now, result.error or "", doubtful=True)
+                outcome = Outcome("retry", now)
+            elif result.ok or result.unknown:
+                if message.doubtful:
+                    logger.warning("outbox message %s sent again after an unknown outcome: "
+                                   "possibly doubled", message.key)  # fmt: skip
                 await uow.outbox.mark_sent(message.id, channel, result.message_id, now)
                 outcome = Outcome("sent")
             elif result.retry_after is not None:  # throttled: not the message's fault
@@ -188,14 +269,11 @@ class Delivery:
             await uow.commit()
         return outcome
 
-    async def _defer(self, rest: deque[tuple[QueuedMessage, Route]], at: datetime) -> int:
-        """Hand a chat's remaining rows back unsent, due when the failed one is tried again."""
-        ids = [message.id for message, _ in rest]
-        rest.clear()
+    async def _release(self, ids: list[int], at: datetime) -> None:
+        """Hand rows back unsent, due at `at`."""
         async with self.uow() as uow:
             await uow.outbox.release(ids, at)
             await uow.commit()
-        return len(ids)
 
     async def _give_up(
         self, uow: UnitOfWork, message: QueuedMessage, error: str, now: datetime
@@ -203,8 +281,8 @@ class Delivery:
         """Stop sending a message and tell the SOP's delivery_failed roles (once a day)."""
         logger.warning("giving up on outbox message %s: %s", message.id, error)
         await uow.outbox.give_up(message.id, error)
-        if message.key.startswith(ALERT_PREFIX):
-            return  # an undeliverable alert is not alerted about
+        if message.key.startswith(ALERT_PREFIX) or message.recipient_id is None:
+            return  # an undeliverable alert is not alerted about; nor an unknown sender
         roster = await uow.people.roster()
         reply = Reply(
             "delivery.failed", {"name": roster.name(message.recipient_id), "reason": error}
@@ -215,6 +293,15 @@ class Delivery:
                     day = now.date().isoformat()
                     key = f"{ALERT_PREFIX}{message.recipient_id}:{day}:{admin.id}"
                     await uow.outbox.add(OutgoingMessage(admin.id, reply, key), now)
+
+
+def _by_chat(claimed: list[Claimed]) -> dict[str, list[Claimed]]:
+    """Claimed rows grouped by the chat they go to, each group in queue order."""
+    chats: dict[str, list[Claimed]] = {}
+    for message, route in claimed:
+        key = route.key if route is not None else f"nobody:{message.id}"
+        chats.setdefault(key, []).append((message, route))
+    return chats
 
 
 def retry_at(now: datetime, result: SendResult, attempts: int) -> datetime:

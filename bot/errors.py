@@ -101,3 +101,10 @@ class UploadRejected(SopbotError):
     def __init__(self, text_key: str, **params: Any) -> None:
         self.text_key = text_key
         super().__init__(**params)
+
+
+class Unavailable(Exception):
+    """A service an update needs (the platform's file download, the database) did not answer.
+
+    Not a user error: the stored update is handled again a little later, and nothing is lost.
+    """

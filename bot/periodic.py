@@ -1,7 +1,8 @@
-"""The bot's periodic work, one core call per tick: reminders, the daily digest, the outbox.
+"""The bot's periodic work, one core call per tick: reminders, the daily digest, failure counts.
 
-The Telegram job queue calls `Periodic.tick` every SOPBOT_SWEEP_SECONDS; `sopbot remind` calls it
-once with a clock set to `--at`. Nothing here is kept in memory between ticks: the rows are the
+The scheduler of `sopbot run` calls `Periodic.tick` every SOPBOT_SWEEP_SECONDS (its sender then
+sends what was queued); `sopbot remind` calls it once with a clock set to `--at`, and drains the
+outbox itself. Nothing here is kept in memory between ticks: the rows are the
 state, so a restart, or a second process ticking too, loses and repeats nothing.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from bot.alerts import report_waiting
 from bot.delivery import Delivery, DrainReport
 from bot.digest import queue_digest
 from bot.ports import Clock
@@ -24,10 +26,12 @@ class TickReport:
     swept: SweepReport = field(default_factory=SweepReport)
     digests: int = 0
     drained: DrainReport = field(default_factory=DrainReport)
+    failures_told: int = 0
 
 
 class Periodic:
-    """Sweeps reminders, queues the daily digest and drains the outbox, in that order."""
+    """Sweeps reminders, queues the daily digest and failure counts, then drains the outbox
+    (when given a `delivery`: `sopbot remind`)."""
 
     def __init__(
         self, workflow: Workflow, delivery: Delivery | None, clock: Clock | None = None
@@ -48,5 +52,10 @@ class Periodic:
             digests = await queue_digest(wf.uow, wf.sop, self.clock, wf.calendar)
         except Exception:
             logger.exception("daily digest failed")
+        told = 0
+        try:
+            told = await report_waiting(wf.uow, wf.sop, self.clock)
+        except Exception:
+            logger.exception("counting failures for the admins failed")
         drained = await self.delivery.drain() if self.delivery is not None else DrainReport()
-        return TickReport(swept, digests, drained)
+        return TickReport(swept, digests, drained, told)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -18,13 +19,37 @@ class Clock(Protocol):
 
 
 @dataclass(frozen=True)
-class OutgoingMessage:
-    """A message to one person, queued in the same transaction as its cause."""
+class ChatRoute:
+    """One chat account: the channel and the platform's id of the chat."""
 
-    recipient_id: int
+    channel: str
+    external_id: str
+
+    @property
+    def key(self) -> str:
+        """The account as one string (pacing, ordering)."""
+        return f"{self.channel}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to one person or chat, queued in the same transaction as its cause.
+
+    `chat` sends it to that account (an answer goes back where the person wrote, and reaches
+    someone not registered yet); otherwise the person's preferred account is used. `edit_ref`
+    replaces an earlier message (the one whose button was pressed) where the channel can edit.
+    """
+
+    recipient_id: int | None
     reply: Reply
     key: str  # idempotency key: the same key is queued once
     not_before: datetime | None = None
+    chat: ChatRoute | None = None
+    edit_ref: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.recipient_id is None and self.chat is None:
+            raise ValueError("an outgoing message needs a recipient or a chat")
 
 
 @dataclass(frozen=True)
@@ -81,10 +106,14 @@ class Prompt:
 @dataclass(frozen=True)
 class QueuedMessage:
     id: int
-    recipient_id: int
+    recipient_id: int | None
     reply: Reply
     key: str
     attempts: int
+    chat: ChatRoute | None = None
+    edit_ref: str | None = None
+    # An earlier attempt's outcome is unknown (the answer was lost, or its sender died).
+    doubtful: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,18 +180,37 @@ class DocumentRepository(Protocol):
     async def get(self, document_id: int) -> DocumentRecord: ...
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Who claims rows (inbox, outbox) and until when; rows of `dead` workers are free again."""
+
+    worker: str
+    now: datetime
+    lease_until: datetime
+    dead: frozenset[str] = frozenset()
+
+
 class OutboxRepository(Protocol):
     async def add(self, message: OutgoingMessage, created_at: datetime) -> None: ...
+    # The newest queued message's id, and a message queued ahead of what its chat got since:
+    # the answer to the person who wrote comes before the notices its update caused.
+    async def newest(self) -> int: ...
+    async def add_ahead(
+        self, messages: Sequence[OutgoingMessage], created_at: datetime, since: int
+    ) -> None: ...
     async def exists(self, key: str) -> bool: ...
-    async def claim(
-        self, now: datetime, limit: int, lease_until: datetime
-    ) -> list[QueuedMessage]: ...
+    # Due rows, oldest first, none of them behind an unsent earlier row of the same chat.
+    async def claim(self, claim: Claim, limit: int) -> list[QueuedMessage]: ...
     async def mark_sent(
         self, message_id: int, channel: str, platform_id: str | None, at: datetime
     ) -> None: ...
-    async def retry_later(self, message_id: int, at: datetime, error: str) -> None: ...
+    async def retry_later(
+        self, message_id: int, at: datetime, error: str, doubtful: bool = False
+    ) -> None: ...
     async def release(self, message_ids: Sequence[int], at: datetime) -> None: ...
     async def give_up(self, message_id: int, error: str) -> None: ...
+    async def claimers(self) -> builtins.list[str]: ...
+    async def next_due(self) -> datetime | None: ...
 
 
 class ReminderRepository(Protocol):
@@ -220,20 +268,84 @@ class ChatWindowRepository(Protocol):
 
 @dataclass(frozen=True)
 class InboundUpdate:
-    """A webhook update stored before it is acted on, so a failure loses nothing."""
+    """An incoming update, stored before it is confirmed, so a crash loses nothing."""
 
     channel: str
     update_id: str
     payload: dict[str, Any]
     received_at: datetime
+    chat_key: str = ""  # updates of one chat are handled in the order they came
+
+
+@dataclass(frozen=True)
+class StoredUpdate:
+    """A stored update claimed to be handled."""
+
+    id: int
+    channel: str
+    update_id: str
+    payload: dict[str, Any]
+    attempts: int  # claims so far, this one included
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a stored update says about its sender, read without acting on it."""
+
+    chat: ChatRoute | None  # None: nothing to answer (an update from no private chat)
+    kind: str = "text"  # text | button | file: what the person is asked to send again
+    words: str | None = None  # their text, quoted back if it could not be handled
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What handling an update leaves to do once its transaction is committed."""
+
+    # E.g. Telegram's answer to a button press: it must come within seconds, so it is sent
+    # directly, and only announces what the commit made true.
+    after_commit: Callable[[], Awaitable[None]] | None = None
+
+
+class UpdateHandler(Protocol):
+    """A channel's part of handling a stored update: read it, act on it through the core."""
+
+    def envelope(self, payload: dict[str, Any]) -> Envelope: ...
+    # Outside the update's transaction: downloads an attached file, so no lock waits on it.
+    async def prepare(self, update: StoredUpdate) -> object: ...
+    # Inside the update's transaction; its answers are queued in the outbox, not sent.
+    async def handle(self, update: StoredUpdate, prepared: object) -> Handled: ...
 
 
 class InboxRepository(Protocol):
-    # The status of an earlier copy (received | done | failed), or None for a new update.
-    async def receive(self, inbound: InboundUpdate) -> str | None: ...
+    # True for a new update, False for a copy of one stored before (a redelivery).
+    async def add(self, inbound: InboundUpdate) -> bool: ...
+    async def claim(self, claim: Claim, limit: int) -> builtins.list[StoredUpdate]: ...
     async def finish(
-        self, channel: str, update_id: str, status: str, at: datetime, error: str | None = None
+        self, update_id: int, status: str, at: datetime, error: str | None = None
     ) -> None: ...
+    async def retry_later(self, update_id: int, at: datetime, error: str) -> None: ...
+    async def claimers(self) -> builtins.list[str]: ...
+    async def next_due(self) -> datetime | None: ...
+    async def status(self, channel: str, update_id: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One kind of system failure: when the admins were last told, and what came since."""
+
+    kind: str
+    notified_at: datetime | None
+    suppressed: int  # failures since that notice, not told yet
+    trace: str  # the first of them (or the notified one, when none came since)
+    total: int
+
+
+class IncidentRepository(Protocol):
+    async def get(self, kind: str) -> Incident | None: ...
+    async def put(self, incident: Incident) -> None: ...
+    # Kinds with failures not told yet whose last notice is older than `notified_before`.
+    async def waiting(self, notified_before: datetime) -> builtins.list[Incident]: ...
 
 
 class UnitOfWork(Protocol):
@@ -252,6 +364,7 @@ class UnitOfWork(Protocol):
     prompts: PromptRepository
     windows: ChatWindowRepository
     inbox: InboxRepository
+    incidents: IncidentRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
@@ -261,6 +374,25 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+    # One transaction for a whole update: units opened inside it (by any code the update
+    # runs) are savepoints of it, and only its own commit makes anything durable.
+    def atomic(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+class Liveness(Protocol):
+    """Tells whether the worker that claimed a row is still running.
+
+    A worker holds a lock for as long as it lives (the database session's advisory lock, or a
+    file lock beside SQLite); the operating system or the server drops it when the process
+    dies, so its rows are taken over at once instead of when their lease runs out.
+    """
+
+    worker: str
+
+    async def start(self) -> None: ...
+    async def dead(self, workers: Sequence[str]) -> frozenset[str]: ...
+    async def stop(self) -> None: ...
 
 
 class FileStore(Protocol):
@@ -276,6 +408,8 @@ class SendResult:
     retry_after: float | None = None
     permanent: bool = False
     error: str | None = None
+    # The request went out and its answer was lost: it may have arrived, or not.
+    unknown: bool = False
 
 
 # Awaited by a sender before each API call it makes (a reply may be files, then text parts).
@@ -284,5 +418,10 @@ Pace = Callable[[], Awaitable[None]]
 
 class ChannelSender(Protocol):
     async def send(
-        self, recipient: str, reply: Reply, key: str, pace: Pace | None = None
+        self,
+        recipient: str,
+        reply: Reply,
+        key: str,
+        pace: Pace | None = None,
+        edit_ref: str | None = None,
     ) -> SendResult: ...

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import failpoints
 from bot.calendar import OfficeCalendar
 from bot.fmt import format_datetime, format_minutes
 from bot.ports import Clock, OutgoingMessage, Reminder, UnitOfWork, UnitOfWorkFactory
@@ -68,7 +69,9 @@ async def sweep(
             return SweepReport()
         view = ViewContext(sop, await unit.people.roster(), office, now, generated)
         report = await _queue(unit, claimed, view)
+        failpoints.reached("reminder.claimed")
         await unit.commit()
+    failpoints.reached("reminder.queued")
     logger.info("reminder sweep at %s: %s", now.isoformat(), report)
     return report
 

@@ -1,19 +1,31 @@
-"""Chat windows, messages held behind a template notice, and the webhook inbox."""
+"""Chat windows, messages held behind a template notice, the inbox of every channel's updates,
+and the count of system failures."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ports import ChatWindow, HeldMessage, InboundUpdate
+from bot.ports import (
+    ChatWindow,
+    Claim,
+    HeldMessage,
+    InboundUpdate,
+    Incident,
+    StoredUpdate,
+)
 from bot.replies import Reply
-from storage.sql import table, upsert_insert
+from storage import claims
+from storage.sql import rowcount, table, upsert_insert
 
 _windows = table("chat_windows")
 _held = table("held_messages")
-_inbox = table("inbound_updates")
+_inbox = table("inbox")
+_incidents = table("incidents")
+STATES = claims.States("received", "handling")
 
 
 class SqlChatWindowRepository:
@@ -83,44 +95,131 @@ class SqlChatWindowRepository:
 
 
 class SqlInboxRepository:
-    """Incoming webhook updates, stored before they are acted on."""
+    """Incoming updates of every channel, stored before they are confirmed, handled once."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def receive(self, inbound: InboundUpdate) -> str | None:
-        """Store a new update (None), or count one more attempt of a stored one (its status)."""
-        key = (_inbox.c.channel == inbound.channel) & (_inbox.c.update_id == inbound.update_id)
+    async def add(self, inbound: InboundUpdate) -> bool:
+        """Store a new update (True); a copy of one stored before is ignored (False)."""
         statement = upsert_insert(self._session, _inbox).values(
             channel=inbound.channel,
             update_id=inbound.update_id,
+            chat_key=inbound.chat_key or f"{inbound.channel}:{inbound.update_id}",
             payload=inbound.payload,
             status="received",
-            attempts=1,
+            attempts=0,
+            next_attempt_at=inbound.received_at,
             received_at=inbound.received_at,
         )
-        inserted = await self._session.execute(
-            statement.on_conflict_do_nothing(
-                index_elements=[_inbox.c.channel, _inbox.c.update_id]
-            ).returning(_inbox.c.update_id)
+        result = await self._session.execute(
+            statement.on_conflict_do_nothing(index_elements=[_inbox.c.channel, _inbox.c.update_id])
         )
-        if inserted.one_or_none() is not None:
-            return None
+        return rowcount(result) > 0
+
+    async def claim(self, claim: Claim, limit: int) -> list[StoredUpdate]:
+        """Take due updates (and those of gone workers) as `handling`, in order per chat."""
+        await claims.serialize_claims(self._session)
+        statement = (
+            select(_inbox)
+            .where(claims.claimable(_inbox, STATES, claim))
+            .order_by(_inbox.c.id)
+            .limit(limit)
+        )
+        rows = (await self._session.execute(statement)).all()
+        if not rows:
+            return []
         await self._session.execute(
-            update(_inbox).where(key).values(attempts=_inbox.c.attempts + 1)
+            update(_inbox)
+            .where(_inbox.c.id.in_([row.id for row in rows]))
+            .values(
+                status="handling",
+                claimed_by=claim.worker,
+                lease_until=claim.lease_until,
+                attempts=_inbox.c.attempts + 1,
+            )
         )
-        status = await self._session.scalar(select(_inbox.c.status).where(key))
-        return str(status)
+        return [
+            StoredUpdate(
+                row.id, row.channel, row.update_id, row.payload, row.attempts + 1, row.received_at
+            )
+            for row in rows
+        ]
 
     async def finish(
-        self, channel: str, update_id: str, status: str, at: datetime, error: str | None = None
+        self, update_id: int, status: str, at: datetime, error: str | None = None
     ) -> None:
         """Mark an update done (its payload is no longer kept) or failed (kept, with why)."""
         values: dict[str, object] = {"status": status, "finished_at": at, "error": error}
         if status == "done":
             values["payload"] = {}
+        await self._set(update_id, **values)
+
+    async def retry_later(self, update_id: int, at: datetime, error: str) -> None:
+        """Hand a claimed update back, to be handled again at `at`."""
+        await self._set(update_id, status="received", next_attempt_at=at, error=error)
+
+    async def claimers(self) -> list[str]:
+        """The workers handling updates now."""
+        return await claims.claimers(self._session, _inbox, STATES)
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest waiting update is due."""
+        return await claims.next_due(self._session, _inbox, STATES)
+
+    async def status(self, channel: str, update_id: str) -> str | None:
+        """The status of a stored update, or None if it was never stored."""
+        found = await self._session.scalar(
+            select(_inbox.c.status).where(
+                _inbox.c.channel == channel, _inbox.c.update_id == update_id
+            )
+        )
+        return None if found is None else str(found)
+
+    async def _set(self, update_id: int, **values: object) -> None:
         await self._session.execute(
             update(_inbox)
-            .where(_inbox.c.channel == channel, _inbox.c.update_id == update_id)
-            .values(**values)
+            .where(_inbox.c.id == update_id)
+            .values(claimed_by=None, lease_until=None, **values)
         )
+
+
+class SqlIncidentRepository:
+    """System failures per kind, for one notice per kind per quarter hour."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, kind: str) -> Incident | None:
+        """The kind's record, locked until commit (PostgreSQL) so counts add up."""
+        statement = select(_incidents).where(_incidents.c.kind == kind)
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else _incident(row)
+
+    async def put(self, incident: Incident) -> None:
+        """Store the kind's record."""
+        values = {
+            "notified_at": incident.notified_at,
+            "suppressed": incident.suppressed,
+            "trace": incident.trace,
+            "total": incident.total,
+        }
+        statement = upsert_insert(self._session, _incidents).values(kind=incident.kind, **values)
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=[_incidents.c.kind], set_=values)
+        )
+
+    async def waiting(self, notified_before: datetime) -> list[Incident]:
+        """Kinds with failures not told yet whose last notice is older than `notified_before`."""
+        rows = await self._session.execute(
+            select(_incidents).where(
+                _incidents.c.suppressed > 0, _incidents.c.notified_at <= notified_before
+            )
+        )
+        return [_incident(row) for row in rows]
+
+
+def _incident(row: Any) -> Incident:
+    return Incident(row.kind, row.notified_at, row.suppressed, row.trace, row.total)

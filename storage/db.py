@@ -68,3 +68,20 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+# PostgreSQL SQLSTATEs that pass by trying again: serialization failure, deadlock, lock timeout.
+_RETRY_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database failure may pass by itself: a lock held too long, a lost connection,
+    a conflict with a concurrent transaction. Such an update is tried again, not given up."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return state in _RETRY_STATES
+    return isinstance(error, (ConnectionError, TimeoutError))

@@ -41,7 +41,7 @@ DEVIATION_KINDS = ("kelengkapan", "waktu", "output")
 DELEGATION_KINDS = ("plt", "plh")
 REMINDER_STATUSES = ("pending", "claimed", "sent", "superseded", "cancelled")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead")
-INBOUND_STATUSES = ("received", "done", "failed")
+INBOUND_STATUSES = ("received", "handling", "done", "failed")
 
 
 def _one_of(name: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -258,10 +258,12 @@ class OutboxRow(Base):
     __table_args__ = (
         _one_of("status", OUTBOX_STATUSES),
         Index(None, "status", "next_attempt_at"),
+        Index(None, "chat_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(_person_fk(), index=True)
+    # None: an answer to a chat account that belongs to nobody registered (`chat_*` say where).
+    recipient_id: Mapped[int | None] = mapped_column(_person_fk(), index=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
@@ -274,6 +276,18 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # While `sending`: until when the drainer that claimed it owns it (then it is due again).
     lease_until: Mapped[datetime | None]
+    # The chat account an answer goes back to, instead of the person's preferred one.
+    chat_channel: Mapped[str | None] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    edit_ref: Mapped[str | None] = mapped_column(String(64))  # the message this one replaces
+    # Messages with the same key go out in id order: `p:<person>` or `c:<channel>:<chat>`.
+    chat_key: Mapped[str] = mapped_column(String(100), server_default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(40))  # the worker sending it
+    # An earlier attempt may have arrived (its answer was lost): a resend may be a copy.
+    doubtful: Mapped[bool] = mapped_column(server_default=false())
+    # Its place in its chat's order when not its id: an answer to the person who wrote goes
+    # just before the first message its update caused for the same chat.
+    position: Mapped[int | None] = mapped_column(Integer)
 
 
 class ProcessedUpdateRow(Base):
@@ -344,17 +358,40 @@ class HeldMessageRow(Base):
     held_at: Mapped[datetime]
 
 
-class InboundUpdateRow(Base):
-    """A webhook update stored before it is acted on; its payload is dropped once done."""
+class InboxRow(Base):
+    """An incoming update of any channel, stored before it is confirmed, then handled once."""
 
-    __tablename__ = "inbound_updates"
-    __table_args__ = (_one_of("status", INBOUND_STATUSES),)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        _one_of("status", INBOUND_STATUSES),
+        UniqueConstraint("channel", "update_id"),
+        Index(None, "status", "id"),
+        Index(None, "chat_key", "id"),
+    )
 
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(128))
+    # Updates with the same key (one chat) are handled in id order.
+    chat_key: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class IncidentRow(Base):
+    """One kind of system failure: when the admins were last told, and what came since."""
+
+    __tablename__ = "incidents"
+
+    kind: Mapped[str] = mapped_column(String(200), primary_key=True)
+    notified_at: Mapped[datetime | None]
+    suppressed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    trace: Mapped[str] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(Integer, server_default=text("0"))

@@ -1,8 +1,9 @@
 """The outbox in SQL: messages queued in the transaction that caused them, claimed to be sent.
 
-A drainer claims due rows by setting them `sending` with a lease (PostgreSQL: `FOR UPDATE SKIP
-LOCKED`; SQLite: the transaction's `BEGIN IMMEDIATE` serializes claimers), sends them outside any
-transaction, then records each result. A row whose lease ran out (its drainer died) is due again.
+A drainer claims due rows as `sending` with a lease and its worker id (storage/claims.py: in
+order per chat, never past an earlier unsent row of the same chat), sends them outside any
+transaction, then records each result. A row whose worker died or whose lease ran out is due
+again, marked `doubtful`: its first send may have arrived.
 """
 
 from __future__ import annotations
@@ -13,17 +14,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ports import OutgoingMessage, QueuedMessage
+from bot.ports import ChatRoute, Claim, OutgoingMessage, QueuedMessage
 from bot.replies import Reply
+from storage import claims
 from storage.sql import rowcount, table, upsert_insert
 
 logger = logging.getLogger(__name__)
 
 _outbox = table("outbox")
 _ERROR_LENGTH = 2000
+STATES = claims.States("pending", "sending")
+
+
+def chat_key(message: OutgoingMessage) -> str:
+    """Messages with the same key go out in queue order: one person's, or one chat's."""
+    if message.recipient_id is not None:
+        return f"p:{message.recipient_id}"
+    assert message.chat is not None
+    return f"c:{message.chat.key}"
 
 
 class SqlOutboxRepository:
@@ -32,8 +43,32 @@ class SqlOutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
+    async def newest(self) -> int:
+        """The id of the newest message queued so far (0 for none)."""
+        return int(await self._session.scalar(select(func.max(_outbox.c.id))) or 0)
+
+    async def add_ahead(
+        self, messages: Sequence[OutgoingMessage], created_at: datetime, since: int
+    ) -> None:
+        """Queue messages, in order, before the ones queued for their chat after `since`."""
+        firsts: dict[str, int | None] = {}
+        for message in messages:
+            key = chat_key(message)
+            if key not in firsts:
+                firsts[key] = await self._session.scalar(
+                    select(func.min(_outbox.c.id)).where(
+                        _outbox.c.chat_key == key, _outbox.c.id > since
+                    )
+                )
+        for message in messages:
+            first = firsts[chat_key(message)]
+            await self.add(message, created_at, None if first is None else first - 1)
+
+    async def add(
+        self, message: OutgoingMessage, created_at: datetime, position: int | None = None
+    ) -> None:
         """Queue a message; a key that is already queued is ignored."""
+        chat = message.chat
         statement = upsert_insert(self._session, _outbox).values(
             recipient_id=message.recipient_id,
             key=message.key,
@@ -42,6 +77,11 @@ class SqlOutboxRepository:
             attempts=0,
             next_attempt_at=message.not_before or created_at,
             created_at=created_at,
+            chat_channel=chat.channel if chat else None,
+            chat_id=chat.external_id if chat else None,
+            edit_ref=message.edit_ref,
+            chat_key=chat_key(message),
+            position=position,
         )
         result = await self._session.execute(
             statement.on_conflict_do_nothing(index_elements=[_outbox.c.key])
@@ -54,29 +94,31 @@ class SqlOutboxRepository:
         found = await self._session.scalar(select(_outbox.c.id).where(_outbox.c.key == key))
         return found is not None
 
-    async def claim(
-        self, now: datetime, limit: int, lease_until: datetime
-    ) -> builtins.list[QueuedMessage]:
-        """Take due rows (and rows whose drainer's lease ran out) as `sending`, oldest first."""
-        ready = or_(
-            and_(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now),
-            and_(_outbox.c.status == "sending", _outbox.c.lease_until <= now),
+    async def claim(self, claim: Claim, limit: int) -> builtins.list[QueuedMessage]:
+        """Take due rows (and rows of gone workers) as `sending`, oldest first per chat."""
+        await claims.serialize_claims(self._session)
+        statement = (
+            select(_outbox)
+            .where(claims.claimable(_outbox, STATES, claim))
+            .order_by(*claims.order(_outbox))
+            .limit(limit)
         )
-        statement = select(_outbox).where(ready).order_by(_outbox.c.id).limit(limit)
-        if self._session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
         rows = (await self._session.execute(statement)).all()
         if not rows:
             return []
-        # A lease that ran out counts as an attempt: a message that kills its drainer gives up.
+        orphaned = [row.id for row in rows if row.status == "sending"]
+        if orphaned:
+            # Its worker died or stalled after claiming it: the first send may have arrived.
+            logger.warning("outbox rows %s were being sent by a worker that is gone", orphaned)
+            await self._session.execute(
+                update(_outbox)
+                .where(_outbox.c.id.in_(orphaned))
+                .values(attempts=_outbox.c.attempts + 1, doubtful=True)
+            )
         await self._session.execute(
             update(_outbox)
             .where(_outbox.c.id.in_([row.id for row in rows]))
-            .values(
-                status="sending",
-                lease_until=lease_until,
-                attempts=_outbox.c.attempts + case((_outbox.c.status == "sending", 1), else_=0),
-            )
+            .values(status="sending", lease_until=claim.lease_until, claimed_by=claim.worker)
         )
         return [_queued(row) for row in rows]
 
@@ -93,14 +135,18 @@ class SqlOutboxRepository:
             attempts=_outbox.c.attempts + 1,
         )
 
-    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
-        """Count a failed attempt and try again at `at`."""
+    async def retry_later(
+        self, message_id: int, at: datetime, error: str, doubtful: bool = False
+    ) -> None:
+        """Count a failed attempt and try again at `at` (`doubtful`: it may have arrived)."""
+        values: dict[str, Any] = {"doubtful": True} if doubtful else {}
         await self._set(
             message_id,
             status="pending",
             next_attempt_at=at,
             last_error=error[:_ERROR_LENGTH],
             attempts=_outbox.c.attempts + 1,
+            **values,
         )
 
     async def release(self, message_ids: Sequence[int], at: datetime) -> None:
@@ -109,7 +155,7 @@ class SqlOutboxRepository:
             await self._session.execute(
                 update(_outbox)
                 .where(_outbox.c.id.in_(list(message_ids)), _outbox.c.status == "sending")
-                .values(status="pending", next_attempt_at=at, lease_until=None)
+                .values(status="pending", next_attempt_at=at, lease_until=None, claimed_by=None)
             )
 
     async def give_up(self, message_id: int, error: str) -> None:
@@ -121,12 +167,34 @@ class SqlOutboxRepository:
             attempts=_outbox.c.attempts + 1,
         )
 
+    async def claimers(self) -> builtins.list[str]:
+        """The workers sending rows now."""
+        return await claims.claimers(self._session, _outbox, STATES)
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending row is due."""
+        return await claims.next_due(self._session, _outbox, STATES)
+
     async def _set(self, message_id: int, **values: Any) -> None:
         await self._session.execute(
-            update(_outbox).where(_outbox.c.id == message_id).values(lease_until=None, **values)
+            update(_outbox)
+            .where(_outbox.c.id == message_id)
+            .values(lease_until=None, claimed_by=None, **values)
         )
 
 
 def _queued(row: Any) -> QueuedMessage:
-    attempts = row.attempts + (1 if row.status == "sending" else 0)
-    return QueuedMessage(row.id, row.recipient_id, Reply.from_json(row.payload), row.key, attempts)
+    chat = ChatRoute(row.chat_channel, row.chat_id) if row.chat_channel else None
+    orphaned = row.status == "sending"
+    return QueuedMessage(
+        row.id,
+        row.recipient_id,
+        Reply.from_json(row.payload),
+        row.key,
+        row.attempts + (1 if orphaned else 0),
+        chat,
+        row.edit_ref,
+        bool(row.doubtful) or orphaned,
+    )
+
+

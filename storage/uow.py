@@ -1,13 +1,21 @@
-"""The SQLAlchemy unit of work: one session, one transaction, audit chain written at commit."""
+"""The SQLAlchemy unit of work: one session, one transaction, audit chain written at commit.
+
+`factory.atomic()` opens the one transaction of an incoming update. Every unit the update's
+code opens inside it (`factory()`) is a savepoint of that transaction: its commit releases the
+savepoint, leaving it rolls the savepoint back, and nothing is durable until the update's own
+commit. The current update's transaction is found through a context variable, so the core's
+services keep opening units as they always did.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import partial
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from bot.errors import ConcurrentUpdate
 from bot.ports import (
@@ -18,6 +26,7 @@ from bot.ports import (
     DocumentRepository,
     HolidayRepository,
     InboxRepository,
+    IncidentRepository,
     InviteRepository,
     OutboxRepository,
     PeopleRepository,
@@ -27,7 +36,11 @@ from bot.ports import (
 )
 from storage.audit_log import SqlAuditLog
 from storage.cases import SqlCaseRepository
-from storage.chats import SqlChatWindowRepository, SqlInboxRepository
+from storage.chats import (
+    SqlChatWindowRepository,
+    SqlInboxRepository,
+    SqlIncidentRepository,
+)
 from storage.repositories import (
     SqlDelegationRepository,
     SqlDocumentRepository,
@@ -43,9 +56,14 @@ from storage.sql import is_race
 
 logger = logging.getLogger(__name__)
 
+_current: ContextVar[SqlAlchemyUnitOfWork | None] = ContextVar("sopbot_update_uow", default=None)
+
 
 class SqlAlchemyUnitOfWork:
-    """`async with uow:` opens a transaction; leaving it without `commit()` rolls back."""
+    """`async with uow:` opens a transaction; leaving it without `commit()` rolls back.
+
+    Inside `SqlUnitOfWorkFactory.atomic()` it opens a savepoint of that transaction instead.
+    """
 
     # Typed as the ports (Protocol attributes are invariant); the SQL classes add a few extras.
     session: AsyncSession
@@ -62,13 +80,25 @@ class SqlAlchemyUnitOfWork:
     prompts: PromptRepository
     windows: ChatWindowRepository
     inbox: InboxRepository
+    incidents: IncidentRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        outer: SqlAlchemyUnitOfWork | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._outer = outer
+        self._savepoint: AsyncSessionTransaction | None = None
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
-        """Open a session and the repositories bound to it."""
-        session = self.session = self._session_factory()
+        """Open a session (or a savepoint of the update's one) and the repositories on it."""
+        if self._outer is not None:
+            session = self._outer.session
+            self._savepoint = await session.begin_nested()
+        else:
+            session = self._session_factory()
+        self.session = session
         self.cases = SqlCaseRepository(session)
         self.people = SqlPeopleRepository(session)
         self.delegations = SqlDelegationRepository(session)
@@ -82,10 +112,16 @@ class SqlAlchemyUnitOfWork:
         self.prompts = SqlPromptRepository(session)
         self.windows = SqlChatWindowRepository(session)
         self.inbox = SqlInboxRepository(session)
+        self.incidents = SqlIncidentRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         """Roll back whatever was not committed and release the connection."""
+        if self._outer is not None:
+            self._audit.discard()
+            if self._savepoint is not None and self._savepoint.is_active:
+                await self._savepoint.rollback()
+            return
         try:
             await self.rollback()
         finally:
@@ -96,7 +132,10 @@ class SqlAlchemyUnitOfWork:
         try:
             await self.session.flush()
             await self._audit.write_pending()
-            await self.session.commit()
+            if self._savepoint is not None:
+                await self._savepoint.commit()
+            else:
+                await self.session.commit()
         except IntegrityError as error:
             if is_race(error):
                 logger.info("Commit lost a race: %s", error.orig)
@@ -106,11 +145,36 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         """Undo everything since the last commit, buffered audit entries included."""
         self._audit.discard()
+        if self._savepoint is not None:
+            if self._savepoint.is_active:
+                await self._savepoint.rollback()
+            return
         await self.session.rollback()
 
 
-def uow_factory(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> Callable[[], SqlAlchemyUnitOfWork]:
+class SqlUnitOfWorkFactory:
+    """Makes units of work (bot.ports.UnitOfWorkFactory); see the module's note on atomic()."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    def __call__(self) -> SqlAlchemyUnitOfWork:
+        """A new unit: a transaction of its own, or a savepoint inside `atomic()`."""
+        return SqlAlchemyUnitOfWork(self._session_factory, _current.get())
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[SqlAlchemyUnitOfWork]:
+        """The one transaction of an update; units opened inside it become its savepoints."""
+        if _current.get() is not None:
+            raise RuntimeError("atomic() blocks do not nest")
+        async with SqlAlchemyUnitOfWork(self._session_factory) as uow:
+            token = _current.set(uow)
+            try:
+                yield uow
+            finally:
+                _current.reset(token)
+
+
+def uow_factory(session_factory: async_sessionmaker[AsyncSession]) -> SqlUnitOfWorkFactory:
     """A factory of fresh units of work on `session_factory` (bot.ports.UnitOfWorkFactory)."""
-    return partial(SqlAlchemyUnitOfWork, session_factory)
+    return SqlUnitOfWorkFactory(session_factory)

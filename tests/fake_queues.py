@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.ports import OutgoingMessage, QueuedMessage, Reminder
+from bot.ports import Claim, OutgoingMessage, QueuedMessage, Reminder
 
 
 class _Repo:
@@ -25,24 +25,48 @@ class FakeOutbox(_Repo):
     async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
         self.s.outbox.setdefault(message.key, (message, created_at))
 
+    async def newest(self) -> int:
+        return len(self.s.outbox)
+
+    async def add_ahead(
+        self, messages: Sequence[OutgoingMessage], created_at: datetime, since: int
+    ) -> None:
+        """Insert before the first row of the same chat queued after `since` (ids shift)."""
+        for message in messages:
+            if message.key in self.s.outbox:
+                continue
+            rows = list(self.s.outbox.items())
+            chat = _chat_key(message)
+            later = [i for i, (k, (m, _)) in enumerate(rows) if i >= since and _chat_key(m) == chat
+                     and not any(k == other.key for other in messages)]  # fmt: skip
+            at = later[0] if later else len(rows)
+            rows.insert(at, (message.key, (message, created_at)))
+            self.s.outbox = dict(rows)
+
     async def exists(self, key: str) -> bool:
         return key in self.s.outbox
 
-    async def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[QueuedMessage]:
+    async def claim(self, claim: Claim, limit: int) -> list[QueuedMessage]:
+        """Due rows in queue order, none behind an unsent earlier row of its chat."""
         claimed: list[QueuedMessage] = []
+        blocked: set[str] = set()
         for i, (key, (m, created)) in enumerate(self.s.outbox.items(), start=1):
-            if key in self.s.delivered or key in self.s.dead or len(claimed) == limit:
+            if key in self.s.delivered or key in self.s.dead:
                 continue
-            lease = self.s.sending.get(key)
-            if lease is not None and lease > now:
+            chat = _chat_key(m)
+            held = self.s.sending.get(key)
+            orphaned = held is not None and held <= claim.now
+            waiting = held is None and (m.not_before or created) > claim.now
+            if chat in blocked or len(claimed) == limit or waiting or (held and not orphaned):
+                blocked.add(chat)
                 continue
-            if lease is not None:  # its drainer died: that counts as an attempt
+            if orphaned:  # its drainer died: that counts as an attempt, and it may have arrived
                 self.s.attempts[key] = self.s.attempts.get(key, 0) + 1
-            elif (m.not_before or created) > now:
-                continue
-            self.s.sending[key] = lease_until
+                self.s.doubtful.add(key)
+            self.s.sending[key] = claim.lease_until
             attempts = self.s.attempts.get(key, 0)
-            claimed.append(QueuedMessage(i, m.recipient_id, m.reply, key, attempts))
+            claimed.append(QueuedMessage(i, m.recipient_id, m.reply, key, attempts, m.chat,
+                                         m.edit_ref, key in self.s.doubtful))  # fmt: skip
         return claimed
 
     def _key(self, message_id: int) -> str:
@@ -58,9 +82,13 @@ class FakeOutbox(_Repo):
         self._attempted(self._key(message_id))
         self.s.delivered[self._key(message_id)] = (channel, platform_id, at)
 
-    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+    async def retry_later(
+        self, message_id: int, at: datetime, error: str, doubtful: bool = False
+    ) -> None:
         key = self._key(message_id)
         self._attempted(key)
+        if doubtful:
+            self.s.doubtful.add(key)
         message, _ = self.s.outbox[key]
         self.s.outbox[key] = (replace(message, not_before=at), at)
 
@@ -74,6 +102,24 @@ class FakeOutbox(_Repo):
     async def give_up(self, message_id: int, error: str) -> None:
         self._attempted(self._key(message_id))
         self.s.dead[self._key(message_id)] = error
+
+    async def claimers(self) -> list[str]:
+        return []
+
+    async def next_due(self) -> datetime | None:
+        pending = [
+            m.not_before or created
+            for key, (m, created) in self.s.outbox.items()
+            if key not in self.s.delivered and key not in self.s.dead and key not in self.s.sending
+        ]
+        return min(pending, default=None)
+
+
+def _chat_key(message: OutgoingMessage) -> str:
+    if message.recipient_id is not None:
+        return f"p:{message.recipient_id}"
+    assert message.chat is not None
+    return f"c:{message.chat.key}"
 
 
 class FakeReminders(_Repo):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -16,13 +18,16 @@ from bot.ports import (
     AuditEntry,
     AuditRecord,
     ChatWindow,
+    Claim,
     DocumentRecord,
     HeldMessage,
     InboundUpdate,
+    Incident,
     Invite,
     OutgoingMessage,
     Prompt,
     Reminder,
+    StoredUpdate,
 )
 from bot.workflow.model import Case, Delegation, Person, Roster
 from tests.fake_queues import FakeOutbox, FakeReminders
@@ -53,6 +58,8 @@ class FakeDB:
     windows: dict[tuple[str, str], ChatWindow] = field(default_factory=dict)
     held: dict[str, tuple[tuple[str, str], HeldMessage]] = field(default_factory=dict)
     inbox: dict[tuple[str, str], tuple[InboundUpdate, str]] = field(default_factory=dict)
+    doubtful: set[str] = field(default_factory=set)  # outbox keys whose send may have arrived
+    incidents: dict[str, Incident] = field(default_factory=dict)
 
 
 class FakeUnitOfWork:
@@ -79,6 +86,7 @@ class FakeUnitOfWork:
         self.prompts = _Prompts(self)
         self.windows = _Windows(self)
         self.inbox = _Inbox(self)
+        self.incidents = _Incidents(self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -325,18 +333,63 @@ class _Windows(_Repo):
 
 
 class _Inbox(_Repo):
-    async def receive(self, inbound: InboundUpdate) -> str | None:
+    """Stored updates by (channel, update id); ids are their arrival positions."""
+
+    async def add(self, inbound: InboundUpdate) -> bool:
         key = (inbound.channel, inbound.update_id)
         if key in self.s.inbox:
-            return self.s.inbox[key][1]
+            return False
         self.s.inbox[key] = (inbound, "received")
-        return None
+        return True
+
+    async def claim(self, claim: Claim, limit: int) -> list[StoredUpdate]:
+        taken: list[StoredUpdate] = []
+        for index, (inbound, status) in enumerate(list(self.s.inbox.values()), start=1):
+            if status == "received" and len(taken) < limit:
+                key = (inbound.channel, inbound.update_id)
+                self.s.inbox[key] = (inbound, "handling")
+                stored = StoredUpdate(index, inbound.channel, inbound.update_id,
+                                      inbound.payload, 1, inbound.received_at)  # fmt: skip
+                taken.append(stored)
+        return taken
+
+    def _key(self, update_id: int) -> tuple[str, str]:
+        return list(self.s.inbox)[update_id - 1]
 
     async def finish(
-        self, channel: str, update_id: str, status: str, at: datetime, error: str | None = None
+        self, update_id: int, status: str, at: datetime, error: str | None = None
     ) -> None:
-        update, _ = self.s.inbox[(channel, update_id)]
-        self.s.inbox[(channel, update_id)] = (update, status)
+        key = self._key(update_id)
+        self.s.inbox[key] = (self.s.inbox[key][0], status)
+
+    async def retry_later(self, update_id: int, at: datetime, error: str) -> None:
+        key = self._key(update_id)
+        self.s.inbox[key] = (self.s.inbox[key][0], "received")
+
+    async def claimers(self) -> list[str]:
+        return []
+
+    async def next_due(self) -> datetime | None:
+        return None
+
+    async def status(self, channel: str, update_id: str) -> str | None:
+        found = self.s.inbox.get((channel, update_id))
+        return None if found is None else found[1]
+
+
+class _Incidents(_Repo):
+    async def get(self, kind: str) -> Incident | None:
+        return self.s.incidents.get(kind)
+
+    async def put(self, incident: Incident) -> None:
+        self.s.incidents[incident.kind] = incident
+
+    async def waiting(self, notified_before: datetime) -> list[Incident]:
+        return [
+            i
+            for i in self.s.incidents.values()
+            if i.suppressed and i.notified_at is not None and i.notified_at <= notified_before
+        ]
 
 
 class MemoryFileStore:
@@ -359,6 +412,29 @@ class MemoryFileStore:
         return sha256 in self.blobs
 
 
+_current: ContextVar[FakeUnitOfWork | None] = ContextVar("fake_update_uow", default=None)
+
+
+class FakeUnitOfWorkFactory:
+    """Fake units of work over one shared state; inside atomic() they nest in its copy."""
+
+    def __init__(self, db: FakeDB) -> None:
+        self.db = db
+
+    def __call__(self) -> FakeUnitOfWork:
+        outer = _current.get()
+        return FakeUnitOfWork(outer.state if outer is not None else self.db)
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[FakeUnitOfWork]:
+        async with FakeUnitOfWork(self.db) as uow:
+            token = _current.set(uow)
+            try:
+                yield uow
+            finally:
+                _current.reset(token)
+
+
 def fake_uow_factory(db: FakeDB) -> Any:
     """A factory of fake units of work over one shared state."""
-    return lambda: FakeUnitOfWork(db)
+    return FakeUnitOfWorkFactory(db)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import io
 import socket
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from docx import Document
-from telegram.request import HTTPXRequest
+from pydantic import SecretStr
 
 from bot import bootstrap
 from bot.clock import JAKARTA, FixedClock
 from bot.config import Settings
-from handlers.telegram.app import build_telegram
+from handlers.telegram.demo import against_standin
 from handlers.telegram.standin.core import StandIn
 from handlers.telegram.standin.users import SimUser
 
@@ -61,40 +62,31 @@ class TelegramOffice:
         )
 
     async def start(self, *, webhook: bool = False) -> None:
-        """Start the real Application against the stand-in: long polling, or a webhook."""
-        self.app = await bootstrap.build_app(self.settings(), self.clock)
-        self.core = bootstrap.build_chat(self.app)
-        request = HTTPXRequest(httpx_kwargs={"transport": self.standin.transport})
-        polling = HTTPXRequest(httpx_kwargs={"transport": self.standin.transport})
-        self.application, self.adapter = build_telegram(
-            self.core, self.settings(), request=request, updates_request=polling,
-            rate_limit=False,
-        )  # fmt: skip
-        await self.application.initialize()
-        await self.application.post_init(self.application)  # type: ignore[misc]
-        await self.application.start()
-        updater = self.application.updater
-        assert updater is not None
+        """Start the real bot against the stand-in: long polling, or a webhook."""
+        settings = self.settings()
+        listener = None
         if webhook:
             listener = socket.create_server(("127.0.0.1", 0))
             listener.setblocking(False)
             self.webhook_url = f"http://127.0.0.1:{listener.getsockname()[1]}/telegram"
-            await updater.start_webhook(
-                unix=listener,  # PTB serves any listening socket given here, TCP included
-                url_path="telegram",
-                webhook_url=self.webhook_url,
-                secret_token=WEBHOOK_SECRET,
+            settings = settings.model_copy(
+                update={
+                    "telegram_webhook_url": self.webhook_url,
+                    "telegram_webhook_secret": SecretStr(WEBHOOK_SECRET),
+                    "telegram_webhook_port": listener.getsockname()[1],
+                }
             )
-        else:
-            await updater.start_polling(timeout=1)
-        self.standin.attach(self.application)
+        self.app = await bootstrap.build_app(settings, self.clock)
+        self.core = bootstrap.build_chat(self.app)
+        self._running = AsyncExitStack()
+        self.runtime = await self._running.enter_async_context(
+            against_standin(self.app, self.standin, webhook=webhook, listener=listener)
+        )
 
     async def stop(self) -> None:
         """Stop the bot as a restart would: nothing in memory survives."""
         await self.standin.settle()
-        await self.application.updater.stop()  # type: ignore[union-attr]
-        await self.application.stop()
-        await self.application.shutdown()
+        await self._running.aclose()
         await self.app.close()
 
     async def hire(self) -> None:

@@ -120,6 +120,29 @@ class ChatCore:
             reply = Reply(error.text_key, dict(error.params))
             return Answer(toast=reply) if incoming.action else Answer([reply])
 
+    async def respond(self, incoming: Incoming, *, edits: bool, toasts: bool) -> Answer:
+        """Answer one update and queue the answer for the chat it came from.
+
+        Run inside the update's transaction (`UnitOfWorkFactory.atomic`): the answer is sent
+        by the outbox only once everything the update changed is committed with it.
+        """
+        from bot.chat.outgoing import answer_messages
+
+        if incoming.update_id is None:
+            raise ValueError("an answer is queued under the update's id")
+        async with self.uow() as uow:
+            since = await uow.outbox.newest()
+        answer = await self.handle(incoming)
+        sender = incoming.sender
+        async with self.uow() as uow:
+            person = await uow.people.by_identity(sender.channel, sender.external_id)
+            person_id = person.id if person is not None else None
+            messages = answer_messages(incoming, answer, person_id, edits=edits, toasts=toasts)
+            # It answers the person: it comes before the notices its update caused.
+            await uow.outbox.add_ahead(messages, self.clock.now(), since)
+            await uow.commit()
+        return answer
+
     async def _handle(self, incoming: Incoming) -> Answer:
         from bot.chat import buttons, commands, dialogues
 

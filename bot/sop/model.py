@@ -104,6 +104,8 @@ class Notices:
 
     digest: tuple[str, ...] = ()  # daily at office opening: open cases, who is awaited, overdue
     delivery_failed: tuple[str, ...] = ()  # a message that could not be delivered
+    # An update the bot could not handle: a count and the first trace, per kind, per 15 minutes.
+    system_failure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,15 @@ def rules(
 
 
 def notices(node: Node, where: str, roles: Mapping[str, Role]) -> Notices:
-    """Who gets the daily digest and the news of an undeliverable message."""
-    m = Map(node, where, (), ("digest", "delivery_failed"))
+    """Who gets the daily digest, the news of an undeliverable message and of system failures."""
+    m = Map(node, where, (), ("digest", "delivery_failed", "system_failure"))
+    undeliverable = m.opt("delivery_failed", lambda n, w: refs(n, w, roles, "role"), ())
     return Notices(
         digest=m.opt("digest", lambda n, w: refs(n, w, roles, "role"), ()),
-        delivery_failed=m.opt("delivery_failed", lambda n, w: refs(n, w, roles, "role"), ()),
+        delivery_failed=undeliverable,
+        system_failure=m.opt(
+            "system_failure", lambda n, w: refs(n, w, roles, "role"), undeliverable
+        ),
     )
 
 

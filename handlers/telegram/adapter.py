@@ -1,39 +1,118 @@
-"""The Telegram adapter: updates in, the core's answers out. No business rules here."""
+"""The Telegram adapter: stored updates in, the core's answers queued. No business rules here.
+
+The inbox worker hands each stored update to `handle`, which lets python-telegram-bot dispatch
+it to the handlers registered in `app.py` (the bound methods below) inside the update's one
+transaction. PTB passes a handler's exception to the error handler and returns normally, so the
+error is kept in `Processing` and raised again here: the transaction then rolls back.
+"""
 
 from __future__ import annotations
 
-import html
 import logging
-import traceback
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from telegram import Bot, Message, Update
-from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram import Bot, CallbackQuery, Message, Update
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes
 
 from bot.chat.core import ChatCore
 from bot.chat.model import Answer, Incoming, IncomingFile, Sender
-from bot.delivery import Delivery
-from bot.periodic import Periodic
+from bot.errors import Unavailable
+from bot.ports import ChatRoute, Envelope, Handled, OutgoingMessage, StoredUpdate
 from bot.replies import Reply
-from bot.texts import t
-from handlers.telegram.render import chunks, keyboard, text_of
-from handlers.telegram.sender import TelegramSender
+from handlers.telegram.render import text_of
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+TOAST_CHARS = 200  # Telegram's limit for a callback answer's text
+
+
+@dataclass
+class Processing:
+    """What became of one update while PTB dispatched it."""
+
+    files: dict[str, bytes]  # file_id -> bytes downloaded before the transaction
+    after_commit: Callable[[], Awaitable[None]] | None = None
+    error: BaseException | None = None
+
+
+PROCESSING: ContextVar[Processing | None] = ContextVar("telegram_processing", default=None)
+
+
+def chat_key(payload: dict[str, Any]) -> str:
+    """Updates of one chat are handled in order: `telegram:<chat id>`."""
+    envelope = read_envelope(payload)
+    if envelope.chat is not None:
+        return envelope.chat.key
+    return f"{CHANNEL}:update:{payload.get('update_id')}"
+
+
+def read_envelope(payload: dict[str, Any]) -> Envelope:
+    """Who sent a stored update, and what, without acting on it."""
+    update = Update.de_json(payload, None)
+    chat, user = update.effective_chat, update.effective_user
+    if user is None or chat is None or chat.type != "private":
+        return Envelope(None)
+    route = ChatRoute(CHANNEL, str(chat.id))
+    if update.callback_query is not None:
+        return Envelope(route, "button")
+    message = update.effective_message
+    if message is None:
+        return Envelope(None)
+    if message.document is not None or message.photo:
+        return Envelope(route, "file", message.caption)
+    return Envelope(route, "text", message.text)
 
 
 class TelegramAdapter:
     """Bound methods of this object are the Application's handlers (core injected)."""
 
-    def __init__(
-        self, core: ChatCore, delivery: Delivery, sender: TelegramSender, periodic: Periodic
-    ) -> None:
+    def __init__(self, core: ChatCore) -> None:
         self.core = core
-        self.delivery = delivery
-        self.sender = sender
-        self.periodic = periodic
+        self.application: Application | None = None  # type: ignore[type-arg]
+
+    # -- the inbox worker's side (bot.ports.UpdateHandler) -------------------------------
+
+    def envelope(self, payload: dict[str, Any]) -> Envelope:
+        """Who sent a stored update, and what."""
+        return read_envelope(payload)
+
+    async def prepare(self, update: StoredUpdate) -> object:
+        """Download an attached file of an acceptable size before the transaction begins."""
+        found = _attachment(update.payload)
+        if found is None:
+            return {}
+        file_id, size = found
+        if size is None or size > self.core.policy.max_bytes:
+            return {}  # the core refuses it by its declared size, or fetches it itself
+        assert self.application is not None
+        try:
+            data = await _download(self.application.bot, file_id)
+        except NetworkError as error:
+            raise Unavailable(f"Telegram file download: {error}") from error
+        return {file_id: data}
+
+    async def handle(self, update: StoredUpdate, prepared: object) -> Handled:
+        """Let PTB dispatch the update to the handlers below, in the caller's transaction."""
+        assert self.application is not None
+        files = prepared if isinstance(prepared, dict) else {}
+        processing = Processing(files)
+        token = PROCESSING.set(processing)
+        try:
+            parsed = Update.de_json(update.payload, self.application.bot)
+            await self.application.process_update(parsed)
+        finally:
+            PROCESSING.reset(token)
+        if processing.error is not None:
+            raise processing.error
+        return Handled(processing.after_commit)
+
+    # -- PTB's side: handlers registered in app.py ----------------------------------------
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A text, a command or a file from a private chat."""
@@ -46,106 +125,97 @@ class TelegramAdapter:
             text=message.text or message.caption,
             file=_file_of(message, context.bot),
         )
-        answer = await self.core.handle(incoming)
-        await self.show(context.bot, message.chat_id, answer, pressed=None)
-        await self.delivery.drain()
+        await self.core.respond(incoming, edits=True, toasts=True)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An inline button press: checked by the core, then the message is updated."""
+        """An inline button press: checked by the core; the button is answered after commit."""
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or query.data is None:
             return
         pressed = query.message if isinstance(query.message, Message) else None
-        ref = f"{pressed.chat_id}:{pressed.message_id}" if pressed else None
         incoming = Incoming(
             Sender(CHANNEL, str(user.id), user.full_name),
             str(update.update_id),
             action=query.data,
-            message_ref=ref,
+            message_ref=f"{pressed.chat_id}:{pressed.message_id}" if pressed else None,
         )
-        answer = await self.core.handle(incoming)
-        if answer.toast is not None:
-            await query.answer(text_of(answer.toast)[:200], show_alert=True)
-        else:
-            await query.answer()
-        if pressed is not None:
-            await self.show(context.bot, pressed.chat_id, answer, pressed=pressed)
-        await self.delivery.drain()
+        answer = await self.core.respond(incoming, edits=True, toasts=True)
+        processing = PROCESSING.get()
+        if processing is not None:
+            processing.after_commit = partial(self.acknowledge, query, incoming, answer)
 
-    async def show(self, bot: Bot, chat_id: int, answer: Answer, pressed: Message | None) -> None:
-        """Edit the pressed (or named) message, then send the new replies."""
-        if answer.edit is not None:
-            target = _target(answer, pressed)
-            if target is not None:
-                await edit(bot, target[0], target[1], answer.edit)
-        pace = self.delivery.pace(CHANNEL, str(chat_id))  # answers share the chat's limit
-        for reply in answer.replies:
-            await self.sender.deliver(chat_id, reply, pace)
-        if answer.toast is not None and pressed is None:
-            await self.sender.deliver(chat_id, answer.toast, pace)
+    async def acknowledge(self, query: CallbackQuery, incoming: Incoming, answer: Answer) -> None:
+        """Stop the button's spinner, with the short notice if there is one.
 
-    async def sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Periodic job: reminders and the daily digest are queued, then the outbox drained."""
-        await self.periodic.tick()
+        A press handled late (after a restart) can no longer be answered; its notice then
+        comes as a message.
+        """
+        toast = answer.toast
+        try:
+            if toast is None:
+                await query.answer()
+            else:
+                await query.answer(text_of(toast)[:TOAST_CHARS], show_alert=True)
+        except TelegramError:
+            if toast is None:
+                raise
+            await self._queue_notice(incoming, toast)
+
+    async def _queue_notice(self, incoming: Incoming, toast: Reply) -> None:
+        chat = ChatRoute(CHANNEL, incoming.sender.external_id)
+        core = self.core
+        async with core.uow() as uow:
+            person = await uow.people.by_identity(CHANNEL, chat.external_id)
+            key = f"answer:{CHANNEL}:{incoming.update_id}:notice"
+            message = OutgoingMessage(person.id if person else None, toast, key, chat=chat)
+            await uow.outbox.add(message, core.clock.now())
+            await uow.commit()
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the failure, tell the user kindly (with their words), and tell the admins."""
+        """Keep a handler's failure for the inbox worker, which rolls back and tells the user."""
+        processing = PROCESSING.get()
+        if processing is not None and context.error is not None:
+            processing.error = context.error
+            return
         update_id = update.update_id if isinstance(update, Update) else None
-        logger.error("update %s failed", update_id, exc_info=context.error)
-        if isinstance(update, Update) and update.effective_chat is not None:
-            words = update.effective_message.text if update.effective_message else None
-            text = t("error.generic")
-            if words:
-                text += "\n" + t("error.resend", text=words[:500])
-            await context.bot.send_message(update.effective_chat.id, text)
-        trace = "".join(traceback.format_exception(context.error))[-3500:]
-        for chat_id in await self.core.admin_chats(CHANNEL):
-            await context.bot.send_message(
-                int(chat_id),
-                f"update {update_id}:\n<pre>{html.escape(trace)}</pre>",
-                parse_mode="HTML",
-            )
+        logger.error("update %s failed outside the inbox", update_id, exc_info=context.error)
 
 
-async def edit(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
-    """Replace a message's text and buttons; an identical edit is a success."""
-    try:
-        await bot.edit_message_text(
-            chunks(text_of(reply))[0],
-            chat_id=chat_id,
-            message_id=message_id,
-            reply_markup=keyboard(reply.choices),
-        )
-    except BadRequest as error:
-        if "not modified" not in str(error):
-            raise
-
-
-def _target(answer: Answer, pressed: Message | None) -> tuple[int, int] | None:
-    if answer.edit_ref:
-        chat, _, message = answer.edit_ref.partition(":")
-        return int(chat), int(message)
-    if answer.edit_ref is None and pressed is not None:
-        return pressed.chat_id, pressed.message_id
+def _attachment(payload: dict[str, Any]) -> tuple[str, int | None] | None:
+    """The file id and declared size of a message's document or largest photo."""
+    message = payload.get("message") or {}
+    document = message.get("document")
+    if document:
+        return str(document["file_id"]), document.get("file_size")
+    photos = message.get("photo") or []
+    if photos:
+        return str(photos[-1]["file_id"]), photos[-1].get("file_size")
     return None
+
+
+async def _download(bot: Bot, file_id: str) -> bytes:
+    return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
 
 
 def _file_of(message: Message, bot: Bot) -> IncomingFile | None:
-    document = message.document
-    if document is not None:
+    processing = PROCESSING.get()
+    prefetched = processing.files if processing is not None else {}
+    if message.document is not None:
+        document = message.document
+        name, size, kind = document.file_name or "berkas", document.file_size, document.mime_type
         file_id = document.file_id
-
-        async def fetch() -> bytes:
-            return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
-
-        return IncomingFile(
-            document.file_name or "berkas", document.file_size, fetch, document.mime_type
-        )
-    if message.photo:
+    elif message.photo:
         photo = message.photo[-1]
+        name, size, kind, file_id = "foto.jpg", photo.file_size, "image/jpeg", photo.file_id
+    else:
+        return None
 
-        async def fetch_photo() -> bytes:
-            return bytes(await (await bot.get_file(photo.file_id)).download_as_bytearray())
+    async def fetch() -> bytes:
+        if file_id in prefetched:
+            return prefetched[file_id]
+        try:
+            return await _download(bot, file_id)
+        except NetworkError as error:
+            raise Unavailable(f"Telegram file download: {error}") from error
 
-        return IncomingFile("foto.jpg", photo.file_size, fetch_photo, "image/jpeg")
-    return None
+    return IncomingFile(name, size, fetch, kind)

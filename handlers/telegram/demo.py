@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from bot.config import Settings
 from bot.documents import DocumentSettings
 from bot.reports.chart import timeline_png
 from bot.reports.service import Reports
+from bot.runtime import Runtime
 from bot.workflow.model import Case
-from handlers.telegram.app import build_telegram
 from handlers.telegram.standin import SimUser, StandIn
 
 CAST: dict[str, tuple[int, str, str, str]] = {
@@ -37,6 +38,31 @@ CAST: dict[str, tuple[int, str, str, str]] = {
     "walikota": (1004, "walikota", "H. Sachrudin", "Wali Kota"),
 }
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@asynccontextmanager
+async def against_standin(
+    app: bootstrap.App, standin: StandIn, *, webhook: bool = False, listener: Any = None
+) -> AsyncIterator[Runtime]:
+    """The real bot on `app`, every loop of `sopbot run`, reaching the stand-in in-process.
+
+    Without rate limits: the stand-in enforces none unless asked. The stand-in's settle()
+    then also waits for the bot's inbox and outbox to go idle.
+    """
+    core = bootstrap.build_chat(app)
+
+    def requests() -> HTTPXRequest:
+        return HTTPXRequest(httpx_kwargs={"transport": standin.transport})
+
+    channels = bootstrap.build_channels(
+        core, app.settings, telegram_requests=requests, rate_limit=False
+    )
+    async with bootstrap.running(
+        app, channels, webhook=webhook, rate_limit=False, telegram_listener=listener,
+        poll_timeout=1,
+    ) as runtime:  # fmt: skip
+        standin.attach(runtime)
+        yield runtime
 
 
 class Stage:
@@ -62,29 +88,14 @@ class Stage:
         )
 
     async def start(self) -> None:
-        """Start the real Application, polling the stand-in."""
+        """Start the real bot (every loop of `sopbot run`), polling the stand-in."""
         self.app = await bootstrap.build_app(self.settings(), self.clock)
-        transport = self.standin.transport
-        self.application, _ = build_telegram(
-            bootstrap.build_chat(self.app), self.settings(),
-            request=HTTPXRequest(httpx_kwargs={"transport": transport}),
-            updates_request=HTTPXRequest(httpx_kwargs={"transport": transport}),
-            rate_limit=False,
-        )  # fmt: skip
-        await self.application.initialize()
-        if self.application.post_init is not None:
-            await self.application.post_init(self.application)
-        await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(timeout=1)
-        self.standin.attach(self.application)
+        self._running = AsyncExitStack()
+        await self._running.enter_async_context(against_standin(self.app, self.standin))
 
     async def stop(self) -> None:
         """Stop the bot and close the database."""
-        assert self.application.updater is not None
-        await self.application.updater.stop()
-        await self.application.stop()
-        await self.application.shutdown()
+        await self._running.aclose()
         await self.app.close()
 
     def at(self, iso: str) -> None:

@@ -15,59 +15,112 @@ from handlers.telegram.render import chunks, keyboard, text_of
 
 logger = logging.getLogger(__name__)
 
-# Timeouts before the request left: nothing can have arrived, so resending is safe.
-_NOT_SENT = (httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures before the request left: nothing can have arrived, so resending is safe.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Telegram's answers to an edit that mean "send it as a new message instead".
+_NOT_EDITABLE = ("message to edit not found", "message can't be edited")
+
+
+class _Partial(Exception):
+    """A later part of a reply failed after earlier parts arrived."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class TelegramSender:
-    """`ChannelSender` for Telegram: text (split at 4096), keyboard, then attached files."""
+    """`ChannelSender` for Telegram: files, text (split at 4096) with its keyboard, or an edit."""
 
     def __init__(self, bot: Bot, files: FileStore) -> None:
         self.bot = bot
         self.files = files
 
     async def send(
-        self, recipient: str, reply: Reply, key: str, pace: Pace | None = None
+        self,
+        recipient: str,
+        reply: Reply,
+        key: str,
+        pace: Pace | None = None,
+        edit_ref: str | None = None,
     ) -> SendResult:
-        """Deliver a reply to a private chat, awaiting `pace` before each API call."""
+        """Deliver a reply to a private chat (or edit `edit_ref`), awaiting `pace` per call."""
         try:
-            message_id = await self._send(int(recipient), reply, pace)
-        except RetryAfter as error:
-            return SendResult(False, retry_after=_seconds(error.retry_after), error=str(error))
-        except Forbidden as error:  # blocked by the user, or the chat is gone
-            return SendResult(False, permanent=True, error=str(error))
-        except TimedOut as error:
-            if isinstance(error.__cause__, _NOT_SENT):
-                return SendResult(False, error=str(error))
-            # It may have arrived; resending risks a copy, so it is not retried.
-            logger.warning("Telegram timed out on %s; not resending", key)
-            return SendResult(True, error=str(error))
-        except BadRequest as error:
-            return SendResult(False, permanent=True, error=str(error))
-        except NetworkError as error:  # 5xx answers and lost connections: try again later
-            return SendResult(False, error=str(error))
+            if edit_ref:
+                message_id = await self._edit(int(recipient), edit_ref, reply, pace)
+            else:
+                message_id = await self._send(int(recipient), reply, pace)
+        except _Partial as partial:
+            result = result_of(partial.error)
+            # Its first parts arrived: sending it again repeats them.
+            return SendResult(False, retry_after=result.retry_after, error=result.error,
+                              permanent=result.permanent, unknown=True)  # fmt: skip
+        except Exception as error:
+            return result_of(error)
         return SendResult(True, message_id=str(message_id))
 
-    async def deliver(self, chat_id: int, reply: Reply, pace: Pace | None = None) -> int:
-        """Send a reply now (an answer to the sender), returning the last message's id."""
-        return await self._send(chat_id, reply, pace)
-
     async def _send(self, chat_id: int, reply: Reply, pace: Pace | None) -> int:
-        # Files first, so the text with its buttons is the newest message in the chat.
-        for file in reply.files:
-            data = self.files.read(file.sha256)
-            if pace is not None:
-                await pace()
-            await self.bot.send_document(chat_id, InputFile(data, filename=file.filename))
-        parts = chunks(text_of(reply))
-        message_id = 0
-        for index, part in enumerate(parts):
-            markup = keyboard(reply.choices) if index == len(parts) - 1 else None
-            if pace is not None:
-                await pace()
-            sent = await self.bot.send_message(chat_id, part, reply_markup=markup)
-            message_id = sent.message_id
+        sent = 0
+        try:
+            # Files first, so the text with its buttons is the newest message in the chat.
+            for file in reply.files:
+                data = self.files.read(file.sha256)
+                if pace is not None:
+                    await pace()
+                await self.bot.send_document(chat_id, InputFile(data, filename=file.filename))
+                sent += 1
+            parts = chunks(text_of(reply))
+            message_id = 0
+            for index, part in enumerate(parts):
+                markup = keyboard(reply.choices) if index == len(parts) - 1 else None
+                if pace is not None:
+                    await pace()
+                message = await self.bot.send_message(chat_id, part, reply_markup=markup)
+                message_id = message.message_id
+                sent += 1
+        except Exception as error:
+            if sent:
+                raise _Partial(error) from error
+            raise
         return message_id
+
+    async def _edit(self, chat_id: int, edit_ref: str, reply: Reply, pace: Pace | None) -> int:
+        """Replace the text and buttons of an earlier message; an identical edit is a success."""
+        chat, _, message = edit_ref.partition(":")
+        if reply.files or not message.isdigit():
+            return await self._send(chat_id, reply, pace)
+        if pace is not None:
+            await pace()
+        try:
+            await self.bot.edit_message_text(
+                chunks(text_of(reply))[0],
+                chat_id=int(chat),
+                message_id=int(message),
+                reply_markup=keyboard(reply.choices),
+            )
+        except BadRequest as error:
+            text = str(error).lower()
+            if "not modified" in text:
+                return int(message)
+            if any(reason in text for reason in _NOT_EDITABLE):
+                return await self._send(chat_id, reply, pace)
+            raise
+        return int(message)
+
+
+def result_of(error: Exception) -> SendResult:
+    """A failed call as a neutral result: try again, wait, give up, or it may have arrived."""
+    if isinstance(error, RetryAfter):
+        return SendResult(False, retry_after=_seconds(error.retry_after), error=str(error))
+    if isinstance(error, (Forbidden, BadRequest)):  # blocked by the user; a malformed message
+        return SendResult(False, permanent=True, error=str(error))
+    if isinstance(error, (TimedOut, NetworkError)):
+        cause = error.__cause__
+        if cause is None or isinstance(cause, _NOT_SENT):
+            # Telegram answered 5xx, or the request never left: resending is safe.
+            return SendResult(False, error=str(error))
+        return SendResult(False, unknown=True, error=str(error))
+    raise error
 
 
 def _seconds(value: int | timedelta) -> float:

@@ -1,4 +1,4 @@
-"""Building the WhatsApp channel: pywa client, handlers registered here in order, webhook app."""
+"""Building the WhatsApp channel: pywa client, handlers registered here in order, the webhook."""
 
 from __future__ import annotations
 
@@ -8,30 +8,27 @@ import httpx
 from pywa.types.templates import TemplateLanguage
 from pywa_async.client import WhatsApp
 from pywa_async.handlers import CallbackButtonHandler, CallbackSelectionHandler, MessageHandler
-from starlette.applications import Starlette
 
 from bot.chat.core import ChatCore
 from bot.config import Settings, template_params
-from bot.delivery import Delivery
-from bot.pacing import Pacer, SendLimits
 from handlers.whatsapp.adapter import WhatsAppAdapter
 from handlers.whatsapp.sender import CHANNEL, TemplateSpec, WhatsAppSender
-from handlers.whatsapp.webhook import Webhook, starlette_app
+from handlers.whatsapp.webhook import Webhook
 
-API_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Short and bounded: a slow Graph API holds up one chat's sending, never the others.
+API_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
 @dataclass
 class WhatsAppChannel:
-    """Everything `sopbot run` needs to serve WhatsApp."""
+    """Everything the runtime needs of WhatsApp."""
 
     wa: WhatsApp
-    app: Starlette
     adapter: WhatsAppAdapter
     sender: WhatsAppSender
-    delivery: Delivery
     webhook: Webhook
     session: httpx.AsyncClient
+    name: str = CHANNEL
 
     async def close(self) -> None:
         """Close the Graph API connections."""
@@ -39,19 +36,11 @@ class WhatsAppChannel:
 
 
 def build_whatsapp(
-    core: ChatCore,
-    settings: Settings,
-    *,
-    session: httpx.AsyncClient | None = None,
-    delivery: Delivery | None = None,
-    rate_limit: bool = True,
+    core: ChatCore, settings: Settings, *, session: httpx.AsyncClient | None = None
 ) -> WhatsAppChannel:
-    """The pywa client with our adapter's bound methods as handlers, and the webhook app.
+    """The pywa client with our adapter's bound methods as handlers, and the webhook's checks.
 
     Refuses to start without the app secret: pywa would silently stop checking signatures.
-    `delivery` is shared with the other channels (its sender is added to it), so one drain
-    routes each message to the person's preferred channel; `rate_limit` is for a delivery of
-    its own (tests without limits pass False).
     """
     secret, verify = settings.whatsapp_app_secret, settings.whatsapp_verify_token
     if secret is None or not secret.get_secret_value():
@@ -61,10 +50,7 @@ def build_whatsapp(
     session = session or httpx.AsyncClient(timeout=API_TIMEOUT)
     wa = whatsapp_client(settings, session)
     sender = WhatsAppSender(wa, core.files, core.uow, core.clock, template_spec(settings))
-    if delivery is None:
-        delivery = channel_delivery(core, settings, rate_limit=rate_limit)
-    delivery.senders[CHANNEL] = sender
-    adapter = WhatsAppAdapter(core, delivery, sender)
+    adapter = WhatsAppAdapter(core, wa)
     # pywa picks one handler type per update; the order only says what the bot answers.
     # Button presses and list choices first: they carry the core's action data, never text.
     # (pywa_async re-exports the sync handler classes, whose hints name the sync client.)
@@ -74,15 +60,11 @@ def build_whatsapp(
         MessageHandler(adapter.on_message),  # type: ignore[arg-type]
     )
     webhook = Webhook(
-        wa,
-        core.uow,
-        core.clock,
         phone_id=str(settings.whatsapp_phone_id),
         app_secret=secret.get_secret_value(),
         verify_token=verify.get_secret_value(),
     )
-    app = starlette_app(webhook, settings.whatsapp_webhook_path)
-    return WhatsAppChannel(wa, app, adapter, sender, delivery, webhook, session)
+    return WhatsAppChannel(wa, adapter, sender, webhook, session)
 
 
 def whatsapp_client(settings: Settings, session: httpx.AsyncClient | None = None) -> WhatsApp:
@@ -100,16 +82,6 @@ def whatsapp_client(settings: Settings, session: httpx.AsyncClient | None = None
         validate_updates=True,
         skip_duplicate_updates=False,  # our inbox table de-duplicates, across restarts too
     )
-
-
-def channel_delivery(core: ChatCore, settings: Settings, *, rate_limit: bool = True) -> Delivery:
-    """An outbox drainer of its own, when WhatsApp runs alone (tests without limits: False)."""
-    pacer = None
-    if rate_limit:
-        per_chat = settings.sopbot_send_chat_seconds
-        pacer = Pacer(SendLimits(settings.sopbot_send_per_second, 1.0, per_chat))
-    alert = core.sop.notices.delivery_failed
-    return Delivery(core.uow, core.clock, {}, pacer=pacer, alert_roles=alert)
 
 
 def template_spec(settings: Settings) -> TemplateSpec:

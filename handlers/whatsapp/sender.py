@@ -106,9 +106,17 @@ class WhatsAppSender:
         self.template = template
 
     async def send(
-        self, recipient: str, reply: Reply, key: str, pace: Pace | None = None
+        self,
+        recipient: str,
+        reply: Reply,
+        key: str,
+        pace: Pace | None = None,
+        edit_ref: str | None = None,
     ) -> SendResult:
-        """Deliver a queued reply, or hold it behind a template when the window is closed."""
+        """Deliver a queued reply, or hold it behind a template when the window is closed.
+
+        WhatsApp cannot edit a message: an edit (`edit_ref`) comes as a new message.
+        """
         try:
             async with self.uow() as uow:
                 window = await uow.windows.get(CHANNEL, recipient)
@@ -126,7 +134,7 @@ class WhatsAppSender:
         return SendResult(True, message_id=message_id)
 
     async def deliver(self, to: str, reply: Reply, pace: Pace | None = None) -> str | None:
-        """Send a reply now (an answer within the window); the last message's id."""
+        """Send a reply's parts within the window; the last message's id."""
         message_id = None
         for part in plan(reply):
             if pace is not None:
@@ -199,8 +207,8 @@ def result_of(error: WhatsAppError) -> SendResult:
 
 
 def _network_result(error: httpx.HTTPError, key: str) -> SendResult:
-    if isinstance(error, _NOT_SENT) or not isinstance(error, httpx.TimeoutException):
+    if isinstance(error, _NOT_SENT):
         return SendResult(False, error=repr(error))
-    # It may have arrived; resending risks a copy, so it is not retried.
-    logger.warning("WhatsApp timed out on %s; not resending", key)
-    return SendResult(True, error=repr(error))
+    # The request went out and its answer was lost: it may have arrived.
+    logger.warning("WhatsApp's answer to %s was lost", key)
+    return SendResult(False, unknown=True, error=repr(error))

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import Literal, Protocol, runtime_checkable
 
 import httpx
 
@@ -47,6 +47,14 @@ logger = logging.getLogger(__name__)
 
 _METHOD_PATH = re.compile(r"/bot([^/]+)/([A-Za-z_]+)/?")
 _FILE_PATH = re.compile(r"/file/bot([^/]+)/(.+)")
+
+
+@runtime_checkable
+class Joinable(Protocol):
+    """What settle() waits on: the bot's queue of updates, or its runtime."""
+
+    async def join(self) -> None: ...
+    def empty(self) -> bool: ...
 
 
 class StandInTransport(httpx.AsyncBaseTransport):
@@ -100,7 +108,7 @@ class StandIn:
         self._failures: dict[str, Failure] = {}
         self._in_flight = 0  # requests being answered, long polls excepted
         self._users: dict[int, SimUser] = {}
-        self._app_queue: asyncio.Queue[Any] | None = None
+        self._app_queue: Joinable | None = None
         self._warned_unattached = False
         self.world.queue.listeners.append(self._on_update)
 
@@ -184,10 +192,14 @@ class StandIn:
         self._failures[name] = Failure(times, None if error else status, error, delivered)
 
     def attach(self, application: object) -> None:
-        """Let settle() wait until the Application has handled every update (its update_queue)."""
+        """Let settle() wait until the bot has handled every update.
+
+        Takes a PTB Application or Updater (their update_queue), an asyncio.Queue, or any
+        object with `async join()` and `empty()` (sopbot's runtime: its inbox and outbox idle).
+        """
         queue = getattr(application, "update_queue", application)
-        if not isinstance(queue, asyncio.Queue):
-            raise TypeError("attach() takes a PTB Application, an Updater or an asyncio.Queue")
+        if not isinstance(queue, Joinable):
+            raise TypeError("attach() takes a PTB Application, a queue or a joinable runtime")
         self._app_queue = queue
 
     # -- serving -----------------------------------------------------------------------

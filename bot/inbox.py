@@ -1,0 +1,218 @@
+"""The durable inbox: every incoming update is stored before it is confirmed, then handled once.
+
+Receivers (Telegram long polling, the webhooks) store each update and only then confirm it to
+the platform. The worker here claims stored updates one at a time, in order per chat, with a
+lease and this worker's name, and handles each in one transaction: its state change, audit
+entries, the answers to the person and every message it causes are committed together with the
+update's `done`. A crash anywhere before that commit leaves the update stored and claimable
+again (at once, when the dead worker's liveness lock is gone); after it, nothing is repeated.
+
+An update that fails is never silently dropped: a passing database problem is tried again with
+backoff; anything else marks it failed, tells the person honestly that their action was not
+saved (quoting their words), and counts the failure for the admins (`bot.alerts`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import failpoints
+from bot.alerts import failure_kind, record_failure, trace_of
+from bot.calendar import wall_clock_after
+from bot.errors import Unavailable
+from bot.ports import (
+    Clock,
+    Envelope,
+    Handled,
+    InboundUpdate,
+    OutgoingMessage,
+    StoredUpdate,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UpdateHandler,
+)
+from bot.replies import Reply
+from bot.sop.model import Sop
+from bot.workers import Wakeup, Workers
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 300.0
+# Claims of one update before it is given up: each was a crash while handling it, or a passing
+# database problem (retried with the backoff below: about ten minutes in all).
+MAX_ATTEMPTS = 10
+IDLE_POLL_SECONDS = 1.0  # how often an idle worker looks for updates stored by other processes
+
+Transient = Callable[[BaseException], bool]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One update as a receiver got it: stored, then confirmed."""
+
+    channel: str
+    update_id: str
+    payload: dict[str, object]
+    chat_key: str = ""
+
+
+class InboxWorker:
+    """Handles stored updates one at a time, each in one transaction."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        sop: Sop,
+        handlers: Mapping[str, UpdateHandler],
+        *,
+        workers: Workers | None = None,
+        transient: Transient = lambda error: False,
+        on_committed: Callable[[], None] = lambda: None,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.sop = sop
+        self.handlers = dict(handlers)
+        self.workers = workers or Workers()
+        self.transient = transient
+        self.on_committed = on_committed
+        self.lease_seconds = lease_seconds
+        self.wakeup = Wakeup()
+
+    def wake(self) -> None:
+        """Something was stored: look for it now."""
+        self.wakeup.wake()
+
+    async def store(self, received: list[Received]) -> int:
+        """Store a batch of updates in one transaction; how many were new (not redeliveries)."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            new = 0
+            for item in received:
+                inbound = InboundUpdate(
+                    item.channel, item.update_id, dict(item.payload), now, item.chat_key
+                )
+                new += await uow.inbox.add(inbound)
+            await uow.commit()
+        failpoints.reached("update.stored")
+        if new:
+            self.wake()
+        return new
+
+    async def handle_due(self) -> int:
+        """Handle every stored update that is due now; how many were taken."""
+        taken = 0
+        while (update := await self._claim()) is not None:
+            taken += 1
+            await self._handle(update)
+        return taken
+
+    async def run(self) -> None:
+        """Until cancelled: handle what is due, then wait to be woken (or poll)."""
+        while True:
+            self.wakeup.begin()
+            try:
+                await self.handle_due()
+            except Exception:  # the database may be away: stored updates wait, none is lost
+                logger.warning("the inbox could not be read; trying again", exc_info=True)
+            self.wakeup.rest(idle=True)
+            await self.wakeup.wait(IDLE_POLL_SECONDS)
+
+    async def _claim(self) -> StoredUpdate | None:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            claim = await self.workers.claim(now, self.lease_seconds, await uow.inbox.claimers())
+            found = await uow.inbox.claim(claim, 1)
+            await uow.commit()
+        if not found:
+            return None
+        failpoints.reached("update.claimed")
+        return found[0]
+
+    async def _handle(self, update: StoredUpdate) -> None:
+        handler = self.handlers.get(update.channel)
+        if handler is None:  # another process serves this channel
+            await self._retry(update, wall_clock_after(self.clock.now(), seconds=30), "")
+            return
+        envelope = _envelope(handler, update)
+        if update.attempts > MAX_ATTEMPTS:
+            message = f"handling was interrupted {update.attempts - 1} times"
+            await self._fail(update, envelope, RuntimeError(message))
+            return
+        try:
+            handled = await self._apply(handler, update)
+        except Exception as error:
+            passing = isinstance(error, Unavailable) or self.transient(error)
+            if passing and update.attempts < MAX_ATTEMPTS:
+                logger.warning("update %s hit a passing database problem; trying again",
+                               update.update_id, exc_info=True)  # fmt: skip
+                later = wall_clock_after(self.clock.now(), seconds=min(2**update.attempts, 120))
+                await self._retry(update, later, repr(error))
+            else:
+                await self._fail(update, envelope, error)
+            return
+        failpoints.reached("update.committed")
+        self.on_committed()
+        if handled.after_commit is not None:
+            try:
+                await handled.after_commit()
+            except Exception:  # the answer it announces is in the outbox already
+                logger.warning("acknowledging update %s failed", update.update_id, exc_info=True)
+
+    async def _apply(self, handler: UpdateHandler, update: StoredUpdate) -> Handled:
+        """Handle the update in its one transaction, marking it done in the same commit."""
+        prepared = await handler.prepare(update)
+        async with self.uow.atomic() as uow:
+            handled = await handler.handle(update, prepared)
+            await uow.inbox.finish(update.id, "done", self.clock.now())
+            failpoints.reached("update.handled")
+            await uow.commit()
+        return handled
+
+    async def _retry(self, update: StoredUpdate, at: datetime, error: str) -> None:
+        async with self.uow() as uow:
+            await uow.inbox.retry_later(update.id, at, error)
+            await uow.commit()
+
+    async def _fail(self, update: StoredUpdate, envelope: Envelope, error: BaseException) -> None:
+        """Nothing of the update was saved: record why, tell the sender, count it for admins."""
+        logger.error("update %s:%s failed", update.channel, update.update_id, exc_info=error)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            await uow.inbox.finish(update.id, "failed", now, trace_of(error))
+            await self._tell_sender(uow, update, envelope)
+            await record_failure(uow, self.sop, failure_kind(error), trace_of(error), now)
+            await uow.commit()
+        self.on_committed()
+
+    async def _tell_sender(
+        self, uow: UnitOfWork, update: StoredUpdate, envelope: Envelope
+    ) -> None:
+        chat = envelope.chat
+        if chat is None:
+            return
+        person = await uow.people.by_identity(chat.channel, chat.external_id)
+        if envelope.kind == "text":
+            reply = Reply("error.not_saved_text", {"text": (envelope.words or "")[:500]})
+        else:
+            reply = Reply(f"error.not_saved_{envelope.kind}")
+        message = OutgoingMessage(
+            person.id if person is not None else None,
+            reply,
+            f"not-saved:{update.channel}:{update.update_id}",
+            chat=chat,
+        )
+        await uow.outbox.add(message, self.clock.now())
+
+
+def _envelope(handler: UpdateHandler, update: StoredUpdate) -> Envelope:
+    try:
+        return handler.envelope(update.payload)
+    except Exception:  # an unreadable update has nobody to answer
+        logger.warning("update %s could not be read", update.update_id, exc_info=True)
+        return Envelope(None)

@@ -1,0 +1,82 @@
+"""The bot's long-running work in one process: the inbox worker, the outbox sender, the tick.
+
+Receivers (Telegram polling, the webhooks) only store updates and wake the inbox worker; the
+worker handles them one at a time and wakes the sender when its commit queued messages; the
+sender sends each chat's messages in its own task. The periodic tick (reminders, the digest,
+failure counts) is triggered from outside, by the scheduler in `bot.bootstrap`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.delivery import Delivery
+from bot.inbox import InboxWorker
+from bot.periodic import Periodic, TickReport
+from bot.ports import Liveness
+
+logger = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Starts and stops the loops; tells when they are all idle (tests and the demo wait)."""
+
+    def __init__(
+        self,
+        inbox: InboxWorker,
+        delivery: Delivery,
+        periodic: Periodic,
+        liveness: Liveness | None = None,
+    ) -> None:
+        self.inbox = inbox
+        self.delivery = delivery
+        self.periodic = periodic
+        self.liveness = liveness
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Take this worker's liveness lock, then run the inbox worker and the sender."""
+        if self.liveness is not None:
+            await self.liveness.start()
+        self._tasks = [
+            asyncio.create_task(self.inbox.run(), name="sopbot inbox"),
+            asyncio.create_task(self.delivery.run(), name="sopbot outbox"),
+        ]
+        self.inbox.wake()  # updates stored before a restart
+        self.delivery.wake()
+
+    async def stop(self) -> None:
+        """Stop the loops; what they hold is taken over by the next worker at once."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self.liveness is not None:
+            await self.liveness.stop()
+
+    async def tick(self) -> TickReport:
+        """Reminders, the digest and failure counts; their messages go out at once."""
+        report = await self.periodic.tick()
+        self.delivery.wake()
+        return report
+
+    @property
+    def idle(self) -> bool:
+        """Whether nothing is being handled or sent, and nothing due waits."""
+        return self.inbox.wakeup.idle and self.delivery.wakeup.idle
+
+    def empty(self) -> bool:
+        """The same as `idle` (the Bot API stand-in's settle() asks this)."""
+        return self.idle
+
+    async def join(self) -> None:
+        """Wait until every loop is idle."""
+        while True:
+            busy = [w for w in (self.inbox.wakeup, self.delivery.wakeup) if not w.idle]
+            if not busy:
+                return
+            await busy[0].quiet.wait()

@@ -1,0 +1,81 @@
+"""Claiming rows in order per chat, shared by the inbox and the outbox.
+
+A row waits (`pending`, `received`) until its next attempt is due, then a worker claims it
+(`sending`, `handling`) with a lease. A claimed row is free again when its lease runs out or
+its worker is gone (the worker's liveness lock was dropped when its process died). A row is
+never claimed while an earlier row of the same chat is held by a live worker or waits for its
+retry, so a chat's rows are handled in order. Claims themselves are serialized (PostgreSQL: a
+transaction-level advisory lock; SQLite: `BEGIN IMMEDIATE`), so two workers never take one
+chat's rows out of order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, exists, func, not_, or_, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.ports import Claim
+
+# Any constant will do: every claimer of inbox and outbox rows takes the same lock.
+_CLAIM_LOCK = 0x5067_6F62_6F74
+
+
+@dataclass(frozen=True)
+class States:
+    """The status of a row that waits to be claimed, and of a claimed one."""
+
+    waiting: str
+    claimed: str
+
+
+def order(table: Any) -> tuple[ColumnElement[Any], ...]:
+    """A row's place in its chat's order: its `position` if it has one, else its id."""
+    c = table.c
+    if "position" in c:
+        return (func.coalesce(c.position, c.id), c.id)
+    return (c.id,)
+
+
+def claimable(table: Table, states: States, claim: Claim) -> ColumnElement[bool]:
+    """Rows that may be claimed now, none behind an earlier row of its chat."""
+    c = table.c
+    due = and_(c.status == states.waiting, c.next_attempt_at <= claim.now)
+    orphaned = and_(c.status == states.claimed, _gone(table, claim))
+    earlier = table.alias("earlier")
+    e = earlier.c
+    held = and_(e.status == states.claimed, not_(_gone(earlier, claim)))
+    retrying = and_(e.status == states.waiting, e.next_attempt_at > claim.now)
+    before = tuple_(*order(earlier)) < tuple_(*order(table))
+    blocked = exists().where(e.chat_key == c.chat_key, before, or_(held, retrying))
+    return and_(or_(due, orphaned), not_(blocked))
+
+
+def _gone(table: Any, claim: Claim) -> ColumnElement[bool]:
+    c = table.c
+    return or_(c.lease_until <= claim.now, c.claimed_by.in_(sorted(claim.dead)))
+
+
+async def serialize_claims(session: AsyncSession) -> None:
+    """Make concurrent claimers wait for each other (SQLite's write lock does so already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
+
+
+async def claimers(session: AsyncSession, table: Table, states: States) -> list[str]:
+    """The workers that hold rows now."""
+    rows = await session.execute(
+        select(table.c.claimed_by).where(table.c.status == states.claimed).distinct()
+    )
+    return [str(worker) for (worker,) in rows if worker]
+
+
+async def next_due(session: AsyncSession, table: Table, states: States) -> datetime | None:
+    """When the earliest waiting row is due, if any waits."""
+    found: Any = await session.scalar(
+        select(func.min(table.c.next_attempt_at)).where(table.c.status == states.waiting)
+    )
+    return found  # type: ignore[no-any-return]

@@ -1,0 +1,143 @@
+"""Whether the worker that claimed a row still runs: locks the operating system or the server
+drop when a process dies, however it dies.
+
+SQLite runs on one machine: each worker holds an exclusive `flock` on a file of its own beside
+the database. PostgreSQL may serve several machines: each worker holds a session-level advisory
+lock on a connection it keeps open. A worker whose lock can be taken by someone else is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import re
+import secrets
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+logger = logging.getLogger(__name__)
+
+# The first key of PostgreSQL's two-key advisory locks that name workers.
+_WORKER_LOCKS = 0x50_6F_62
+
+
+def new_worker_id() -> str:
+    """A name for this process: host, pid and a random part (pids are reused)."""
+    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:20]
+    return f"{host}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+class FileLiveness:
+    """Liveness by `flock` on `<folder>/<worker>.lock` (SQLite: one machine)."""
+
+    def __init__(self, folder: Path, worker: str | None = None) -> None:
+        self.folder = folder
+        self.worker = worker or new_worker_id()
+        self._held: IO[str] | None = None
+
+    async def start(self) -> None:
+        """Take this worker's lock; it is held until stop() or the process ends."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = self._path(self.worker).open("w")
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._held = handle
+
+    async def dead(self, workers: Sequence[str]) -> frozenset[str]:
+        """The workers among `workers` whose lock nobody holds."""
+        return frozenset(w for w in workers if w != self.worker and not self._alive(w))
+
+    async def stop(self) -> None:
+        """Drop the lock and its file."""
+        if self._held is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self._path(self.worker).unlink()
+            self._held.close()
+            self._held = None
+
+    def _alive(self, worker: str) -> bool:
+        path = self._path(worker)
+        try:
+            handle = path.open("r")
+        except FileNotFoundError:
+            return False
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return False
+
+    def _path(self, worker: str) -> Path:
+        return self.folder / f"{re.sub(r'[^A-Za-z0-9.-]', '_', worker)}.lock"
+
+
+class PostgresLiveness:
+    """Liveness by a session-level advisory lock held on a connection of its own."""
+
+    def __init__(self, engine: AsyncEngine, worker: str | None = None) -> None:
+        self.engine = engine
+        self.worker = worker or new_worker_id()
+        self._connection: AsyncConnection | None = None
+
+    async def start(self) -> None:
+        """Take this worker's lock on a connection kept open until stop()."""
+        connection = await self.engine.connect()
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(
+            text("SELECT pg_advisory_lock(:space, :key)"),
+            {"space": _WORKER_LOCKS, "key": _key(self.worker)},
+        )
+        self._connection = connection
+
+    async def dead(self, workers: Sequence[str]) -> frozenset[str]:
+        """The workers among `workers` whose lock nobody holds."""
+        others = [w for w in workers if w != self.worker]
+        if not others:
+            return frozenset()
+        gone = set()
+        async with self.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            for worker in others:
+                params = {"space": _WORKER_LOCKS, "key": _key(worker)}
+                taken = await connection.scalar(
+                    text("SELECT pg_try_advisory_lock(:space, :key)"), params
+                )
+                if taken:
+                    gone.add(worker)
+                    await connection.execute(
+                        text("SELECT pg_advisory_unlock(:space, :key)"), params
+                    )
+        return frozenset(gone)
+
+    async def stop(self) -> None:
+        """Drop the lock by closing its connection."""
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+
+def _key(worker: str) -> int:
+    return int.from_bytes(hashlib.sha256(worker.encode()).digest()[:4], "big", signed=True)
+
+
+def liveness_for(
+    engine: AsyncEngine, worker: str | None = None
+) -> FileLiveness | PostgresLiveness:
+    """The liveness locks that suit the engine's database."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return PostgresLiveness(engine, worker)
+    database = url.database or ""
+    if not database or database == ":memory:":
+        raise ValueError("worker liveness needs a SQLite database file")
+    return FileLiveness(Path(database).with_name(Path(database).name + ".workers"), worker)
