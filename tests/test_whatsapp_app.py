@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot import bootstrap
 from bot.cli import app as cli
 from bot.config import ConfigError, Settings, load_settings
-from handlers.whatsapp.app import build_whatsapp
+from handlers.whatsapp.app import build_whatsapp, whatsapp_client
 from handlers.whatsapp.server import serving
 from tests.whatsapp_graph import VERIFY_TOKEN
 from tests.whatsapp_office import WEBHOOK, whatsapp_settings
@@ -95,3 +95,22 @@ def test_sopbot_run_without_any_channel_says_what_to_configure(settings, monkeyp
 def test_a_template_parameter_that_is_no_name_is_reported_with_the_setting(settings):
     with pytest.raises(ConfigError, match="WHATSAPP_TEMPLATE_PARAMS"):
         load_settings(_env_file=None, whatsapp_template_params="recipient, nomor perkara")
+
+
+async def test_the_pywa_client_calls_the_configured_graph_url_with_its_api_version(settings):
+    seen: list[httpx.URL] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        contacts = [{"input": "6281100000003", "wa_id": "6281100000003"}]
+        return httpx.Response(200, json={"messages": [{"id": "wamid.1"}], "contacts": contacts})
+
+    gatewayed = settings.model_copy(update={"whatsapp_graph_url": "http://egress.test:8901/meta"})
+    session = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    wa = whatsapp_client(gatewayed, session)
+
+    await wa.send_message("6281100000003", "Selamat pagi")
+
+    await session.aclose()
+    assert (seen[0].host, seen[0].port) == ("egress.test", 8901)
+    assert seen[0].path.startswith("/meta/v") and seen[0].path.endswith("/messages")
