@@ -13,7 +13,7 @@ from bot.cli import app as cli
 from bot.config import ConfigError, Settings, load_settings
 from handlers.whatsapp.app import build_whatsapp, whatsapp_client
 from handlers.whatsapp.server import serving
-from tests.whatsapp_graph import VERIFY_TOKEN
+from handlers.whatsapp.standin import VERIFY_TOKEN, GraphStandIn
 from tests.whatsapp_office import WEBHOOK, whatsapp_settings
 
 CHALLENGE = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"}
@@ -114,3 +114,27 @@ async def test_the_pywa_client_calls_the_configured_graph_url_with_its_api_versi
     await session.aclose()
     assert (seen[0].host, seen[0].port) == ("egress.test", 8901)
     assert seen[0].path.startswith("/meta/v") and seen[0].path.endswith("/messages")
+
+
+async def test_a_person_on_the_served_graph_stand_in_registers_with_the_bot_on_its_socket(
+    settings,
+):
+    graph = GraphStandIn()
+    await graph.serve()
+    port = free_port()
+    served = settings.model_copy(
+        update={"whatsapp_graph_url": graph.url, "whatsapp_webhook_port": port}
+    )
+    app = await bootstrap.build_app(served)
+    code, _ = await app.admin.create_invite("sekda", "Dr. Hendra Wijaya, M.M.", None)
+    graph.webhook_url = f"http://127.0.0.1:{port}{WEBHOOK}"
+    hendra = graph.user("6281100000003", "Hendra")
+
+    async with bootstrap.run_whatsapp(bootstrap.build_chat(app), served):
+        hendra.say(f"daftar {code}")
+        await graph.settle()
+
+    await graph.aclose()
+    await app.close()
+    assert [d.status for d in graph.webhook_deliveries] == [200]
+    assert "Selamat datang" in hendra.inbox[0].text
