@@ -20,6 +20,7 @@ from pywa.errors import (
     ServiceUnavailable,
     TemplateNotExists,
     TooManyMessages,
+    WhatsAppError,
 )
 from pywa.types.callback import Button, Section, SectionList, SectionRow
 from pywa.types.templates import TemplateLanguage
@@ -213,6 +214,29 @@ async def test_a_send_whose_answer_times_out_may_still_have_arrived(graph, sekda
             await wa.send_message(sekda.wa_id, "Selamat pagi")
 
     assert sekda.last.text == "Selamat pagi"
+
+
+async def test_a_hang_up_after_the_send_took_effect_drops_the_connection(graph, wa, sekda):
+    graph.fail_next("messages", error="disconnect", delivered=True)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        await wa.send_message(sekda.wa_id, "Selamat pagi")
+
+    assert sekda.last.text == "Selamat pagi"
+
+
+async def test_a_failed_upload_stores_nothing(graph, wa):
+    graph.fail_next("media", status=500)
+
+    with pytest.raises(WhatsAppError):
+        await wa.upload_media(media=b"PK", mime_type=DOCX, filename="kb.docx")
+
+    assert graph.media == {}
+
+
+def test_failing_an_unknown_endpoint_is_refused_with_the_known_ones(graph):
+    with pytest.raises(ValueError, match="messages"):
+        graph.fail_next("sendMessage")
 
 
 async def test_an_injected_503_answers_the_next_send_only(graph, wa, sekda):

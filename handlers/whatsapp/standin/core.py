@@ -67,7 +67,7 @@ def _utc_now() -> datetime:
 
 
 class GraphStandIn:
-    """An in-process WhatsApp Cloud API good enough for an unmodified pywa client."""
+    """A WhatsApp Cloud API good enough for an unmodified pywa client, in-process or served."""
 
     def __init__(
         self,
@@ -147,13 +147,13 @@ class GraphStandIn:
         now = self.now()
         self.last_inbound[person.wa_id] = now
         self.last_inbound[person.bsuid] = now
-        ids = message_ids(payload)
-        return self.push(payload, ids[0] if ids else None)
+        return self.push(payload)
 
-    def push(self, payload: JSON, key: str | None = None) -> str:
-        """Queue any update for the webhook as it is (statuses, several messages...)."""
+    def push(self, payload: JSON) -> str:
+        """Queue any update for the webhook as it is (statuses, several messages...); returns
+        its key in `pending`: its first message id, or push-N."""
         self._pushed += 1
-        key = key or (message_ids(payload) or [f"push-{self._pushed}"])[0]
+        key = (message_ids(payload) or [f"push-{self._pushed}"])[0]
         self._pusher.push(key, payload)
         return key
 
@@ -200,10 +200,11 @@ class GraphStandIn:
         """Make the next `times` calls to an endpoint ("messages", "media", "media_url",
         "download") or of a message type ("text", "interactive", "document", "template"...)
         fail. Without `error`: a Graph API error, `status` and `code` (defaults: 500 and
-        131000; a code alone answers 400). `error`: "connect" (nothing arrives), "timeout"
-        (no answer; served, the connection stays silent until the client gives up) or
-        "disconnect" (the server hangs up). `delivered=True`: the call takes effect first (a
-        send that arrived but whose answer was lost)."""
+        131000; a code alone answers 400). `error`: "connect" (nothing arrives; in-process an
+        httpx.ConnectError, served the connection is dropped before any effect), "timeout" (no
+        answer; served, the connection stays silent until the client gives up) or "disconnect"
+        (the server hangs up without answering). `delivered=True`: the call takes effect
+        first (a send that arrived but whose answer was lost)."""
         self.faults.fail_next(
             target,
             times,
