@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from string import Formatter
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +14,8 @@ from bot.calendar import OfficeHours, RamadanSchedule
 
 # Fields a document number format may use, e.g. "005/{seq}-Tapem/{month_roman}/{year}".
 NUMBER_FIELDS = ("seq", "ref", "year", "month", "month_roman")
+GRAPH_URL = "https://graph.facebook.com"
+_API_VERSION = re.compile(r"/v\d+(\.\d+)?$")
 
 
 # What a WhatsApp template parameter may be filled with: `recipient` (the person's registered
@@ -52,6 +56,8 @@ class Settings(BaseSettings):
     sopbot_upload_types: str = "docx,pdf"
 
     whatsapp_phone_id: str | None = None
+    # The Graph API's scheme and host (pywa adds /v{version}): an egress gateway or a test double.
+    whatsapp_graph_url: str = GRAPH_URL
     whatsapp_token: SecretStr | None = None
     whatsapp_app_id: str | None = None
     whatsapp_app_secret: SecretStr | None = None
@@ -122,6 +128,21 @@ class Settings(BaseSettings):
         if not value.startswith("/"):
             raise ValueError("must start with /")
         return value
+
+    @field_validator("whatsapp_graph_url", mode="before")
+    @classmethod
+    def _graph_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        url = value.strip().rstrip("/") or GRAPH_URL
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http or https URL, e.g. {GRAPH_URL}")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("must not carry a query, a fragment or credentials")
+        if _API_VERSION.search(parts.path):
+            raise ValueError(f"give it without the API version, e.g. {GRAPH_URL}")
+        return url
 
     @field_validator("whatsapp_template_params")
     @classmethod

@@ -59,6 +59,9 @@ def test_the_token_never_shows_in_the_settings_repr(monkeypatch):
         ("SOPBOT_SWEEP_SECONDS", "sering"),
         ("SOPBOT_MAX_UPLOAD_MB", "30"),
         ("SOPBOT_RAMADAN_DATES", "2026-03-19..2026-02-18"),
+        ("WHATSAPP_GRAPH_URL", "graph.facebook.com"),
+        ("WHATSAPP_GRAPH_URL", "ftp://graph.example"),
+        ("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v22.0"),
     ],
 )
 def test_an_invalid_value_is_reported_with_the_setting_name(monkeypatch, name, value):
@@ -87,3 +90,19 @@ def test_a_copy_of_env_example_with_blank_values_runs_on_the_defaults(tmp_path):
     assert settings.sopbot_sop_file is None
     assert settings.database_url is None
     assert settings.telegram_bot_token is None
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("http://127.0.0.1:8901/", "http://127.0.0.1:8901"),
+        ("https://egress.example/graph", "https://egress.example/graph"),
+        ("", "https://graph.facebook.com"),
+    ],
+)
+def test_the_graph_url_is_kept_without_a_trailing_slash(monkeypatch, value, expected):
+    monkeypatch.setenv("WHATSAPP_GRAPH_URL", value)
+
+    settings = load_settings()
+
+    assert settings.whatsapp_graph_url == expected

@@ -76,6 +76,24 @@ def test_a_channel_adapter_imports_neither_storage_nor_the_other_channel(adapter
     assert found == []
 
 
+@pytest.mark.parametrize(
+    "package", ["handlers/standin", "handlers/telegram/standin", "handlers/whatsapp/standin"]
+)
+def test_a_platform_stand_in_imports_nothing_of_the_bot_it_stands_in_for(package):
+    own = package.replace("/", ".")
+    paths = files_in(package)
+
+    found = [
+        f"{p.relative_to(ROOT)} imports {n}"
+        for p in paths
+        for n in imported_modules(p)
+        if n.split(".")[0] in ("bot", "storage")
+        or (n.startswith("handlers.") and not n.startswith((own, "handlers.standin")))
+    ]
+
+    assert found == []
+
+
 def test_the_walk_sees_real_imports():
     names = imported_modules(ROOT / "bot" / "workflow" / "service.py")
 

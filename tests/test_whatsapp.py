@@ -10,9 +10,9 @@ from docx import Document
 from sqlalchemy import select
 
 from bot.workflow.model import Outcome
+from handlers.whatsapp.standin import VERIFY_TOKEN, sign
 from storage.sql import table
 from tests.telegram_office import docx_bytes, step_two
-from tests.whatsapp_graph import VERIFY_TOKEN, sign
 from tests.whatsapp_office import WEBHOOK, WhatsAppOffice
 
 REF = "KB-2026-0001"

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from bot import bootstrap
 from bot.cli import app as cli
 from bot.config import ConfigError, Settings, load_settings
-from handlers.whatsapp.app import build_whatsapp
+from handlers.whatsapp.app import build_whatsapp, whatsapp_client
 from handlers.whatsapp.server import serving
-from tests.whatsapp_graph import VERIFY_TOKEN
+from handlers.whatsapp.standin import VERIFY_TOKEN, GraphStandIn
 from tests.whatsapp_office import WEBHOOK, whatsapp_settings
 
 CHALLENGE = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"}
@@ -95,3 +95,46 @@ def test_sopbot_run_without_any_channel_says_what_to_configure(settings, monkeyp
 def test_a_template_parameter_that_is_no_name_is_reported_with_the_setting(settings):
     with pytest.raises(ConfigError, match="WHATSAPP_TEMPLATE_PARAMS"):
         load_settings(_env_file=None, whatsapp_template_params="recipient, nomor perkara")
+
+
+async def test_the_pywa_client_calls_the_configured_graph_url_with_its_api_version(settings):
+    seen: list[httpx.URL] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        contacts = [{"input": "6281100000003", "wa_id": "6281100000003"}]
+        return httpx.Response(200, json={"messages": [{"id": "wamid.1"}], "contacts": contacts})
+
+    gatewayed = settings.model_copy(update={"whatsapp_graph_url": "http://egress.test:8901/meta"})
+    session = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    wa = whatsapp_client(gatewayed, session)
+
+    await wa.send_message("6281100000003", "Selamat pagi")
+
+    await session.aclose()
+    assert (seen[0].host, seen[0].port) == ("egress.test", 8901)
+    assert seen[0].path.startswith("/meta/v") and seen[0].path.endswith("/messages")
+
+
+async def test_a_person_on_the_served_graph_stand_in_registers_with_the_bot_on_its_socket(
+    settings,
+):
+    graph = GraphStandIn()
+    await graph.serve()
+    port = free_port()
+    served = settings.model_copy(
+        update={"whatsapp_graph_url": graph.url, "whatsapp_webhook_port": port}
+    )
+    app = await bootstrap.build_app(served)
+    code, _ = await app.admin.create_invite("sekda", "Dr. Hendra Wijaya, M.M.", None)
+    graph.webhook_url = f"http://127.0.0.1:{port}{WEBHOOK}"
+    hendra = graph.user("6281100000003", "Hendra")
+
+    async with bootstrap.run_whatsapp(bootstrap.build_chat(app), served):
+        hendra.say(f"daftar {code}")
+        await graph.settle()
+
+    await graph.aclose()
+    await app.close()
+    assert [d.status for d in graph.webhook_deliveries] == [200]
+    assert "Selamat datang" in hendra.inbox[0].text

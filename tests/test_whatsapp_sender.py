@@ -14,8 +14,8 @@ from bot.ports import ChatWindow
 from bot.replies import Choice, Reply
 from handlers.whatsapp.app import whatsapp_client
 from handlers.whatsapp.sender import TemplateSpec, WhatsAppSender
+from handlers.whatsapp.standin import GraphStandIn
 from tests.fakes import FakeDB, MemoryFileStore, fake_uow_factory
-from tests.whatsapp_graph import FakeGraph
 from tests.whatsapp_office import whatsapp_settings
 
 TO = "ID.6281100000003"
@@ -33,13 +33,15 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def graph(clock) -> FakeGraph:
-    graph = FakeGraph(clock)
+def graph(clock) -> GraphStandIn:
+    graph = GraphStandIn(clock=clock.now)
     graph.last_inbound[TO] = NOW
     return graph
 
 
-def sender_on(transport: httpx.MockTransport, db: FakeDB, clock: FixedClock) -> WhatsAppSender:
+def sender_on(
+    transport: httpx.AsyncBaseTransport, db: FakeDB, clock: FixedClock
+) -> WhatsAppSender:
     session = httpx.AsyncClient(transport=transport)
     wa = whatsapp_client(whatsapp_settings(Settings(_env_file=None)), session)
     spec = TemplateSpec("sopbot_pemberitahuan", TemplateLanguage("id"), ("text",))
@@ -78,7 +80,7 @@ async def test_outside_the_window_the_task_is_held_and_the_template_sent(graph, 
     [(130429, 5.0), (131056, 6.0), (80007, 60.0), (4, 60.0), (131048, 3600.0)],
 )
 async def test_a_rate_limit_asks_the_outbox_to_wait(graph, db, clock, code, wait):
-    graph.errors.append({"code": code})
+    graph.fail_next("messages", code=code)
     sender = sender_on(graph.transport, db, clock)
 
     result = await sender.send(TO, TASK, "k1")
@@ -88,7 +90,7 @@ async def test_a_rate_limit_asks_the_outbox_to_wait(graph, db, clock, code, wait
 
 @pytest.mark.parametrize("code", [131026, 131030, 131009, 132001])
 async def test_an_undeliverable_message_is_given_up(graph, db, clock, code):
-    graph.errors.append({"code": code})
+    graph.fail_next("messages", code=code)
     sender = sender_on(graph.transport, db, clock)
 
     result = await sender.send(TO, TASK, "k1")
@@ -99,7 +101,7 @@ async def test_an_undeliverable_message_is_given_up(graph, db, clock, code):
 
 @pytest.mark.parametrize("code, status", [(131016, 503), (131000, 500), (190, 401)])
 async def test_an_outage_or_an_expired_token_is_tried_again_later(graph, db, clock, code, status):
-    graph.errors.append({"code": code, "status": status})
+    graph.fail_next("messages", code=code, status=status)
     sender = sender_on(graph.transport, db, clock)
 
     result = await sender.send(TO, TASK, "k1")

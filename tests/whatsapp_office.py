@@ -1,9 +1,9 @@
 """Officials on WhatsApp beside officials on Telegram, one bot, one database.
 
 The Telegram side is `TelegramOffice` (the real PTB Application against the Bot API stand-in);
-the WhatsApp side is the real pywa client against `FakeGraph`, its webhook the real Starlette
-app, reached through httpx's ASGI transport with signed POSTs. Both channels share the core and
-one outbox drainer, as in `sopbot run`.
+the WhatsApp side is the real pywa client against the Graph API stand-in, its webhook the real
+Starlette app, reached through httpx's ASGI transport with signed POSTs. Both channels share the
+core and one outbox drainer, as in `sopbot run`.
 """
 
 from __future__ import annotations
@@ -19,17 +19,18 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.workflow import commands as c
 from handlers.whatsapp.app import WhatsAppChannel, build_whatsapp
-from tests.office import Office
-from tests.telegram_office import CAST, DOCX, TelegramOffice
-from tests.whatsapp_graph import (
+from handlers.whatsapp.standin import (
+    ACCESS_TOKEN,
     APP_SECRET,
     PHONE_ID,
     VERIFY_TOKEN,
-    FakeGraph,
+    GraphStandIn,
     Sent,
     WaUser,
     sign,
 )
+from tests.office import Office
+from tests.telegram_office import CAST, DOCX, TelegramOffice
 
 WEBHOOK = "/whatsapp"
 
@@ -43,7 +44,7 @@ def whatsapp_settings(base: Settings, **changes: Any) -> Settings:
     """The Telegram office's settings with WhatsApp configured against the fake."""
     values: dict[str, Any] = {
         "whatsapp_phone_id": PHONE_ID,
-        "whatsapp_token": SecretStr("wa-token"),
+        "whatsapp_token": SecretStr(ACCESS_TOKEN),
         "whatsapp_app_secret": SecretStr(APP_SECRET),
         "whatsapp_verify_token": SecretStr(VERIFY_TOKEN),
         "whatsapp_template_params": "recipient,ref",
@@ -61,7 +62,7 @@ class WhatsAppOffice:
 
     def __post_init__(self) -> None:
         self.telegram = TelegramOffice(self.data_dir)
-        self.graph = FakeGraph(self.telegram.clock)
+        self.graph = GraphStandIn(clock=self.telegram.clock.now)
 
     @property
     def clock(self) -> Any:

@@ -72,16 +72,27 @@ def whatsapp_client(settings: Settings, session: httpx.AsyncClient | None = None
     if not settings.whatsapp_enabled or settings.whatsapp_token is None:
         raise ValueError("WhatsApp needs WHATSAPP_PHONE_ID and WHATSAPP_TOKEN")
     secret, verify = settings.whatsapp_app_secret, settings.whatsapp_verify_token
-    return WhatsApp(
+    session = session or httpx.AsyncClient(timeout=API_TIMEOUT)
+    wa = WhatsApp(
         phone_id=settings.whatsapp_phone_id,
         token=settings.whatsapp_token.get_secret_value(),
-        session=session or httpx.AsyncClient(timeout=API_TIMEOUT),
+        session=session,
         app_id=settings.whatsapp_app_id,
         app_secret=secret.get_secret_value() if secret else None,
         verify_token=verify.get_secret_value() if verify else None,
         validate_updates=True,
         skip_duplicate_updates=False,  # our inbox table de-duplicates, across restarts too
     )
+    session.base_url = graph_base_url(settings.whatsapp_graph_url, session.base_url)
+    return wa
+
+
+def graph_base_url(graph_url: str, pywa_base: httpx.URL) -> str:
+    """WHATSAPP_GRAPH_URL with the version path pywa chose (`/v26.0/`).
+
+    pywa's constructor points its session at https://graph.facebook.com/v{version}, fixed.
+    """
+    return f"{graph_url.rstrip('/')}{pywa_base.path}"
 
 
 def template_spec(settings: Settings) -> TemplateSpec:

@@ -24,6 +24,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 import httpx
 
+from handlers.standin.http import HttpServer
+from handlers.standin.pulse import Pulse
 from handlers.telegram.standin.flood import FloodControl
 from handlers.telegram.standin.methods import BotApi, Method, call
 from handlers.telegram.standin.model import (
@@ -37,8 +39,7 @@ from handlers.telegram.standin.model import (
     WebhookDelivery,
     not_found,
 )
-from handlers.telegram.standin.server import HttpServer, WebhookPusher
-from handlers.telegram.standin.updates import Pulse
+from handlers.telegram.standin.server import WebhookPusher
 from handlers.telegram.standin.users import SimUser
 from handlers.telegram.standin.wire import parse_body
 from handlers.telegram.standin.world import Chat, Person, World

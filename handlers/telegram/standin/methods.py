@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.standin.pulse import Pulse
 from handlers.telegram.standin.flood import FloodControl
 from handlers.telegram.standin.markup import Formatted, check_reply_markup, format_text
 from handlers.telegram.standin.model import (
@@ -24,7 +25,6 @@ from handlers.telegram.standin.model import (
     Version,
     bad_request,
 )
-from handlers.telegram.standin.updates import Pulse
 from handlers.telegram.standin.world import Chat, World
 
 Method = Callable[[JSON], Any]

@@ -1,37 +1,16 @@
-"""The bot's update queue with getUpdates semantics, and an edge-triggered wake-up."""
+"""The bot's update queue with getUpdates semantics."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers.standin.pulse import Pulse
 from handlers.telegram.standin.model import JSON
 
 # Update kinds Telegram sends when allowed_updates is empty or was never given.
 _DEFAULT_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-
-
-class Pulse:
-    """Wakes every waiter on the next pulse(); nothing is stored between pulses."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def pulse(self) -> None:
-        """Wake everyone waiting now."""
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, seconds: float | None) -> bool:
-        """Wait for the next pulse; False when `seconds` passed first (None: no limit)."""
-        event = self._event
-        try:
-            await asyncio.wait_for(event.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
 
 
 @dataclass
