@@ -25,11 +25,13 @@ TRACE_CHARS = 3000
 
 
 def failure_kind(error: BaseException) -> str:
-    """The exception's type and the place it was raised: `KeyError at bot/chat/buttons.py:120`."""
+    """The exception's type and the last place in sopbot's own code it passed through:
+    `KeyError at chat/buttons.py:120` (a library's frames would lump unrelated failures)."""
     frames = traceback.extract_tb(error.__traceback__)
+    ours = [f for f in frames if "site-packages" not in f.filename] or frames
     where = ""
-    if frames:
-        last = frames[-1]
+    if ours:
+        last = ours[-1]
         where = f" at {'/'.join(PurePath(last.filename).parts[-2:])}:{last.lineno}"
     return f"{type(error).__name__}{where}"[:200]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +129,14 @@ async def run_bot(settings: Settings, *, webhook: bool = False, dashboard: bool 
 
 
 @dataclass
+class Service:
+    """A running bot: its runtime, and the webhook apps it serves (by channel)."""
+
+    runtime: Runtime
+    webhooks: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Channels:
     """The configured channels' adapters and senders."""
 
@@ -221,16 +229,20 @@ async def running(
     rate_limit: bool = True,
     telegram_listener: Any = None,
     poll_timeout: int | None = None,
-) -> AsyncIterator[Runtime]:
+    serve_webhooks: bool = True,
+) -> AsyncIterator[Service]:
     """The runtime, the receivers and the webhook servers while the block runs.
 
     Stopping goes the other way: receivers first, then the runtime's loops, then the clients
     they send through. `telegram_listener` (a listening socket) serves the Telegram webhook,
-    for tests on port 0.
+    for tests on port 0; tests that call the webhooks in-process pass `serve_webhooks=False`
+    and use the `Service`'s apps.
     """
     settings = app.settings
     if pacer is None and rate_limit:
         pacer = Pacer(send_limits(settings))
+    from handlers.webhooks import webhook_app
+
     runtime = build_runtime(app, channels, pacer=pacer)
     async with AsyncExitStack() as stack:
         inbounds: dict[tuple[str, int], list[Any]] = {}
@@ -251,13 +263,17 @@ async def running(
             await stack.enter_async_context(
                 _polling(channels.telegram, runtime, poll_timeout)
             )
+        service = Service(runtime)
         for (host, port), routes in inbounds.items():
-            await stack.enter_async_context(
-                _webhooks(routes, runtime, host, port, telegram_listener)
-            )
+            web = webhook_app(routes, runtime.inbox)
+            service.webhooks.update({route.channel: web for route in routes})
+            if serve_webhooks:
+                await stack.enter_async_context(
+                    _serve_webhooks(web, routes, host, port, telegram_listener)
+                )
         if dashboard:
             await stack.enter_async_context(run_dashboard(app))
-        yield runtime
+        yield service
 
 
 @contextmanager
@@ -323,15 +339,14 @@ async def _polling(
 
 
 @asynccontextmanager
-async def _webhooks(
-    routes: list[Any], runtime: Runtime, host: str, port: int, listener: Any
+async def _serve_webhooks(
+    web: Any, routes: list[Any], host: str, port: int, listener: Any
 ) -> AsyncIterator[None]:
-    from handlers.webhooks import webhook_app
     from handlers.whatsapp.server import serving
 
     what = "the webhooks of " + ", ".join(route.channel for route in routes)
     sock = listener if listener is not None and routes[0].channel == "telegram" else None
-    async with serving(webhook_app(routes, runtime.inbox), host, port, sock, what=what):
+    async with serving(web, host, port, sock, what=what):
         yield
 
 

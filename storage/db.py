@@ -70,18 +70,27 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-# PostgreSQL SQLSTATEs that pass by trying again: serialization failure, deadlock, lock timeout.
-_RETRY_STATES = frozenset({"40001", "40P01", "55P03"})
+# Failures that pass by trying again. PostgreSQL: connection exceptions (class 08), a
+# serialization failure, a deadlock, a lock timeout, the server shutting down or too busy.
+_RETRY_STATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P03", "53300"})
+# SQLite: another writer holds the lock longer than busy_timeout.
+_RETRY_SQLITE = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
 
 
 def is_transient(error: BaseException) -> bool:
     """Whether a database failure may pass by itself: a lock held too long, a lost connection,
-    a conflict with a concurrent transaction. Such an update is tried again, not given up."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    a conflict with a concurrent transaction. Such an update is tried again, not given up; a
+    missing table or a broken query is not."""
+    from sqlalchemy.exc import DBAPIError
 
     if isinstance(error, DBAPIError):
-        if error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError)):
+        if error.connection_invalidated:
             return True
-        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-        return state in _RETRY_STATES
+        orig = error.orig
+        state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+        if state.startswith("08") or state in _RETRY_STATES:
+            return True
+        if getattr(orig, "sqlite_errorname", None) in _RETRY_SQLITE:
+            return True
+        return isinstance(orig, (ConnectionError, TimeoutError, OSError))
     return isinstance(error, (ConnectionError, TimeoutError))

@@ -120,8 +120,12 @@ class PostgresLiveness:
         return frozenset(gone)
 
     async def stop(self) -> None:
-        """Drop the lock by closing its connection."""
+        """Drop the lock; the connection goes back to the pool without it."""
         if self._connection is not None:
+            await self._connection.execute(
+                text("SELECT pg_advisory_unlock(:space, :key)"),
+                {"space": _WORKER_LOCKS, "key": _key(self.worker)},
+            )
             await self._connection.close()
             self._connection = None
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from dataclasses import dataclass, field
 
 from bot.calendar import wall_clock_after
@@ -12,22 +14,45 @@ from bot.replies import Reply
 
 
 class FakeTime:
-    """Monotonic seconds and a `sleep` that only moves them (and the domain clock along)."""
+    """Monotonic seconds, and a `sleep` that moves them (and the domain clock along).
+
+    Concurrent sleepers wake in the order of their wake-up times: time moves to the earliest
+    one only after every other task had its turns to run (and perhaps go to sleep itself), as
+    on a real clock, but without waiting.
+    """
+
+    QUIET_TURNS = 50  # event-loop turns other tasks get before time moves on
 
     def __init__(self, clock: FixedClock) -> None:
         self.clock = clock
         self.origin = clock.now()
         self.seconds = 0.0
         self.slept = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._driver: asyncio.Task[None] | None = None
 
     def monotonic(self) -> float:
         return self.seconds
 
     async def sleep(self, seconds: float) -> None:
-        self.seconds += max(seconds, 0.0)
-        self.slept += max(seconds, 0.0)
-        self.clock.set(wall_clock_after(self.origin, seconds=self.seconds))
-        await asyncio.sleep(0)  # let other tasks run, as a real sleep would
+        wake = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.seconds + max(seconds, 0.0), next(self._order), wake))
+        if self._driver is None or self._driver.done():
+            self._driver = asyncio.create_task(self._drive())
+        await wake
+
+    async def _drive(self) -> None:
+        while self._sleepers:
+            for _ in range(self.QUIET_TURNS):
+                await asyncio.sleep(0)
+            at, _, wake = heapq.heappop(self._sleepers)
+            if at > self.seconds:
+                self.slept += at - self.seconds
+                self.seconds = at
+                self.clock.set(wall_clock_after(self.origin, seconds=self.seconds))
+            if not wake.done():
+                wake.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -51,7 +76,12 @@ class FakeChannel:
     script: dict[str, list[SendResult | BaseException]] = field(default_factory=dict)
 
     async def send(
-        self, recipient: str, reply: Reply, key: str, pace: Pace | None = None
+        self,
+        recipient: str,
+        reply: Reply,
+        key: str,
+        pace: Pace | None = None,
+        edit_ref: str | None = None,
     ) -> SendResult:
         scripted = self.script.get(recipient)
         outcome = scripted.pop(0) if scripted else None

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from bot import bootstrap
 from bot.clock import JAKARTA, FixedClock
 from bot.config import Settings
+from bot.periodic import TickReport
 from handlers.telegram.demo import against_standin
 from handlers.telegram.standin.core import StandIn
 from handlers.telegram.standin.users import SimUser
@@ -61,9 +62,15 @@ class TelegramOffice:
             sopbot_data_dir=self.data_dir,
         )
 
-    async def start(self, *, webhook: bool = False) -> None:
+    async def start(
+        self,
+        *,
+        webhook: bool = False,
+        settings: Settings | None = None,
+        whatsapp_session: Any = None,
+    ) -> None:
         """Start the real bot against the stand-in: long polling, or a webhook."""
-        settings = self.settings()
+        settings = settings or self.settings()
         listener = None
         if webhook:
             listener = socket.create_server(("127.0.0.1", 0))
@@ -79,9 +86,13 @@ class TelegramOffice:
         self.app = await bootstrap.build_app(settings, self.clock)
         self.core = bootstrap.build_chat(self.app)
         self._running = AsyncExitStack()
-        self.runtime = await self._running.enter_async_context(
-            against_standin(self.app, self.standin, webhook=webhook, listener=listener)
-        )
+        self.service = await self._running.enter_async_context(
+            against_standin(
+                self.app, self.standin, webhook=webhook, listener=listener,
+                whatsapp_session=whatsapp_session,
+            )
+        )  # fmt: skip
+        self.runtime = self.service.runtime
 
     async def stop(self) -> None:
         """Stop the bot as a restart would: nothing in memory survives."""
@@ -97,6 +108,12 @@ class TelegramOffice:
             user.send(f"/start {code}")
             self.users[key] = user
         await self.settle()
+
+    async def tick(self) -> TickReport:
+        """One periodic tick of the running bot (reminders, digest), its messages sent."""
+        report = await self.runtime.tick()
+        await self.settle()
+        return report
 
     async def settle(self) -> None:
         """Wait until the bot has handled everything and gone quiet."""

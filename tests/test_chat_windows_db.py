@@ -62,22 +62,6 @@ async def test_held_messages_come_back_once_in_the_order_they_were_held(uow_fact
     assert second == []
 
 
-async def test_a_stored_update_is_new_once_then_reports_its_status(uow_factory):
-    update = InboundUpdate("whatsapp", "wamid.1", {"entry": []}, AT)
-    async with uow_factory() as uow:
-        first = await uow.inbox.receive(update)
-        await uow.commit()
-    async with uow_factory() as uow:
-        second = await uow.inbox.receive(update)
-        await uow.inbox.finish("whatsapp", "wamid.1", "done", LATER)
-        await uow.commit()
-
-    async with uow_factory() as uow:
-        third = await uow.inbox.receive(update)
-
-    assert (first, second, third) == (None, "received", "done")
-
-
 async def test_the_channel_registered_last_comes_first(uow_factory):
     async with uow_factory() as uow:
         person = await uow.people.add("Dr. Hendra Wijaya, M.M.", ["sekda"])

@@ -6,11 +6,15 @@ import asyncio
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
-from bot.delivery import Delivery
+from bot.delivery import LEASE_SECONDS, Delivery
 from bot.ports import OutgoingMessage
 from bot.replies import Reply
+from bot.workers import Workers
 from storage.db import make_engine, make_session_factory
+from storage.liveness import liveness_for
+from storage.sql import table
 from storage.uow import uow_factory as make_uow_factory
 from tests.office import Office
 from tests.sending import Crash, FakeChannel, FakeTime
@@ -37,9 +41,18 @@ async def office(uow_factory, file_store) -> Office:
 class YieldingChannel(FakeChannel):
     """A channel whose every send gives the event loop away, as a network call would."""
 
-    async def send(self, recipient, reply, key, pace=None):  # type: ignore[no-untyped-def]
+    async def send(self, recipient, reply, key, pace=None, edit_ref=None):  # type: ignore[no-untyped-def]
         await asyncio.sleep(0)
-        return await super().send(recipient, reply, key, pace)
+        return await super().send(recipient, reply, key, pace, edit_ref)
+
+
+async def doubtful(office: Office) -> set[str]:
+    """Keys of the messages sent again after an attempt whose outcome was unknown."""
+    async with office.uow() as uow:
+        rows = await uow.session.execute(  # type: ignore[attr-defined]
+            select(table("outbox").c.key).where(table("outbox").c.doubtful)
+        )
+        return {key for (key,) in rows}
 
 
 async def test_two_drainers_at_once_send_each_message_once(office):
@@ -52,7 +65,7 @@ async def test_two_drainers_at_once_send_each_message_once(office):
     assert Counter(call.key for call in channel.calls) == Counter(f"m{i}" for i in range(20))
 
 
-async def test_a_restarted_drainer_sends_what_the_dead_one_left_after_its_lease(
+async def test_a_restarted_drainer_sends_what_the_dead_one_left_doubles_only_the_doubtful(
     office, database_url
 ):
     time = FakeTime(office.clock)
@@ -65,10 +78,33 @@ async def test_a_restarted_drainer_sends_what_the_dead_one_left_after_its_lease(
         uow = make_uow_factory(make_session_factory(restarted))
         again = Delivery(uow, office.clock, {CHANNEL: channel})
         during_lease = await again.drain()
-        await time.sleep(300)
+        await time.sleep(LEASE_SECONDS)
         after_lease = await again.drain()
     finally:
         await restarted.dispose()
 
+    sent = Counter(call.key for call in channel.calls)
+    doubled = {key for key, count in sent.items() if count > 1}
     assert during_lease.sent == 0 and after_lease.sent > 0
-    assert Counter(call.key for call in channel.calls) == Counter(f"m{i}" for i in range(20))
+    assert set(sent) == {f"m{i}" for i in range(20)}
+    assert doubled <= await doubtful(office)
+
+
+async def test_a_dead_workers_rows_are_taken_over_at_once_a_live_ones_are_not(office, engine):
+    time = FakeTime(office.clock)
+    channel = FakeChannel(time, script={"sekda": [Crash()]})
+    first, second = liveness_for(engine), liveness_for(engine)
+    await first.start()
+    await second.start()
+    dying = Delivery(office.uow, office.clock, {CHANNEL: channel}, workers=Workers(first))
+    other = Delivery(office.uow, office.clock, {CHANNEL: channel}, workers=Workers(second))
+    with pytest.raises(Crash):
+        await dying.drain()
+
+    while_alive = await other.drain()
+    await first.stop()  # its process is gone: the lock goes with it
+    after_death = await other.drain()
+    await second.stop()
+
+    assert while_alive.sent == 0 and after_death.sent > 0
+    assert {call.key for call in channel.calls} == {f"m{i}" for i in range(20)}

@@ -114,15 +114,28 @@ async def test_a_lost_connection_is_retried_and_delivered_once(post):
 
 
 @sqlite_only
-async def test_a_send_that_timed_out_after_arriving_is_not_sent_again(post):
+async def test_a_send_whose_answer_was_lost_is_sent_once_more_as_possibly_doubled(post):
     post.standin.fail_next("sendMessage", error="timeout", delivered=True)
+    await post.queue("ketua", "a")
+    first = await post.delivery.drain()
+
+    await post.time.sleep(3600)
+    later = await post.delivery.drain()
+
+    assert (first, later) == (DrainReport(sent=1, retried=1, doubtful=1), DrainReport())
+    assert len(post.sent_to("ketua")) == 2
+
+
+@sqlite_only
+async def test_a_second_lost_answer_is_taken_as_delivered_not_sent_a_third_time(post):
+    post.standin.fail_next("sendMessage", 2, error="timeout", delivered=True)
     await post.queue("ketua", "a")
     await post.delivery.drain()
     await post.time.sleep(3600)
 
     await post.delivery.drain()
 
-    assert len(post.sent_to("ketua")) == 1
+    assert len(post.sent_to("ketua")) == 2
 
 
 @sqlite_only

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sqlite3
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -211,14 +213,18 @@ async def test_the_case_survives_a_restart_in_the_middle(office):
     assert case.current_run("penyampaian") is not None
 
 
+def drop_table(database: Path, name: str) -> None:
+    """Break the database under the running bot (in a thread: the bot's loop goes on)."""
+    with sqlite3.connect(database) as connection:
+        connection.execute(f"DROP TABLE {name}")
+
+
 async def test_a_system_failure_keeps_the_users_words_and_tells_the_admin(office):
     code, _ = await office.app.admin.create_invite("admin", "Operator Tapem")
     admin = office.standin.user(1006, "Operator")
     admin.send(f"/start {code}")
     await office.settle()
-    database = office.data_dir / SQLITE_FILENAME
-    with sqlite3.connect(database) as connection:
-        connection.execute("DROP TABLE pending_prompts")
+    await asyncio.to_thread(drop_table, office.data_dir / SQLITE_FILENAME, "pending_prompts")
 
     answer = await office.say("ketua", "Ruang rapat Lt. 3 sudah siap")
 

@@ -20,7 +20,7 @@ async def test_the_periodic_job_sends_a_due_reminder_with_the_task_buttons(offic
     await open_case(office)  # Monday 2 March 08:00: step 1 is due at 08:15
     office.at("2026-03-02T08:08")
 
-    await office.adapter.sweep(None)  # type: ignore[arg-type]
+    await office.tick()
     await office.settle()
 
     [reminder] = [m for m in office.inbox("kabag") if "PENGINGAT" in m.text]
@@ -32,7 +32,7 @@ async def test_the_periodic_job_escalates_a_late_task_to_the_superior(office):
     await open_case(office)
     office.at("2026-03-02T10:15")
 
-    await office.adapter.sweep(None)  # type: ignore[arg-type]
+    await office.tick()
     await office.settle()
 
     [escalation] = [m for m in office.inbox("sekda") if "ESKALASI" in m.text]
@@ -43,8 +43,8 @@ async def test_the_periodic_job_sends_the_daily_digest_once(office):
     await open_case(office)
     office.at("2026-03-03T07:30")
 
-    await office.adapter.sweep(None)  # type: ignore[arg-type]
-    await office.adapter.sweep(None)  # type: ignore[arg-type]
+    await office.tick()
+    await office.tick()
     await office.settle()
 
     digests = [m for m in office.inbox("sekda") if "Ringkasan harian" in m.text]

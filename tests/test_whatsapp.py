@@ -69,7 +69,9 @@ def paragraphs(data: bytes) -> list[str]:
 
 async def stored_updates(office: WhatsAppOffice) -> list:
     async with office.telegram.app.engine.connect() as connection:
-        return list(await connection.execute(select(table("inbound_updates"))))
+        inbox = table("inbox")
+        rows = await connection.execute(select(inbox).where(inbox.c.channel == "whatsapp"))
+        return list(rows)
 
 
 async def test_a_sekda_on_whatsapp_approves_a_case_prepared_on_telegram(office):

@@ -12,7 +12,6 @@ from bot import bootstrap
 from bot.cli import app as cli
 from bot.config import ConfigError, Settings, load_settings
 from handlers.whatsapp.app import build_whatsapp, whatsapp_client
-from handlers.whatsapp.server import serving
 from handlers.whatsapp.standin import VERIFY_TOKEN, GraphStandIn
 from tests.whatsapp_office import WEBHOOK, whatsapp_settings
 
@@ -27,10 +26,15 @@ def settings(tmp_path, monkeypatch) -> Settings:
 
 
 @pytest.fixture
-async def core(settings):
+async def app(settings):
     app = await bootstrap.build_app(settings)
-    yield bootstrap.build_chat(app)
+    yield app
     await app.close()
+
+
+@pytest.fixture
+def core(app):
+    return bootstrap.build_chat(app)
 
 
 def free_port() -> int:
@@ -60,24 +64,27 @@ async def test_an_unknown_template_language_is_refused_at_start(core, settings):
         build_whatsapp(core, klingon)
 
 
-async def test_uvicorn_serves_the_webhook_on_a_loopback_socket(core, settings):
-    channel = build_whatsapp(core, settings, rate_limit=False)
-    listener = socket.create_server(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}{WEBHOOK}"
+async def test_uvicorn_serves_the_webhook_on_a_loopback_socket(app, core, settings):
+    port = free_port()
+    app.settings = settings.model_copy(update={"whatsapp_webhook_port": port})
+    channels = bootstrap.build_channels(core, app.settings)
+    url = f"http://127.0.0.1:{port}{WEBHOOK}"
 
-    async with serving(channel.app, "127.0.0.1", 0, sock=listener), httpx.AsyncClient() as http:
+    async with bootstrap.running(app, channels), httpx.AsyncClient() as http:
         response = await http.get(url, params=CHALLENGE)
 
-    await channel.close()
     assert (response.status_code, response.text) == (200, "42")
 
 
-async def test_whatsapp_alone_runs_as_a_piece_of_sopbot_run(core, settings):
+async def test_whatsapp_alone_runs_as_a_piece_of_sopbot_run_refusing_unsigned_posts(
+    app, core, settings
+):
     port = free_port()
-    alone = settings.model_copy(update={"whatsapp_webhook_port": port})
+    app.settings = settings.model_copy(update={"whatsapp_webhook_port": port})
+    channels = bootstrap.build_channels(core, app.settings)
     url = f"http://127.0.0.1:{port}{WEBHOOK}"
 
-    async with bootstrap.run_whatsapp(core, alone), httpx.AsyncClient() as http:
+    async with bootstrap.running(app, channels), httpx.AsyncClient() as http:
         response = await http.post(url, content=b"{}")
 
     assert response.status_code == 401
@@ -130,9 +137,11 @@ async def test_a_person_on_the_served_graph_stand_in_registers_with_the_bot_on_i
     graph.webhook_url = f"http://127.0.0.1:{port}{WEBHOOK}"
     hendra = graph.user("6281100000003", "Hendra")
 
-    async with bootstrap.run_whatsapp(bootstrap.build_chat(app), served):
+    channels = bootstrap.build_channels(bootstrap.build_chat(app), served)
+    async with bootstrap.running(app, channels):
         hendra.say(f"daftar {code}")
         await graph.settle()
+        await graph.wait_for(lambda: bool(hendra.inbox))
 
     await graph.aclose()
     await app.close()

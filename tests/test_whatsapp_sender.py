@@ -120,7 +120,7 @@ async def test_a_refused_connection_is_tried_again(db, clock):
     assert (result.ok, result.permanent) == (False, False)
 
 
-async def test_a_read_timeout_is_not_resent_as_it_may_have_arrived(db, clock):
+async def test_a_read_timeout_is_reported_as_an_unknown_outcome_it_may_have_arrived(db, clock):
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow", request=request)
 
@@ -128,4 +128,4 @@ async def test_a_read_timeout_is_not_resent_as_it_may_have_arrived(db, clock):
 
     result = await sender.send(TO, TASK, "k1")
 
-    assert result.ok and result.error
+    assert (result.ok, result.unknown, result.permanent) == (False, True, False)

@@ -64,7 +64,7 @@ async def test_a_reminder_while_the_template_waits_is_held_without_another_templ
     before = len(office.inbox("sekda"))
     office.telegram.at("2026-03-04T13:00")  # the 15-minute review is long overdue
 
-    report = await office.telegram.adapter.periodic.tick()
+    report = await office.telegram.tick()
 
     assert report.swept.queued >= 1
     assert sent_after(office, before) == []
@@ -74,7 +74,7 @@ async def test_a_reminder_while_the_template_waits_is_held_without_another_templ
 async def test_a_reminder_held_behind_the_template_follows_the_answer_too(office):
     await office.submit()
     office.telegram.at("2026-03-04T13:00")
-    await office.telegram.adapter.periodic.tick()
+    await office.telegram.tick()
     before = len(office.inbox("sekda"))
 
     await office.say("sekda", "Selamat siang")

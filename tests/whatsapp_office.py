@@ -18,7 +18,6 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.workflow import commands as c
-from handlers.whatsapp.app import WhatsAppChannel, build_whatsapp
 from handlers.whatsapp.standin import (
     ACCESS_TOKEN,
     APP_SECRET,
@@ -70,14 +69,12 @@ class WhatsAppOffice:
 
     async def start(self, on_telegram: tuple[str, ...] = ("kabag", "ketua", "walikota", "tkksd")):
         """Start both channels; the Telegram officials named register there."""
-        await self.telegram.start()
-        delivery = self.telegram.adapter.delivery  # one drainer for both channels
         self.session = httpx.AsyncClient(transport=self.graph.transport)
-        self.channel: WhatsAppChannel = build_whatsapp(
-            self.telegram.core, self.settings(), session=self.session, delivery=delivery
-        )
+        # One bot for both channels: one inbox worker, one outbox sender.
+        await self.telegram.start(settings=self.settings(), whatsapp_session=self.session)
+        webhook = self.telegram.service.webhooks["whatsapp"]
         self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.channel.app), base_url="http://bot"
+            transport=httpx.ASGITransport(app=webhook), base_url="http://bot"
         )
         for key in on_telegram:
             await self.hire_on_telegram(key)
@@ -188,5 +185,6 @@ class WhatsAppOffice:
         await self.drain()
 
     async def drain(self) -> None:
-        await self.telegram.adapter.delivery.drain()
+        """Send what the services queued, as the running bot's sender does."""
+        self.telegram.runtime.delivery.wake()
         await self.telegram.settle()

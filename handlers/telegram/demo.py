@@ -26,7 +26,6 @@ from bot.config import Settings
 from bot.documents import DocumentSettings
 from bot.reports.chart import timeline_png
 from bot.reports.service import Reports
-from bot.runtime import Runtime
 from bot.workflow.model import Case
 from handlers.telegram.standin import SimUser, StandIn
 
@@ -42,12 +41,18 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @asynccontextmanager
 async def against_standin(
-    app: bootstrap.App, standin: StandIn, *, webhook: bool = False, listener: Any = None
-) -> AsyncIterator[Runtime]:
+    app: bootstrap.App,
+    standin: StandIn,
+    *,
+    webhook: bool = False,
+    listener: Any = None,
+    whatsapp_session: Any = None,
+) -> AsyncIterator[bootstrap.Service]:
     """The real bot on `app`, every loop of `sopbot run`, reaching the stand-in in-process.
 
     Without rate limits: the stand-in enforces none unless asked. The stand-in's settle()
-    then also waits for the bot's inbox and outbox to go idle.
+    then also waits for the bot's inbox and outbox to go idle. With WhatsApp configured its
+    webhook is not served: callers post to the service's app in-process.
     """
     core = bootstrap.build_chat(app)
 
@@ -55,14 +60,15 @@ async def against_standin(
         return HTTPXRequest(httpx_kwargs={"transport": standin.transport})
 
     channels = bootstrap.build_channels(
-        core, app.settings, telegram_requests=requests, rate_limit=False
-    )
+        core, app.settings, telegram_requests=requests, whatsapp_session=whatsapp_session,
+        rate_limit=False,
+    )  # fmt: skip
     async with bootstrap.running(
         app, channels, webhook=webhook, rate_limit=False, telegram_listener=listener,
-        poll_timeout=1,
-    ) as runtime:  # fmt: skip
-        standin.attach(runtime)
-        yield runtime
+        poll_timeout=1, serve_webhooks=webhook,
+    ) as service:  # fmt: skip
+        standin.attach(service.runtime)
+        yield service
 
 
 class Stage:

@@ -164,10 +164,11 @@ class WhatsAppAdapter:
         processing = PROCESSING.get() or Processing()
         processing.handled = True
         try:
-            await self.opened(sender, sent_at)
             incoming = await build()
             if incoming is not None:
                 await self.core.respond(incoming, edits=False, toasts=False)
+            # After the answer: what waited for the window follows it.
+            await self.opened(sender, sent_at)
         except Exception as error:  # raised again by handle(): the transaction rolls back
             processing.error = error
 
