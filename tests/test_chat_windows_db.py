@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.clock import JAKARTA
-from bot.ports import HeldMessage, InboundUpdate
+from bot.ports import HeldMessage
 from bot.replies import Choice, Reply
 
 AT = datetime(2026, 3, 4, 10, 30, tzinfo=JAKARTA)
