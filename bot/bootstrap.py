@@ -19,9 +19,19 @@ from bot.config import Settings
 from bot.delivery import Delivery
 from bot.documents import DocumentSettings
 from bot.documents.service import CaseDocuments
+from bot.errors import SopFileError
 from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
+from bot.preflight import (
+    check_webhook,
+    dashboard_listener,
+    listen_errors,
+    sop_file_error,
+    webhook_listener,
+    whatsapp_listener,
+)
 from bot.sop.loader import load_sop
 from bot.sop.model import Sop
+from bot.startup import Patience, when_ready
 from bot.workflow.service import Workflow
 
 if TYPE_CHECKING:
@@ -61,26 +71,50 @@ def has_database(settings: Settings) -> bool:
     return bool(settings.database_url) or (settings.sopbot_data_dir / SQLITE_FILENAME).exists()
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr; httpx stays at WARNING because its INFO lines carry the bot token."""
+def configure_logging(level: int | str = logging.INFO) -> None:
+    """Log to stderr; httpx stays at WARNING because its INFO lines carry the bot token.
+
+    Alembic's and APScheduler's INFO lines ("Context impl", "Adding job tentatively") say
+    nothing to an operator and would bury a start-up problem's two lines; they show at DEBUG.
+    """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for chatty in ("alembic", "apscheduler"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 async def build_app(
-    settings: Settings, clock: Clock | None = None, *, migrate: bool = True
+    settings: Settings, clock: Clock | None = None, *, migrate: bool = True, wait: bool = False
 ) -> App:
-    """Everything a command or the bot needs, on the configured database."""
-    from storage.db import make_engine, make_session_factory
-    from storage.files import LocalFileStore
+    """Everything a command or the bot needs, on the configured database.
+
+    A bad setting is a `StartupError`. A database that does not answer is one too, unless
+    `wait`: then it is awaited (`sopbot run`).
+    """
+    from storage.db import database_errors, database_label, make_engine, make_session_factory
+    from storage.db import ping as ping_database
+    from storage.files import LocalFileStore, usable_data_dir
     from storage.migrate import upgrade
     from storage.uow import uow_factory
 
-    sop = load_sop(settings.sopbot_sop_file)
+    try:
+        sop = load_sop(settings.sopbot_sop_file)
+    except SopFileError as error:
+        raise sop_file_error(error) from error
     clock = clock or SystemClock()
+    usable_data_dir(settings.sopbot_data_dir)
     engine = make_engine(database_url(settings))
-    if migrate:
-        await upgrade(engine)
+    setting = "DATABASE_URL" if settings.database_url else "SOPBOT_DATA_DIR"
+    try:
+        patience = Patience(clock.now) if wait else None
+        await when_ready(database_label(engine), lambda: ping_database(engine, setting), patience)
+        if migrate:
+            with database_errors(engine, setting):
+                await upgrade(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
     uow = uow_factory(make_session_factory(engine))
     files = LocalFileStore(Path(settings.sopbot_data_dir))
     generated = CaseDocuments.generated(sop)
@@ -109,7 +143,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False, dashboard: bool 
     Telegram (long polling or webhook) when TELEGRAM_BOT_TOKEN is set, WhatsApp (its webhook
     under uvicorn) when WHATSAPP_* are: either alone, or both with one outbox drainer.
     """
-    app = await build_app(settings)
+    app = await build_app(settings, wait=True)
     core = build_chat(app)
     try:
         async with AsyncExitStack() as stack:
@@ -119,9 +153,11 @@ async def run_bot(settings: Settings, *, webhook: bool = False, dashboard: bool 
                     run_telegram(core, settings, webhook=webhook)
                 )
             if settings.whatsapp_enabled:
-                await stack.enter_async_context(run_whatsapp(core, settings, delivery))
+                with listen_errors(whatsapp_listener(settings)):
+                    await stack.enter_async_context(run_whatsapp(core, settings, delivery))
             if dashboard:
-                await stack.enter_async_context(run_dashboard(app))
+                with listen_errors(dashboard_listener(settings)):
+                    await stack.enter_async_context(run_dashboard(app))
             await _stopped()
     finally:
         await app.close()
@@ -133,10 +169,13 @@ async def run_telegram(
 ) -> AsyncIterator[Delivery]:
     """Serve Telegram by long polling or webhook while the block runs; yields its drainer."""
     from handlers.telegram.app import build_telegram
+    from handlers.telegram.startup import initialize, webhook_errors
 
     application, adapter = build_telegram(core, settings)
     updater = application.updater
     assert updater is not None
+    # getMe: a rejected token stops here; a Bot API that does not answer is waited for.
+    await initialize(application, settings.telegram_base_url, Patience(core.clock.now))
     async with application:
         # post_init runs only under run_polling/run_webhook, which would start a loop of
         # their own; the database is bound to this one, so the steps are taken by hand.
@@ -144,7 +183,9 @@ async def run_telegram(
             await application.post_init(application)
         await application.start()
         if webhook:
-            await updater.start_webhook(**_webhook_options(settings))
+            options = _webhook_options(settings)
+            with listen_errors(webhook_listener(settings)), webhook_errors():
+                await updater.start_webhook(**options)
         else:
             await updater.start_polling(drop_pending_updates=False)
         try:
@@ -227,8 +268,8 @@ async def _every(seconds: float, work: Callable[[], Awaitable[object]]) -> None:
 
 
 def _webhook_options(settings: Settings) -> dict[str, Any]:
-    if not settings.telegram_webhook_url or settings.telegram_webhook_secret is None:
-        raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+    check_webhook(settings)
+    assert settings.telegram_webhook_url and settings.telegram_webhook_secret is not None
     from urllib.parse import urlparse
 
     return {
@@ -271,6 +312,7 @@ async def _telegram_sender(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
 
     from handlers.telegram.adapter import CHANNEL
     from handlers.telegram.sender import TelegramSender
+    from handlers.telegram.startup import initialize
 
     token = app.settings.telegram_bot_token
     assert token is not None
@@ -279,6 +321,7 @@ async def _telegram_sender(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
         base_url=app.settings.telegram_base_url,
         base_file_url=app.settings.telegram_base_file_url,
     )
+    await initialize(bot, app.settings.telegram_base_url, None)
     async with bot:
         yield {CHANNEL: TelegramSender(bot, app.files)}
 
