@@ -182,16 +182,19 @@ async def run_telegram(
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
-        if webhook:
-            options = _webhook_options(settings)
-            with listen_errors(webhook_listener(settings)), webhook_errors():
-                await updater.start_webhook(**options)
-        else:
-            await updater.start_polling(drop_pending_updates=False)
+        # A failed start (port taken, webhook refused) stops what did start: PTB's shutdown
+        # refuses a running application, and its error would hide ours.
         try:
+            if webhook:
+                options = _webhook_options(settings)
+                with listen_errors(webhook_listener(settings)), webhook_errors():
+                    await updater.start_webhook(**options)
+            else:
+                await updater.start_polling(drop_pending_updates=False)
             yield adapter.delivery
         finally:
-            await updater.stop()
+            if updater.running:
+                await updater.stop()
             await application.stop()
 
 

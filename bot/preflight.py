@@ -72,12 +72,12 @@ def check_webhook(settings: Settings) -> None:
 
 def check_whatsapp(settings: Settings) -> None:
     """WhatsApp needs the app secret (or pywa stops checking signatures) and a verify token."""
-    for name, value in (
-        ("WHATSAPP_APP_SECRET", settings.whatsapp_app_secret),
-        ("WHATSAPP_VERIFY_TOKEN", settings.whatsapp_verify_token),
+    for name, value, fix in (
+        ("WHATSAPP_APP_SECRET", settings.whatsapp_app_secret, "startup.whatsapp_secret_fix"),
+        ("WHATSAPP_VERIFY_TOKEN", settings.whatsapp_verify_token, "startup.whatsapp_verify_fix"),
     ):
         if value is None or not value.get_secret_value():
-            raise StartupError(name, "startup.missing", f"startup.{name.lower()}_fix")
+            raise StartupError(name, "startup.missing", fix)
 
 
 def run_listeners(settings: Settings, *, webhook: bool, dashboard: bool) -> list[Listener]:

@@ -134,18 +134,22 @@ def _explain(engine: AsyncEngine, setting: str, error: Exception) -> Exception |
     code = getattr(cause, "sqlstate", None)
     if code in _SERVER_BUSY:
         return Unreachable(URL_SETTING, service, detail, "startup.db.unreachable_fix")
-    problem = _SQLSTATE_PROBLEMS.get(str(code))
-    if problem is None:
+    texts = _SQLSTATE_PROBLEMS.get(str(code))
+    if texts is None:
         return None
-    return StartupError(URL_SETTING, problem, f"{problem}_fix", **params)
+    return StartupError(URL_SETTING, *texts, **params)
 
 
 # PostgreSQL error codes (SQLSTATE) that are a setting to fix, and those that mean "wait".
 _SQLSTATE_PROBLEMS = {
-    "28P01": "startup.db.password",  # invalid_password
-    "28000": "startup.db.role",  # invalid_authorization_specification: no such role, pg_hba
-    "3D000": "startup.db.missing",  # invalid_catalog_name
-    "42501": "startup.db.privilege",  # insufficient_privilege (creating the tables)
+    # invalid_password
+    "28P01": ("startup.db.password", "startup.db.password_fix"),
+    # invalid_authorization_specification: no such role, or pg_hba.conf refuses it
+    "28000": ("startup.db.role", "startup.db.role_fix"),
+    # invalid_catalog_name
+    "3D000": ("startup.db.missing", "startup.db.missing_fix"),
+    # insufficient_privilege, met while creating the tables
+    "42501": ("startup.db.privilege", "startup.db.privilege_fix"),
 }
 _SERVER_BUSY = {"57P03", "53300"}  # cannot_connect_now (starting up), too_many_connections
 
