@@ -20,13 +20,23 @@ from bot.config import Settings
 from bot.delivery import Delivery
 from bot.documents import DocumentSettings
 from bot.documents.service import CaseDocuments
+from bot.errors import SopFileError
 from bot.inbox import InboxWorker
 from bot.pacing import Pacer, send_limits
 from bot.periodic import Periodic
 from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory, UpdateHandler
+from bot.preflight import (
+    check_webhook,
+    dashboard_listener,
+    listen_errors,
+    sop_file_error,
+    webhook_listener,
+    whatsapp_listener,
+)
 from bot.runtime import Runtime
 from bot.sop.loader import load_sop
 from bot.sop.model import Sop
+from bot.startup import Patience, when_ready
 from bot.workers import Workers
 from bot.workflow.service import Workflow
 
@@ -69,26 +79,50 @@ def has_database(settings: Settings) -> bool:
     return bool(settings.database_url) or (settings.sopbot_data_dir / SQLITE_FILENAME).exists()
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr; httpx stays at WARNING because its INFO lines carry the bot token."""
+def configure_logging(level: int | str = logging.INFO) -> None:
+    """Log to stderr; httpx stays at WARNING because its INFO lines carry the bot token.
+
+    Alembic's and APScheduler's INFO lines ("Context impl", "Adding job tentatively") say
+    nothing to an operator and would bury a start-up problem's two lines; they show at DEBUG.
+    """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for chatty in ("alembic", "apscheduler"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 async def build_app(
-    settings: Settings, clock: Clock | None = None, *, migrate: bool = True
+    settings: Settings, clock: Clock | None = None, *, migrate: bool = True, wait: bool = False
 ) -> App:
-    """Everything a command or the bot needs, on the configured database."""
-    from storage.db import make_engine, make_session_factory
-    from storage.files import LocalFileStore
+    """Everything a command or the bot needs, on the configured database.
+
+    A bad setting is a `StartupError`. A database that does not answer is one too, unless
+    `wait`: then it is awaited (`sopbot run`).
+    """
+    from storage.db import database_errors, database_label, make_engine, make_session_factory
+    from storage.db import ping as ping_database
+    from storage.files import LocalFileStore, usable_data_dir
     from storage.migrate import upgrade
     from storage.uow import uow_factory
 
-    sop = load_sop(settings.sopbot_sop_file)
+    try:
+        sop = load_sop(settings.sopbot_sop_file)
+    except SopFileError as error:
+        raise sop_file_error(error) from error
     clock = clock or SystemClock()
+    usable_data_dir(settings.sopbot_data_dir)
     engine = make_engine(database_url(settings))
-    if migrate:
-        await upgrade(engine)
+    setting = "DATABASE_URL" if settings.database_url else "SOPBOT_DATA_DIR"
+    try:
+        patience = Patience(clock.now) if wait else None
+        await when_ready(database_label(engine), lambda: ping_database(engine, setting), patience)
+        if migrate:
+            with database_errors(engine, setting):
+                await upgrade(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
     uow = uow_factory(make_session_factory(engine))
     files = LocalFileStore(Path(settings.sopbot_data_dir))
     generated = CaseDocuments.generated(sop)
@@ -118,7 +152,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False, dashboard: bool 
     when WHATSAPP_* are: either alone or both, with one inbox worker and one outbox sender.
     """
     failpoints.arm(settings.sopbot_failpoint)
-    app = await build_app(settings)
+    app = await build_app(settings, wait=True)
     core = build_chat(app)
     try:
         channels = build_channels(core, settings)
@@ -248,7 +282,7 @@ async def running(
         inbounds: dict[tuple[str, int], list[Any]] = {}
         if channels.telegram is not None:
             await stack.enter_async_context(
-                _telegram_bot(channels.telegram, settings, webhook, inbounds)
+                _telegram_bot(channels.telegram, settings, app.clock, webhook, inbounds)
             )
         if channels.whatsapp is not None:
             stack.push_async_callback(channels.whatsapp.close)
@@ -268,11 +302,15 @@ async def running(
             web = webhook_app(routes, runtime.inbox)
             service.webhooks.update({route.channel: web for route in routes})
             if serve_webhooks:
-                await stack.enter_async_context(
-                    _serve_webhooks(web, routes, host, port, telegram_listener)
-                )
+                listener = (webhook_listener if routes[0].channel == "telegram"
+                            else whatsapp_listener)(settings)  # fmt: skip
+                with listen_errors(listener):
+                    await stack.enter_async_context(
+                        _serve_webhooks(web, routes, host, port, telegram_listener)
+                    )
         if dashboard:
-            await stack.enter_async_context(run_dashboard(app))
+            with listen_errors(dashboard_listener(settings)):
+                await stack.enter_async_context(run_dashboard(app))
         yield service
 
 
@@ -297,19 +335,24 @@ def _scheduled(runtime: Runtime, seconds: int) -> Iterator[None]:
 async def _telegram_bot(
     channel: TelegramChannel,
     settings: Settings,
+    clock: Clock,
     webhook: bool,
     inbounds: dict[tuple[str, int], list[Any]],
 ) -> AsyncIterator[None]:
     """Telegram's Bot while the block runs, with the webhook registered or removed."""
     from handlers.telegram.app import set_commands
+    from handlers.telegram.startup import initialize, webhook_errors
     from handlers.telegram.webhook import inbound
 
     application = channel.application
+    options = _webhook_options(settings) if webhook else {}
+    # getMe: a rejected token stops here; a Bot API that does not answer is waited for.
+    await initialize(application, settings.telegram_base_url, Patience(clock.now))
     async with application:
         await set_commands(application)
         if webhook:
-            options = _webhook_options(settings)
-            await application.bot.set_webhook(**options)
+            with webhook_errors():
+                await application.bot.set_webhook(**options)
             address = (settings.telegram_webhook_listen, settings.telegram_webhook_port)
             inbounds.setdefault(address, []).append(inbound(options, channel))
         else:
@@ -382,8 +425,8 @@ async def run_dashboard(app: App) -> AsyncIterator[None]:
 
 def _webhook_options(settings: Settings) -> dict[str, Any]:
     """setWebhook's arguments: the URL, the secret Telegram echoes, the updates we handle."""
-    if not settings.telegram_webhook_url or settings.telegram_webhook_secret is None:
-        raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+    check_webhook(settings)
+    assert settings.telegram_webhook_url and settings.telegram_webhook_secret is not None
     from handlers.telegram.receiver import ALLOWED_UPDATES
 
     return {
@@ -425,6 +468,7 @@ async def _telegram_sender(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
 
     from handlers.telegram.adapter import CHANNEL
     from handlers.telegram.sender import TelegramSender
+    from handlers.telegram.startup import initialize
 
     token = app.settings.telegram_bot_token
     assert token is not None
@@ -433,6 +477,7 @@ async def _telegram_sender(app: App) -> AsyncIterator[dict[str, ChannelSender]]:
         base_url=app.settings.telegram_base_url,
         base_file_url=app.settings.telegram_base_file_url,
     )
+    await initialize(bot, app.settings.telegram_base_url, None)
     async with bot:
         yield {CHANNEL: TelegramSender(bot, app.files)}
 

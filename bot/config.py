@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from string import Formatter
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.calendar import OfficeHours, RamadanSchedule
+from bot.startup import StartupError
+from bot.texts import t
 
 # Fields a document number format may use, e.g. "005/{seq}-Tapem/{month_roman}/{year}".
 NUMBER_FIELDS = ("seq", "ref", "year", "month", "month_roman")
@@ -29,8 +33,25 @@ def template_params(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
-class ConfigError(Exception):
-    """A setting has an invalid value; the message names the setting."""
+# Pydantic's error types, in words an operator reads (catalogue keys; ctx fills them).
+_ERROR_TEXTS = {
+    "greater_than_equal": "startup.config.ge",
+    "less_than_equal": "startup.config.le",
+    "greater_than": "startup.config.gt",
+    "less_than": "startup.config.lt",
+    "int_parsing": "startup.config.int",
+    "int_type": "startup.config.int",
+    "int_from_float": "startup.config.int",
+    "float_parsing": "startup.config.number",
+    "float_type": "startup.config.number",
+    "bool_parsing": "startup.config.bool",
+    "bool_type": "startup.config.bool",
+    "literal_error": "startup.config.choice",
+}
+
+
+class ConfigError(StartupError):
+    """Settings with invalid values; the message names each of them."""
 
 
 class Settings(BaseSettings):
@@ -47,6 +68,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # None: SQLite (WAL) in sopbot_data_dir
     sopbot_data_dir: Path = Path("data")
     sopbot_sop_file: Path | None = None  # None: the SOP 54/2025 file shipped with the package
+    # `sopbot run`'s log; DEBUG also logs the cause of a start-up error with its traceback.
+    sopbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     sopbot_sweep_seconds: int = Field(default=60, ge=5, le=3600)
     sopbot_office_hours: str = str(OfficeHours.default())
     sopbot_ramadan_dates: str | None = None  # e.g. 2027-02-08..2027-03-09
@@ -126,7 +149,7 @@ class Settings(BaseSettings):
     @classmethod
     def _webhook_path(cls, value: str) -> str:
         if not value.startswith("/"):
-            raise ValueError("must start with /")
+            raise ValueError(t("startup.config.path_slash"))
         return value
 
     @field_validator("whatsapp_graph_url", mode="before")
@@ -149,13 +172,18 @@ class Settings(BaseSettings):
     def _template_params(cls, value: str) -> str:
         for name in template_params(value):
             if not name.isidentifier():
-                raise ValueError(f"{name!r} is not a parameter name; e.g. {TEMPLATE_SOURCES}")
+                raise ValueError(
+                    t("startup.config.template_param", name=name, sources=TEMPLATE_SOURCES)
+                )
         return value
 
     @field_validator("sopbot_office_hours", "sopbot_ramadan_hours")
     @classmethod
     def _office_hours(cls, value: str) -> str:
-        OfficeHours.parse(value)
+        try:
+            OfficeHours.parse(value)
+        except ValueError as error:
+            raise ValueError(t("startup.config.office_hours", detail=error)) from None
         return value
 
     @field_validator(
@@ -166,7 +194,9 @@ class Settings(BaseSettings):
         used = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
         unknown = sorted(used - set(NUMBER_FIELDS))
         if unknown:
-            raise ValueError(f"unknown field {unknown[0]!r}; use {', '.join(NUMBER_FIELDS)}")
+            raise ValueError(
+                t("startup.config.number_field", field=unknown[0], fields=", ".join(NUMBER_FIELDS))
+            )
         return value
 
     @field_validator(
@@ -199,8 +229,16 @@ class Settings(BaseSettings):
     @classmethod
     def _ramadan_dates(cls, value: str | None) -> str | None:
         if value:
-            RamadanSchedule.parse(value, str(OfficeHours.default()))
+            try:
+                RamadanSchedule.parse(value, str(OfficeHours.default()))
+            except ValueError as error:
+                raise ValueError(t("startup.config.ramadan_dates", detail=error)) from None
         return value
+
+    @field_validator("sopbot_log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @property
     def office_hours(self) -> OfficeHours:
@@ -221,12 +259,48 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings, turning a validation failure into one message per bad setting."""
+    """Read settings; a bad value is a `ConfigError` naming each bad setting in Indonesian."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = ".".join(str(p) for p in error["loc"]).upper() or "SETTINGS"
-            problems.append(f"{name}: {error['msg']}")
-        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(problems)) from None
+        raise _invalid(exc.errors()) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            ".env", "startup.config.env_encoding", "startup.config.env_fix"
+        ) from None
+
+
+def _invalid(errors: list[ErrorDetails]) -> ConfigError:
+    named = [(_setting_name(error), _reason(error)) for error in errors]
+    names = ", ".join(dict.fromkeys(name for name, _ in named))
+    if len(named) == 1:
+        return ConfigError(
+            names, "startup.config.invalid", "startup.config.fix", reason=named[0][1], names=names
+        )
+    details = "; ".join(t("startup.config.detail", setting=n, reason=r) for n, r in named)
+    return ConfigError(
+        names, "startup.config.invalid_many", "startup.config.fix", details=details, names=names
+    )
+
+
+def _setting_name(error: ErrorDetails) -> str:
+    return ".".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
+
+
+def _reason(error: ErrorDetails) -> str:
+    context: dict[str, Any] = dict(error.get("ctx") or {})
+    key = _ERROR_TEXTS.get(error["type"])
+    if error["type"] == "value_error":
+        reason = str(context.get("error", error["msg"]))
+    elif key is not None:
+        if "expected" in context:  # literal_error: "'A', 'B' or 'C'"
+            context["expected"] = str(context["expected"]).replace(" or ", ", ")
+        reason = t(key, **context)
+    else:
+        reason = t("startup.config.other", detail=error["msg"])
+    field = Settings.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+    secret = field is not None and "SecretStr" in str(field.annotation)
+    value = error.get("input")
+    if isinstance(value, str) and not secret and len(value) <= 80 and value not in reason:
+        reason += t("startup.config.given", value=value)
+    return reason

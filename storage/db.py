@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,7 +19,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.startup import StartupError, Unreachable, reason_of
+from bot.texts import t
+
 logger = logging.getLogger(__name__)
+
+URL_SETTING = "DATABASE_URL"
+DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}  # the async drivers sopbot ships
+CONNECT_TIMEOUT_SECONDS = 10  # asyncpg's own default is 60: too long to learn a host is down
 
 SQLITE_FILENAME = "sopbot.sqlite3"
 _SQLITE_PRAGMAS = (
@@ -33,13 +44,131 @@ def sqlite_url_for(data_dir: Path) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for `url`, configured for safe concurrent use on its backend."""
-    backend = make_url(url).get_backend_name()
+    """An async engine for `url`, configured for safe concurrent use on its backend.
+
+    A URL that cannot be parsed, or names a database or driver sopbot does not ship, is a
+    `StartupError` on DATABASE_URL (the message never repeats the URL's password).
+    """
+    backend = _checked_url(url).get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(url, **kwargs)
-    if backend == "postgresql":
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    raise ValueError(f"unsupported database backend: {backend}")
+    connect_args = {"timeout": CONNECT_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def _checked_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StartupError(
+            URL_SETTING, "startup.db.unparseable", "startup.db.unparseable_fix"
+        ) from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend not in DRIVERS:
+        raise StartupError(
+            URL_SETTING, "startup.db.backend", "startup.db.backend_fix", backend=backend
+        )
+    if driver != DRIVERS[backend]:
+        scheme = f"{backend}+{DRIVERS[backend]}"
+        example = parsed.set(drivername=scheme).render_as_string(hide_password=True)
+        raise StartupError(
+            URL_SETTING,
+            "startup.db.driver",
+            "startup.db.driver_fix",
+            driver=driver,
+            backend=backend,
+            scheme=scheme,
+            example=example,
+        )
+    return parsed
+
+
+def database_label(engine: AsyncEngine) -> str:
+    """The database as operators name it: "PostgreSQL di host:port" or "SQLite di path"."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return t("startup.service.sqlite", path=url.database)
+    return t("startup.service.postgres", address=f"{url.host or 'localhost'}:{url.port or 5432}")
+
+
+async def ping(engine: AsyncEngine, setting: str = URL_SETTING) -> None:
+    """Connect once and run SELECT 1.
+
+    A refused connection, an unknown host or a timeout is `Unreachable` (worth waiting for); a
+    rejected password, a missing database or an unusable SQLite file is a `StartupError` on
+    `setting` (SOPBOT_DATA_DIR when the database is the embedded one).
+    """
+    with database_errors(engine, setting):
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+
+@contextmanager
+def database_errors(engine: AsyncEngine, setting: str = URL_SETTING) -> Iterator[None]:
+    """Explain a database error raised in the block as `StartupError` or `Unreachable`."""
+    try:
+        yield
+    except (DBAPIError, OSError) as error:
+        explained = _explain(engine, setting, error)
+        if explained is None:
+            raise
+        raise explained from error
+
+
+def _explain(engine: AsyncEngine, setting: str, error: Exception) -> Exception | None:
+    url, service = engine.url, database_label(engine)
+    if url.get_backend_name() == "sqlite":
+        return _explain_sqlite(url, setting, error)
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(cause, OSError):
+        return Unreachable(URL_SETTING, service, reason_of(cause), "startup.db.unreachable_fix")
+    detail = str(getattr(cause, "__cause__", None) or cause).strip()
+    params: dict[str, Any] = {
+        "service": service,
+        "user": url.username or "",
+        "database": url.database or "",
+        "host": url.host or "localhost",
+        "port": url.port or 5432,
+        "detail": detail,
+    }
+    code = getattr(cause, "sqlstate", None)
+    if code in _SERVER_BUSY:
+        return Unreachable(URL_SETTING, service, detail, "startup.db.unreachable_fix")
+    texts = _SQLSTATE_PROBLEMS.get(str(code))
+    if texts is None:
+        return None
+    return StartupError(URL_SETTING, *texts, **params)
+
+
+# PostgreSQL error codes (SQLSTATE) that are a setting to fix, and those that mean "wait".
+_SQLSTATE_PROBLEMS = {
+    # invalid_password
+    "28P01": ("startup.db.password", "startup.db.password_fix"),
+    # invalid_authorization_specification: no such role, or pg_hba.conf refuses it
+    "28000": ("startup.db.role", "startup.db.role_fix"),
+    # invalid_catalog_name
+    "3D000": ("startup.db.missing", "startup.db.missing_fix"),
+    # insufficient_privilege, met while creating the tables
+    "42501": ("startup.db.privilege", "startup.db.privilege_fix"),
+}
+_SERVER_BUSY = {"57P03", "53300"}  # cannot_connect_now (starting up), too_many_connections
+
+
+def _explain_sqlite(url: URL, setting: str, error: Exception) -> Exception | None:
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if not isinstance(cause, sqlite3.DatabaseError):
+        return None
+    params = {"path": url.database, "detail": str(cause), "name": setting}
+    message = str(cause).lower()
+    if "not a database" in message or "malformed" in message:
+        return StartupError(
+            setting, "startup.db.sqlite_broken", "startup.db.sqlite_broken_fix", **params
+        )
+    if "unable to open" in message or "readonly" in message:
+        return StartupError(
+            setting, "startup.db.sqlite_open", "startup.db.sqlite_open_fix", **params
+        )
+    return None
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,10 +10,47 @@ import tempfile
 from pathlib import Path
 
 from bot.errors import NotFound
+from bot.startup import StartupError, reason_of
 
 logger = logging.getLogger(__name__)
 
+DATA_DIR_SETTING = "SOPBOT_DATA_DIR"
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def usable_data_dir(root: Path) -> None:
+    """Create the data directory if needed and prove it writable, or name SOPBOT_DATA_DIR.
+
+    Writing a file is the only test that holds for every cause: permissions, a read-only
+    mount, a full disk, or an account that `os.access` judges differently (root).
+    """
+    shown = root.absolute()
+    if root.exists() and not root.is_dir():
+        raise StartupError(
+            DATA_DIR_SETTING, "startup.data_dir.file", "startup.data_dir.fix", path=shown
+        )
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StartupError(
+            DATA_DIR_SETTING,
+            "startup.data_dir.create",
+            "startup.data_dir.fix",
+            path=shown,
+            reason=reason_of(error),
+        ) from error
+    try:
+        with tempfile.TemporaryFile(dir=root, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise StartupError(
+            DATA_DIR_SETTING,
+            "startup.data_dir.write",
+            "startup.data_dir.fix",
+            path=shown,
+            reason=reason_of(error),
+        ) from error
 
 
 class LocalFileStore:

@@ -45,7 +45,7 @@ def upgrade_sync(url: str, revision: str = "head") -> None:
 
 
 async def _upgrade_engine(engine: AsyncEngine, revision: str) -> None:
-    logger.info("Migrating %s to %s", engine.url.render_as_string(), revision)
+    logger.debug("Migrating %s to %s", engine.url.render_as_string(), revision)
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade_connection, revision)
 

@@ -1,4 +1,4 @@
-"""The inbox on real databases: stored once, claimed in order per chat, taken over from the dead."""
+"""The inbox on real databases: stored once, claimed in order per chat, taken from the dead."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bot import bootstrap
 from bot.cli import app as cli
 from bot.config import ConfigError, Settings, load_settings
+from bot.startup import StartupError
 from handlers.whatsapp.app import build_whatsapp, whatsapp_client
 from handlers.whatsapp.standin import VERIFY_TOKEN, GraphStandIn
 from tests.whatsapp_office import WEBHOOK, whatsapp_settings
@@ -46,21 +47,21 @@ def free_port() -> int:
 async def test_whatsapp_refuses_to_start_without_the_app_secret(core, settings):
     unsigned = settings.model_copy(update={"whatsapp_app_secret": None})
 
-    with pytest.raises(ValueError, match="WHATSAPP_APP_SECRET"):
+    with pytest.raises(StartupError, match="WHATSAPP_APP_SECRET"):
         build_whatsapp(core, unsigned)
 
 
 async def test_whatsapp_refuses_to_start_without_the_verify_token(core, settings):
     unverified = settings.model_copy(update={"whatsapp_verify_token": None})
 
-    with pytest.raises(ValueError, match="WHATSAPP_VERIFY_TOKEN"):
+    with pytest.raises(StartupError, match="WHATSAPP_VERIFY_TOKEN"):
         build_whatsapp(core, unverified)
 
 
 async def test_an_unknown_template_language_is_refused_at_start(core, settings):
     klingon = settings.model_copy(update={"whatsapp_template_language": "tlh"})
 
-    with pytest.raises(ValueError, match="WHATSAPP_TEMPLATE_LANGUAGE"):
+    with pytest.raises(StartupError, match="WHATSAPP_TEMPLATE_LANGUAGE"):
         build_whatsapp(core, klingon)
 
 

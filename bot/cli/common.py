@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -11,10 +13,14 @@ import typer
 
 from bot import bootstrap
 from bot.clock import JAKARTA
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings, load_settings
 from bot.errors import SopbotError, SopFileError
+from bot.preflight import sop_file_error
+from bot.startup import EXIT_CODE, StartupError
 from bot.table import table as table
 from bot.texts import t
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -25,22 +31,33 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@contextmanager
+def explained() -> Iterator[None]:
+    """The one place a start-up problem becomes its lines on stderr and exit code 2.
+
+    No traceback by default; with SOPBOT_LOG_LEVEL=DEBUG (`sopbot run`) the log has it.
+    """
+    try:
+        yield
+    except (StartupError, SopFileError) as exc:
+        error = sop_file_error(exc) if isinstance(exc, SopFileError) else exc
+        logger.debug("start-up failed", exc_info=exc.__cause__)
+        raise fail("\n".join(error.lines()), EXIT_CODE) from None
+
+
 def settings() -> Settings:
     """Settings from the environment, or a clear exit naming the bad setting."""
-    try:
+    with explained():
         return load_settings()
-    except ConfigError as exc:
-        raise fail(str(exc), 2) from None
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine, mapping expected failures to messages and exit codes."""
-    try:
-        return asyncio.run(coro)
-    except SopbotError as exc:
-        raise fail(t(exc.text_key, **exc.params)) from None
-    except SopFileError as exc:
-        raise fail(str(exc), 2) from None
+    with explained():
+        try:
+            return asyncio.run(coro)
+        except SopbotError as exc:
+            raise fail(t(exc.text_key, **exc.params)) from None
 
 
 def with_app(body: Callable[[bootstrap.App], Awaitable[T]]) -> T:

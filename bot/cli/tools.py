@@ -9,11 +9,13 @@ import typer
 
 from bot import bootstrap
 from bot.calendar import Duration, HolidayOverride, OfficeCalendar
-from bot.cli.common import fail, parse_when, run, settings, with_app
+from bot.cli.common import explained, fail, parse_when, run, settings, with_app
 from bot.config import Settings
 from bot.errors import SopFileError
+from bot.preflight import check_run, sop_file_error
 from bot.sop.loader import load_sop
 from bot.sop.table import render_table
+from bot.startup import stop_on_signal
 from bot.texts import t
 
 sop_app = typer.Typer(help="SOP yang dijalankan.", no_args_is_help=True)
@@ -24,10 +26,12 @@ audit_app = typer.Typer(help="Jejak audit.", no_args_is_help=True)
 @sop_app.command("show")
 def sop_show(file: Path | None = typer.Argument(None, help="Berkas SOP (YAML).")) -> None:
     """Print the SOP's steps as a table (and validate the file)."""
-    try:
-        sop = load_sop(file or settings().sopbot_sop_file)
-    except SopFileError as exc:
-        raise fail(str(exc), 2) from None
+    path = file or settings().sopbot_sop_file
+    with explained():
+        try:
+            sop = load_sop(path)
+        except SopFileError as exc:
+            raise sop_file_error(exc, None if file else "SOPBOT_SOP_FILE") from exc
     typer.echo(render_table(sop))
 
 
@@ -101,12 +105,7 @@ def run_bot(
 ) -> None:
     """Start the bot: migrations first, then Telegram (long polling, or webhook) and WhatsApp."""
     config = settings()
-    if config.telegram_bot_token is None and not config.whatsapp_enabled and not dashboard:
-        raise fail(t("cli.no_channel"), 2)
-    if dashboard and config.sopbot_web_secret is None:
-        raise fail(t("cli.web_no_secret"), 2)
-    bootstrap.configure_logging()
-    try:
-        run(bootstrap.run_bot(config, webhook=webhook, dashboard=dashboard))
-    except ValueError as error:
-        raise fail(str(error), 2) from None
+    with explained():
+        check_run(config, webhook=webhook, dashboard=dashboard)
+    bootstrap.configure_logging(config.sopbot_log_level)
+    run(stop_on_signal(bootstrap.run_bot(config, webhook=webhook, dashboard=dashboard)))

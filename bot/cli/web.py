@@ -10,8 +10,9 @@ import typer
 from bot import weblogin
 from bot.admin import find_person
 from bot.bootstrap import App
-from bot.cli.common import fail, settings, with_app
+from bot.cli.common import explained, fail, settings, with_app
 from bot.fmt import format_datetime
+from bot.startup import StartupError
 from bot.texts import t
 from bot.workflow.model import Person
 
@@ -22,7 +23,8 @@ def web_login(
     """Print a one-time login link to the dashboard for an admin, Kabag or Sekda."""
     config = settings()
     if config.sopbot_web_secret is None:
-        raise fail(t("cli.web_no_secret"), 2)
+        with explained():
+            raise StartupError("SOPBOT_WEB_SECRET", "startup.missing", "startup.web_secret_fix")
     secret = config.sopbot_web_secret.get_secret_value()
     minutes = config.sopbot_web_login_minutes
 

@@ -11,6 +11,8 @@ from pywa_async.handlers import CallbackButtonHandler, CallbackSelectionHandler,
 
 from bot.chat.core import ChatCore
 from bot.config import Settings, template_params
+from bot.preflight import check_whatsapp
+from bot.startup import StartupError
 from handlers.whatsapp.adapter import WhatsAppAdapter
 from handlers.whatsapp.sender import CHANNEL, TemplateSpec, WhatsAppSender
 from handlers.whatsapp.webhook import Webhook
@@ -42,11 +44,9 @@ def build_whatsapp(
 
     Refuses to start without the app secret: pywa would silently stop checking signatures.
     """
+    check_whatsapp(settings)
     secret, verify = settings.whatsapp_app_secret, settings.whatsapp_verify_token
-    if secret is None or not secret.get_secret_value():
-        raise ValueError("WHATSAPP_APP_SECRET is not set: webhooks could not be verified")
-    if verify is None or not verify.get_secret_value():
-        raise ValueError("WHATSAPP_VERIFY_TOKEN is not set")
+    assert secret is not None and verify is not None
     session = session or httpx.AsyncClient(timeout=API_TIMEOUT)
     wa = whatsapp_client(settings, session)
     sender = WhatsAppSender(wa, core.files, core.uow, core.clock, template_spec(settings))
@@ -100,7 +100,12 @@ def template_spec(settings: Settings) -> TemplateSpec:
     code = settings.whatsapp_template_language
     known = {member.value: member for member in TemplateLanguage}
     if code not in known:  # pywa's own lookup raises TypeError on an unknown code
-        raise ValueError(f"WHATSAPP_TEMPLATE_LANGUAGE: unknown language {code!r}")
+        raise StartupError(
+            "WHATSAPP_TEMPLATE_LANGUAGE",
+            "startup.whatsapp_language",
+            "startup.whatsapp_language_fix",
+            code=code,
+        )
     language = known[code]
     sources = tuple(template_params(settings.whatsapp_template_params))
     return TemplateSpec(settings.whatsapp_template_name, language, sources)

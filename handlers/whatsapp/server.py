@@ -40,18 +40,26 @@ async def serving(
     sock: socket.socket | None = None,
     what: str = "the WhatsApp webhook",
 ) -> AsyncIterator[None]:
-    """Listen on host:port (or on `sock`) until the block ends; fail if it cannot listen."""
+    """Listen on host:port (or on `sock`) until the block ends; fail if it cannot listen.
+
+    The socket is bound here, not by uvicorn, so a port already taken raises the `OSError`
+    with its errno (uvicorn would only log it and exit), for the caller to name the setting.
+    """
+    if sock is None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.create_server((host, port), family=family)
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
     )
     server = _Server(config)
-    serve = asyncio.create_task(server.serve(sockets=[sock] if sock is not None else None))
+    serve = asyncio.create_task(server.serve(sockets=[sock]))
     ready = asyncio.create_task(server.ready.wait())
     await asyncio.wait({serve, ready}, return_when=asyncio.FIRST_COMPLETED)
     if not server.ready.is_set():
         ready.cancel()
         with contextlib.suppress(BaseException):  # uvicorn exits the task on a failed bind
             await serve
+        sock.close()
         raise RuntimeError(f"{what} could not listen on {host}:{port}")
     logger.info("%s listening on %s:%s", what, host, port)
     try:
