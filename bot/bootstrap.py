@@ -225,6 +225,20 @@ def build_channels(
     return channels
 
 
+@asynccontextmanager
+async def worker(app: App) -> AsyncIterator[Workers]:
+    """This process as a worker holding its liveness lock while the block runs (`sopbot
+    remind` beside `sopbot run`: neither takes over what the other is sending)."""
+    from storage.liveness import liveness_for
+
+    liveness = liveness_for(app.engine)
+    await liveness.start()
+    try:
+        yield Workers(liveness)
+    finally:
+        await liveness.stop()
+
+
 def build_runtime(app: App, channels: Channels, *, pacer: Pacer | None = None) -> Runtime:
     """The inbox worker, the outbox sender and the periodic work of one process."""
     from storage.db import is_transient

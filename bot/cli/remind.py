@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot import bootstrap
+from bot import bootstrap, failpoints
 from bot.cli.common import parse_when, run, settings
 from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
@@ -14,6 +14,7 @@ from bot.pacing import Pacer, send_limits
 from bot.periodic import Periodic, TickReport
 from bot.ports import ChannelSender, Clock
 from bot.texts import t
+from bot.workers import Workers
 
 
 def remind(
@@ -40,17 +41,23 @@ def remind(
 
 async def _remind(config: Settings, clock: Clock) -> tuple[TickReport, bool]:
     """One tick of the bot's periodic work on the configured database, then close it."""
+    failpoints.arm(config.sopbot_failpoint)
     app = await bootstrap.build_app(config, clock)
     try:
-        async with bootstrap.channel_senders(app) as senders:
-            delivery = _delivery(app, clock, config, senders) if senders else None
+        async with bootstrap.channel_senders(app) as senders, bootstrap.worker(app) as workers:
+            delivery = _delivery(app, clock, config, senders, workers) if senders else None
             return await Periodic(app.workflow, delivery, clock).tick(), bool(senders)
     finally:
         await app.close()
 
 
 def _delivery(
-    app: bootstrap.App, clock: Clock, config: Settings, senders: dict[str, ChannelSender]
+    app: bootstrap.App,
+    clock: Clock,
+    config: Settings,
+    senders: dict[str, ChannelSender],
+    workers: Workers,
 ) -> Delivery:
     alert = app.sop.notices.delivery_failed
-    return Delivery(app.uow, clock, senders, pacer=Pacer(send_limits(config)), alert_roles=alert)
+    pacer = Pacer(send_limits(config))
+    return Delivery(app.uow, clock, senders, pacer=pacer, alert_roles=alert, workers=workers)

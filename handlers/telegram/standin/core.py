@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from handlers.telegram.standin.model import (
     JSON,
     ApiCall,
     ApiError,
+    Chaos,
     Failure,
     RateLimits,
     SimCallback,
@@ -106,7 +108,9 @@ class StandIn:
         self.transport: httpx.AsyncBaseTransport = StandInTransport(self)
         self._webhook = WebhookPusher(self.api, self._changed, webhook_transport)
         self._server = HttpServer(self.handle)
-        self._failures: dict[str, Failure] = {}
+        self._failures: dict[str, list[Failure]] = {}
+        self._stalls: dict[int, float] = {}
+        self._chaos: Chaos | None = None
         self._in_flight = 0  # requests being answered, long polls excepted
         self._users: dict[int, SimUser] = {}
         self._app_queue: Joinable | None = None
@@ -184,13 +188,30 @@ class StandIn:
         status: int | None = 502,
         error: Literal["connect", "timeout"] | None = None,
         delivered: bool = False,
+        chat_id: int | None = None,
+        retry_after: int = 1,
     ) -> None:
-        """Make the next `times` calls of `method` fail: an HTTP status or a lost connection."""
+        """Make the next `times` calls of `method` (to `chat_id`, if given) fail: an HTTP
+        status (429 with `retry_after`) or a lost connection."""
         # error="connect": nothing happens (safe to retry). error="timeout": the answer is lost;
         # with delivered=True the call took effect first (a send that timed out but arrived).
         found = self.api.lookup(method)
         name = found[0] if found else method
-        self._failures[name] = Failure(times, None if error else status, error, delivered)
+        failure = Failure(times, None if error else status, error, delivered, chat_id, retry_after)
+        self._failures.setdefault(name, []).append(failure)
+
+    def stall(self, chat_id: int, seconds: float) -> None:
+        """Answer every sending call to `chat_id` only after `seconds` (0 ends it)."""
+        if seconds > 0:
+            self._stalls[chat_id] = seconds
+        else:
+            self._stalls.pop(chat_id, None)
+
+    def chaos(self, refuse: float, lose: float, seed: int) -> Chaos:
+        """Fail a share of all sending calls at random: `refuse` before they take effect,
+        `lose` the answer after they did. Returns the counters; `chaos(0, 0, 0)` ends it."""
+        self._chaos = Chaos(refuse, lose, random.Random(seed)) if refuse or lose else None
+        return self._chaos or Chaos(0, 0, random.Random(seed))
 
     def attach(self, application: object) -> None:
         """Let settle() wait until the bot has handled every update.
@@ -250,12 +271,17 @@ class StandIn:
             record.params = parse_body(content_type, body, request.url.query)
         except ApiError as exc:
             return exc.status, exc.payload()
-        failure = self._take_failure(record.method)
+        failure = self._take_failure(record.method, record.params)
+        chat = _chat_of(record.params)
+        stalled = self._stalls.get(chat) if chat is not None and record.method in SENDING else 0
+        if stalled:
+            await asyncio.sleep(stalled)
         if failure is not None and failure.error is not None and not failure.delivered:
             record.description = f"injected {failure.error} error"
             raise _transport_error(failure, request)
         if failure is not None and failure.status is not None:
-            retry = {"retry_after": 1} if failure.status == HTTPStatus.TOO_MANY_REQUESTS else None
+            too_many = failure.status == HTTPStatus.TOO_MANY_REQUESTS
+            retry = {"retry_after": failure.retry_after} if too_many else None
             error = ApiError(failure.status, HTTPStatus(failure.status).phrase, retry)
             return error.status, error.payload()
         try:
@@ -271,14 +297,26 @@ class StandIn:
             raise _transport_error(failure, request)
         return 200, {"ok": True, "result": result}
 
-    def _take_failure(self, method: str) -> Failure | None:
-        failure = self._failures.get(method)
-        if failure is None:
+    def _take_failure(self, method: str, params: JSON) -> Failure | None:
+        chat = _chat_of(params)
+        waiting = self._failures.get(method, [])
+        for failure in waiting:
+            if failure.chat_id is None or failure.chat_id == chat:
+                failure.times -= 1
+                if failure.times <= 0:
+                    waiting.remove(failure)
+                return failure
+        chaos = self._chaos
+        if chaos is None or method not in SENDING:
             return None
-        failure.times -= 1
-        if failure.times <= 0:
-            del self._failures[method]
-        return failure
+        roll = chaos.rng.random()
+        if roll < chaos.refuse:
+            chaos.refused += 1
+            return Failure(1, None, "connect")
+        if roll < chaos.refuse + chaos.lose:
+            chaos.lost += 1
+            return Failure(1, None, "timeout", delivered=True)
+        return None
 
     def _download(self, token: str, file_path: str) -> httpx.Response:
         stored = self.world.paths.get(file_path)
@@ -351,6 +389,17 @@ class StandIn:
             f"{self.pending_updates}; getUpdates waiting: {self.api.polling}; requests in "
             f"flight: {self._in_flight}; application attached: {self._app_queue is not None})"
         )
+
+
+# The calls that put a message in a chat: flood limits, stalls and chaos apply to them.
+SENDING = frozenset({"sendMessage", "sendDocument", "sendPhoto", "editMessageText"})
+
+
+def _chat_of(params: JSON) -> int | None:
+    try:
+        return int(params.get("chat_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def _answer(status: int, payload: JSON) -> httpx.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
@@ -177,9 +178,23 @@ class RateLimits:
 
 @dataclass
 class Failure:
-    """An injected failure for the next calls of one method."""
+    """An injected failure for the next calls of one method (to one chat, if `chat_id`)."""
 
     times: int
     status: int | None = None
     error: Literal["connect", "timeout"] | None = None
     delivered: bool = False  # "timeout" only: the call takes effect, then the answer is lost
+    chat_id: int | None = None
+    retry_after: int = 1  # with status 429
+
+
+@dataclass
+class Chaos:
+    """Random faults on sending methods: a share refused before they take effect, a share
+    whose answer is lost after they took effect. Seeded, so a run can be replayed."""
+
+    refuse: float
+    lose: float
+    rng: random.Random
+    refused: int = 0
+    lost: int = 0
