@@ -139,6 +139,25 @@ class InviteRepository(Protocol):
     async def mark_used_by(self, code_hash: str, person_id: int) -> None: ...
 
 
+class InviteFailureRepository(Protocol):
+    """Wrong, expired or used invite codes per chat account, for the rate limit."""
+
+    async def add(self, channel: str, external_id: str, at: datetime) -> None: ...
+    # The account's failures at or after `since`, oldest first.
+    async def since(
+        self, channel: str, external_id: str, since: datetime
+    ) -> builtins.list[datetime]: ...
+    async def purge(self, before: datetime) -> int: ...
+
+
+class LoginCodeRepository(Protocol):
+    """Nonces of dashboard login codes already used, so each code logs in once."""
+
+    # True the first time a nonce is used, False for a replay (in any process).
+    async def use(self, nonce: str, expires_at: datetime, at: datetime) -> bool: ...
+    async def purge(self, now: datetime) -> int: ...
+
+
 class HolidayRepository(Protocol):
     async def list(self) -> list[HolidayOverride]: ...
     async def put(self, override: HolidayOverride) -> None: ...
@@ -243,6 +262,8 @@ class UnitOfWork(Protocol):
     people: PeopleRepository
     delegations: DelegationRepository
     invites: InviteRepository
+    invite_failures: InviteFailureRepository
+    login_codes: LoginCodeRepository
     holidays: HolidayRepository
     documents: DocumentRepository
     outbox: OutboxRepository

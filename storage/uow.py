@@ -18,7 +18,9 @@ from bot.ports import (
     DocumentRepository,
     HolidayRepository,
     InboxRepository,
+    InviteFailureRepository,
     InviteRepository,
+    LoginCodeRepository,
     OutboxRepository,
     PeopleRepository,
     PromptRepository,
@@ -39,6 +41,7 @@ from storage.repositories import (
     SqlReminderRepository,
     SqlUpdateLog,
 )
+from storage.security import SqlInviteFailureRepository, SqlLoginCodeRepository
 from storage.sql import is_race
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ class SqlAlchemyUnitOfWork:
     people: PeopleRepository
     delegations: DelegationRepository
     invites: InviteRepository
+    invite_failures: InviteFailureRepository
+    login_codes: LoginCodeRepository
     holidays: HolidayRepository
     documents: DocumentRepository
     outbox: OutboxRepository
@@ -73,6 +78,8 @@ class SqlAlchemyUnitOfWork:
         self.people = SqlPeopleRepository(session)
         self.delegations = SqlDelegationRepository(session)
         self.invites = SqlInviteRepository(session)
+        self.invite_failures = SqlInviteFailureRepository(session)
+        self.login_codes = SqlLoginCodeRepository(session)
         self.holidays = SqlHolidayRepository(session)
         self.documents = SqlDocumentRepository(session)
         self.outbox = SqlOutboxRepository(session)

@@ -53,6 +53,8 @@ class FakeDB:
     windows: dict[tuple[str, str], ChatWindow] = field(default_factory=dict)
     held: dict[str, tuple[tuple[str, str], HeldMessage]] = field(default_factory=dict)
     inbox: dict[tuple[str, str], tuple[InboundUpdate, str]] = field(default_factory=dict)
+    login_codes: dict[str, datetime] = field(default_factory=dict)  # nonce -> expires at
+    invite_failures: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
 class FakeUnitOfWork:
@@ -70,6 +72,8 @@ class FakeUnitOfWork:
         self.people = _People(self)
         self.delegations = _Delegations(self)
         self.invites = _Invites(self)
+        self.invite_failures = _InviteFailures(self)
+        self.login_codes = _LoginCodes(self)
         self.holidays = _Holidays(self)
         self.documents = _Documents(self)
         self.outbox = FakeOutbox(self)
@@ -235,6 +239,36 @@ class _Invites(_Repo):
 
     async def mark_used_by(self, code_hash: str, person_id: int) -> None:
         self.s.used_by[code_hash] = person_id
+
+
+class _InviteFailures(_Repo):
+    async def add(self, channel: str, external_id: str, at: datetime) -> None:
+        self.s.invite_failures.append((channel, external_id, at))
+
+    async def since(self, channel: str, external_id: str, since: datetime) -> list[datetime]:
+        account = (channel, external_id)
+        return sorted(at for *who, at in self.s.invite_failures if tuple(who) == account
+                      and at >= since)  # fmt: skip
+
+    async def purge(self, before: datetime) -> int:
+        kept = [f for f in self.s.invite_failures if f[2] >= before]
+        purged = len(self.s.invite_failures) - len(kept)
+        self.s.invite_failures = kept
+        return purged
+
+
+class _LoginCodes(_Repo):
+    async def use(self, nonce: str, expires_at: datetime, at: datetime) -> bool:
+        if nonce in self.s.login_codes:
+            return False
+        self.s.login_codes[nonce] = expires_at
+        return True
+
+    async def purge(self, now: datetime) -> int:
+        expired = [n for n, expires in self.s.login_codes.items() if expires <= now]
+        for nonce in expired:
+            del self.s.login_codes[nonce]
+        return len(expired)
 
 
 class _Holidays(_Repo):
