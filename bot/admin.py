@@ -10,7 +10,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from bot.audit import ChainReport, verify
+from bot.audit import SEALED, AuditKey, ChainReport, SealOutcome, verify
 from bot.calendar import HolidayOverride, wall_clock_after
 from bot.errors import InvalidInput, UserNotFound
 from bot.ports import AuditEntry, Clock, Invite, UnitOfWork, UnitOfWorkFactory
@@ -59,11 +59,19 @@ async def _with_nip(uow: UnitOfWork, nip: str | None) -> Person | None:
 class Admin:
     """Operator actions; `actor_id` None means the server operator at the CLI."""
 
-    def __init__(self, uow: UnitOfWorkFactory, sop: Sop, clock: Clock, invite_ttl_hours: int = 72):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sop: Sop,
+        clock: Clock,
+        invite_ttl_hours: int = 72,
+        audit_key: AuditKey | None = None,
+    ):
         self.uow = uow
         self.sop = sop
         self.clock = clock
         self.invite_ttl_hours = invite_ttl_hours
+        self.audit_key = audit_key
 
     async def create_invite(
         self,
@@ -231,9 +239,36 @@ class Admin:
             return await uow.holidays.list()
 
     async def verify_audit(self) -> ChainReport:
-        """Check the audit trail's hash chain end to end."""
+        """Check the audit trail's hash chain and MACs end to end."""
         async with self.uow() as uow:
-            return verify(await uow.audit.all(), await uow.audit.head())
+            return verify(await uow.audit.all(), self._audit_key(), await uow.audit.head())
+
+    async def seal_audit(self, actor_id: int | None = None) -> SealOutcome:
+        """Key the entries written before the chain was keyed, once, if their links hold.
+
+        Refused when the chain is broken, or when it was sealed before: an unkeyed entry in a
+        sealed trail can only mean the trail was altered.
+        """
+        key = self._audit_key()
+        async with self.uow() as uow:
+            records = await uow.audit.all()
+            report = verify(records, key, await uow.audit.head())
+            if not report.sealable:
+                return SealOutcome(report)
+            earlier = next((r.id for r in records if r.entry.kind == SEALED), None)
+            if earlier is not None:
+                return SealOutcome(report, sealed_before=earlier)
+            unkeyed = {r.id: key.entry_mac(r.hash) for r in records if r.mac is None}
+            await uow.audit.sign(unkeyed)
+            first, last = min(unkeyed), max(unkeyed)
+            self._audit(uow, SEALED, actor_id, first=first, last=last, count=len(unkeyed))
+            await uow.commit()
+        return SealOutcome(report, tuple(sorted(unkeyed)))
+
+    def _audit_key(self) -> AuditKey:
+        if self.audit_key is None:
+            raise RuntimeError("no audit key: build the app with bootstrap.build_app")
+        return self.audit_key
 
     async def _put_holiday(self, override: HolidayOverride, actor_id: int | None) -> None:
         async with self.uow() as uow:

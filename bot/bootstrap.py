@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.admin import Admin
+from bot.auditkey import load_audit_key
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
@@ -78,14 +79,15 @@ async def build_app(
 
     sop = load_sop(settings.sopbot_sop_file)
     clock = clock or SystemClock()
+    audit_key = load_audit_key(settings.sopbot_audit_key, settings.sopbot_data_dir)
     engine = make_engine(database_url(settings))
     if migrate:
         await upgrade(engine)
-    uow = uow_factory(make_session_factory(engine))
+    uow = uow_factory(make_session_factory(engine), audit_key)
     files = LocalFileStore(Path(settings.sopbot_data_dir))
     generated = CaseDocuments.generated(sop)
     workflow = Workflow(uow, sop, clock, settings.office_hours, settings.ramadan, files, generated)
-    admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours)
+    admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours, audit_key)
     return App(settings, sop, clock, uow, files, workflow, admin, engine)
 
 

@@ -8,6 +8,7 @@ from string import Formatter
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.audit import MIN_KEY_BYTES
 from bot.calendar import OfficeHours, RamadanSchedule
 
 # Fields a document number format may use, e.g. "005/{seq}-Tapem/{month_roman}/{year}".
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
     sopbot_invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     sopbot_max_upload_mb: int = Field(default=20, ge=1, le=20)
     sopbot_upload_types: str = "docx,pdf"
+    # Keys the audit chain's MACs (bot/audit.py). None: the key file in sopbot_data_dir.
+    sopbot_audit_key: SecretStr | None = None
 
     whatsapp_phone_id: str | None = None
     whatsapp_token: SecretStr | None = None
@@ -153,12 +156,20 @@ class Settings(BaseSettings):
         "sopbot_doc_undangan_signer_nip",
         "sopbot_doc_kb_signer_name",
         "sopbot_web_secret",
+        "sopbot_audit_key",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # A line copied blank from .env.example means "not set", not the current directory.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("sopbot_audit_key")
+    @classmethod
+    def _audit_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_KEY_BYTES:
+            raise ValueError(f"must be at least {MIN_KEY_BYTES} characters of random text")
+        return value
 
     @field_validator("sopbot_ramadan_dates")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -38,12 +38,22 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class AuditRecord:
-    """A stored audit entry with its place in the hash chain."""
+    """A stored audit entry with its place in the hash chain and its MAC (bot.audit)."""
 
     id: int
     entry: AuditEntry
     prev_hash: str
     hash: str
+    mac: str | None = None  # None: written before the chain was keyed
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """What the chain's head row says: the last entry's id and hash, and its MAC."""
+
+    last_id: int
+    last_hash: str
+    mac: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +212,9 @@ class PromptRepository(Protocol):
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
     async def all(self) -> list[AuditRecord]: ...
-    async def head(self) -> tuple[int, str]: ...
+    async def head(self) -> AuditHead: ...
+    # Store MACs (by entry id) on entries that have none: `sopbot audit seal`.
+    async def sign(self, macs: Mapping[int, str]) -> None: ...
 
 
 class UpdateLog(Protocol):

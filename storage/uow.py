@@ -9,6 +9,7 @@ from functools import partial
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.audit import AuditKey
 from bot.errors import ConcurrentUpdate
 from bot.ports import (
     AuditLog,
@@ -68,8 +69,11 @@ class SqlAlchemyUnitOfWork:
     windows: ChatWindowRepository
     inbox: InboxRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], audit_key: AuditKey | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._audit_key = audit_key
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         """Open a session and the repositories bound to it."""
@@ -84,7 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.documents = SqlDocumentRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.reminders = SqlReminderRepository(session)
-        self.audit = self._audit = SqlAuditLog(session)
+        self.audit = self._audit = SqlAuditLog(session, self._audit_key)
         self.updates = SqlUpdateLog(session)
         self.prompts = SqlPromptRepository(session)
         self.windows = SqlChatWindowRepository(session)
@@ -117,7 +121,10 @@ class SqlAlchemyUnitOfWork:
 
 
 def uow_factory(
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: async_sessionmaker[AsyncSession], audit_key: AuditKey | None = None
 ) -> Callable[[], SqlAlchemyUnitOfWork]:
-    """A factory of fresh units of work on `session_factory` (bot.ports.UnitOfWorkFactory)."""
-    return partial(SqlAlchemyUnitOfWork, session_factory)
+    """A factory of fresh units of work on `session_factory` (bot.ports.UnitOfWorkFactory).
+
+    `audit_key` keys the audit entries they write; the bot always passes one (bootstrap).
+    """
+    return partial(SqlAlchemyUnitOfWork, session_factory, audit_key)

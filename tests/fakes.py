@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from bot.audit import GENESIS, chain_hash
+from bot.audit import GENESIS, AuditKey, chain_hash
 from bot.calendar import HolidayOverride
 from bot.errors import CaseNotFound, ConcurrentUpdate, InvalidInvite, NotFound, UserNotFound
 from bot.ports import (
     AuditEntry,
+    AuditHead,
     AuditRecord,
     ChatWindow,
     DocumentRecord,
@@ -26,6 +27,9 @@ from bot.ports import (
 )
 from bot.workflow.model import Case, Delegation, Person, Roster
 from tests.fake_queues import FakeOutbox, FakeReminders
+
+# The audit key of the fakes and of the test databases (tests/conftest.py).
+TEST_AUDIT_KEY = AuditKey(b"test-audit-key-0123456789abcdef-0123456789")
 
 
 @dataclass
@@ -42,6 +46,7 @@ class FakeDB:
     documents: list[DocumentRecord] = field(default_factory=list)
     outbox: dict[str, tuple[OutgoingMessage, datetime]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    audit_head: AuditHead = field(default_factory=lambda: AuditHead(0, GENESIS))
     updates: set[tuple[str, str]] = field(default_factory=set)
     prompts: dict[int, Prompt] = field(default_factory=dict)
     delivered: dict[str, tuple[str, str | None, datetime]] = field(default_factory=dict)
@@ -60,8 +65,9 @@ class FakeDB:
 class FakeUnitOfWork:
     """Works on a copy of the shared state; commit swaps it in, anything else discards it."""
 
-    def __init__(self, db: FakeDB) -> None:
+    def __init__(self, db: FakeDB, audit_key: AuditKey | None = TEST_AUDIT_KEY) -> None:
         self._db = db
+        self._key = audit_key
         self.committed = False
 
     async def __aenter__(self) -> FakeUnitOfWork:
@@ -93,10 +99,14 @@ class FakeUnitOfWork:
             stored = self._db.cases.get(case_id)
             if stored is not None and stored.version != version:
                 raise ConcurrentUpdate()
-        prev = self.state.audit[-1].hash if self.state.audit else GENESIS
+        prev = self.state.audit_head.last_hash
         for entry in self._pending:
             digest = chain_hash(prev, entry)
-            self.state.audit.append(AuditRecord(len(self.state.audit) + 1, entry, prev, digest))
+            mac = self._key.entry_mac(digest) if self._key else None
+            last_id = len(self.state.audit) + 1
+            self.state.audit.append(AuditRecord(last_id, entry, prev, digest, mac))
+            head_mac = self._key.head_mac(last_id, digest) if self._key else None
+            self.state.audit_head = AuditHead(last_id, digest, head_mac)
             prev = digest
         self._pending.clear()
         for name in vars(self._db):
@@ -320,9 +330,14 @@ class _Audit(_Repo):
     async def all(self) -> list[AuditRecord]:
         return list(self.s.audit)
 
-    async def head(self) -> tuple[int, str]:
-        last = self.s.audit[-1] if self.s.audit else None
-        return (last.id, last.hash) if last else (0, GENESIS)
+    async def head(self) -> AuditHead:
+        return self.s.audit_head
+
+    async def sign(self, macs: Mapping[int, str]) -> None:
+        self.s.audit = [
+            replace(r, mac=macs[r.id]) if r.mac is None and r.id in macs else r
+            for r in self.s.audit
+        ]
 
 
 class _Updates(_Repo):
@@ -393,6 +408,6 @@ class MemoryFileStore:
         return sha256 in self.blobs
 
 
-def fake_uow_factory(db: FakeDB) -> Any:
+def fake_uow_factory(db: FakeDB, audit_key: AuditKey | None = TEST_AUDIT_KEY) -> Any:
     """A factory of fake units of work over one shared state."""
-    return lambda: FakeUnitOfWork(db)
+    return lambda: FakeUnitOfWork(db, audit_key)
