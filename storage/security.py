@@ -50,14 +50,14 @@ class SqlInviteFailureRepository:
             insert(_failures).values(channel=channel, external_id=external_id, at=at)
         )
 
-    async def since(self, channel: str, external_id: str, since: datetime) -> list[datetime]:
-        """The account's failed attempts at or after `since`, oldest first."""
+    async def after(self, channel: str, external_id: str, after: datetime) -> list[datetime]:
+        """The account's failed attempts later than `after`, oldest first."""
         result = await self._session.execute(
             select(_failures.c.at)
             .where(
                 _failures.c.channel == channel,
                 _failures.c.external_id == external_id,
-                _failures.c.at >= since,
+                _failures.c.at > after,
             )
             .order_by(_failures.c.at, _failures.c.id)
         )

@@ -250,15 +250,18 @@ class _Invites(_Repo):
     async def mark_used_by(self, code_hash: str, person_id: int) -> None:
         self.s.used_by[code_hash] = person_id
 
+    async def used_by(self, code_hash: str) -> int | None:
+        return self.s.used_by.get(code_hash)
+
 
 class _InviteFailures(_Repo):
     async def add(self, channel: str, external_id: str, at: datetime) -> None:
         self.s.invite_failures.append((channel, external_id, at))
 
-    async def since(self, channel: str, external_id: str, since: datetime) -> list[datetime]:
+    async def after(self, channel: str, external_id: str, after: datetime) -> list[datetime]:
         account = (channel, external_id)
         return sorted(at for *who, at in self.s.invite_failures if tuple(who) == account
-                      and at >= since)  # fmt: skip
+                      and at > after)  # fmt: skip
 
     async def purge(self, before: datetime) -> int:
         kept = [f for f in self.s.invite_failures if f[2] >= before]

@@ -34,7 +34,7 @@ from storage.uow import uow_factory as make_uow_factory
 
 T = TypeVar("T")
 
-INVITE_CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
+INVITE_CODE = re.compile(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}")
 OPENED_AT = datetime(2026, 3, 16, 8, 0, tzinfo=JAKARTA)
 STEP_NUMBERS = ["1", "2", "3", "4", "5", "7", "8", "10"]  # the source has no 6 and no 9
 SOP_ROLES = ("admin", "walikota", "sekda", "kabag", "ketua_tim", "tkksd")
