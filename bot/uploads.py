@@ -1,8 +1,10 @@
 """Inspection of an uploaded file by its content, not its name: kind, safety and a clean name.
 
 Accepted: a .docx or .pdf the policy allows, with nothing the bot cannot check (a password) or
-must not pass on (macros, a zip bomb). A .docx's members are unpacked in 64 KB chunks, never
-beyond the sizes its zip directory declares, and those are capped before anything is unpacked.
+must not pass on (macros, embedded OLE objects, content fetched from elsewhere when the document
+is opened, a zip bomb, XML entities, PDF JavaScript: see bot/uploads_pdf.py). A .docx's members
+are unpacked in 64 KB chunks, never beyond the sizes its zip directory declares, and those are
+capped before anything is unpacked; every XML part is parsed as it streams, refusing any DTD.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xml.parsers import expat
 
 from bot.errors import UploadRejected
 from bot.texts import t
+from bot.uploads_pdf import inspect_pdf
 
 MB = 1024 * 1024
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # the Bot API's getFile serves nothing larger
@@ -44,7 +47,11 @@ MAX_RATIO = 100
 RATIO_CHECKED_FROM = 1 * MB  # small XML parts (styles.xml ~30:1) legitimately compress well
 CHUNK = 64 * 1024
 MAX_FILENAME_CHARS = 120
-PDF_EOF_WINDOW = 1024  # "%%EOF" must appear in the last KB
+# Names Windows keeps for devices: a file called so cannot be saved there.
+WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
+     *(f"LPT{n}" for n in range(1, 10))}
+)  # fmt: skip
 
 PDF_MAGIC = b"%PDF-"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -56,7 +63,11 @@ WORD_MAIN_TYPES = (  # .docx, .docm, .dotm; lower case
     "application/vnd.ms-word.document.macroenabled.main+xml",
     "application/vnd.ms-word.template.macroenabledtemplate.main+xml",
 )
-MACRO_MARKERS = ("macroenabled", "vbaproject", "vbadata", "activex")  # content types, part names
+# Content types and part names of code Word may run: macros, ActiveX, embedded OLE objects.
+MACRO_MARKERS = ("macroenabled", "vbaproject", "vbadata", "activex", "oleobject")
+# Relationships Word follows on opening: an embedded OLE object or an imported HTML/RTF chunk.
+ACTIVE_RELATIONSHIPS = frozenset({"oleobject", "afchunk"})
+XML_SUFFIXES = (".xml", ".rels")
 WORD_SUFFIXES = frozenset({".docx", ".docm", ".doc", ".dotx", ".dotm"})
 # An extension replaced by the kind's own ("PKS PT.ABC" keeps its ".ABC"):
 KNOWN_SUFFIXES = WORD_SUFFIXES | {".pdf", ".rtf", ".odt", ".txt", ".png", ".jpg", ".jpeg", ".exe"}
@@ -72,10 +83,10 @@ DOCX_CORRUPT = "upload.docx_corrupt"
 ARCHIVE_UNSAFE = "upload.archive_unsafe"
 ENCRYPTED = "upload.encrypted"
 PDF_CORRUPT = "upload.pdf_corrupt"
+ACTIVE_CONTENT = "upload.active_content"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _RESERVED = re.compile(r'[<>:"/\\|?*]')
-_PDF_ENCRYPT_VALUE = re.compile(rb"\s*(?:\d+\s+\d+\s+R|<<)")
 
 Chunk = bytes | memoryview
 OnElement = Callable[[str, dict[str, str]], None]
@@ -147,6 +158,8 @@ def sanitise_filename(filename: str, kind: str) -> str:
     suffix = _suffix(name)
     stem = (name[: -len(suffix)] if suffix in KNOWN_SUFFIXES else name).strip(" .")
     stem = stem[: MAX_FILENAME_CHARS - len(extension)].rstrip(" .")
+    if stem.partition(".")[0].strip().upper() in WINDOWS_DEVICES:
+        stem = f"_{stem}"
     return f"{stem or t('upload.default_filename')}{extension}"
 
 
@@ -193,7 +206,7 @@ def _inspect_content(data: bytes, suffix: str, policy: UploadPolicy) -> str:
     """The kind the content really is, after every check for that kind."""
     if data.startswith(PDF_MAGIC):
         _require_allowed("pdf", policy)
-        _inspect_pdf(data)
+        inspect_pdf(data)
         return "pdf"
     if data.startswith(ZIP_MAGIC):
         _inspect_docx(data, suffix, policy)
@@ -212,24 +225,6 @@ def _inspect_content(data: bytes, suffix: str, policy: UploadPolicy) -> str:
     if claimed == "pdf":
         _reject(PDF_CORRUPT)
     _reject(NOT_DOCX, claimed=suffix, allowed=_allowed(policy))
-
-
-def _inspect_pdf(data: bytes) -> None:
-    if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
-        _reject(PDF_CORRUPT)
-    if _pdf_is_encrypted(data):
-        _reject(ENCRYPTED)
-
-
-def _pdf_is_encrypted(data: bytes) -> bool:
-    """Whether a trailer (or cross-reference stream) names an /Encrypt dictionary."""
-    # Only there is /Encrypt followed by a reference or a dictionary (/EncryptMetadata is not).
-    position = data.find(b"/Encrypt")
-    while position != -1:
-        if _PDF_ENCRYPT_VALUE.match(data, position + len(b"/Encrypt")):
-            return True
-        position = data.find(b"/Encrypt", position + 1)
-    return False
 
 
 def _reject_ole(data: bytes, policy: UploadPolicy) -> NoReturn:
@@ -263,8 +258,40 @@ def _inspect_docx(data: bytes, suffix: str, policy: UploadPolicy) -> None:
         if name == main:
             if _parse_xml(_member_chunks(view, info)) != "document":
                 _reject(DOCX_CORRUPT)
-        elif name != CONTENT_TYPES:
+        elif name.endswith(".rels"):
+            _parse_xml(_member_chunks(view, info), _check_relationship)
+        elif name.endswith(XML_SUFFIXES):
+            if name != CONTENT_TYPES:
+                _parse_xml(_member_chunks(view, info))
+        else:
             deque(_member_chunks(view, info), maxlen=0)  # unpacks to check sizes and CRC
+
+
+def _check_relationship(name: str, attributes: dict[str, str]) -> None:
+    """Refuse a part Word would run (OLE) or fetch from elsewhere (a remote template)."""
+    if name.rpartition("}")[2] != "Relationship":
+        return
+    kind = attributes.get("Type", "").rpartition("/")[2].lower()
+    if kind in ACTIVE_RELATIONSHIPS:
+        _reject(ACTIVE_CONTENT)
+    external = attributes.get("TargetMode", "").lower() == "external"
+    if external and kind != "hyperlink" and _remote(attributes.get("Target", "")):
+        _reject(ACTIVE_CONTENT)
+
+
+def _remote(target: str) -> bool:
+    """Whether Word would reach out to another machine for this target (a URL or a share).
+
+    A local path (`file:///C:/...`, `C:\\...`, relative) is what Word writes for the template a
+    document was made from; `http:`, `\\\\server\\share`, `file://server/` are not.
+    """
+    address = target.strip().replace("\\", "/").lower()
+    if address.startswith("//"):
+        return True
+    scheme, colon, rest = address.partition(":")
+    if not colon or len(scheme) == 1:  # relative, or a drive letter
+        return False
+    return scheme != "file" or (rest.startswith("//") and not rest.startswith("///"))
 
 
 def _word_main_part(
