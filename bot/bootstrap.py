@@ -62,10 +62,29 @@ def has_database(settings: Settings) -> bool:
     return bool(settings.database_url) or (settings.sopbot_data_dir / SQLITE_FILENAME).exists()
 
 
+# The least a library logs, whatever the level asked for. A security setting: httpx logs every
+# request URL at INFO, and a Bot API URL contains the bot token; httpcore logs request and
+# response headers at DEBUG; python-telegram-bot and pywa log every update they receive at
+# DEBUG, and aiosqlite (SQLAlchemy at INFO) every statement with its parameters, the stored
+# webhook updates among them: an update can carry an invite code (`/start CODE`).
+QUIET_LOGGERS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "hpack": logging.WARNING,
+    "telegram": logging.INFO,
+    "pywa": logging.INFO,
+    "pywa_async": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+}
+
+
 def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr; httpx stays at WARNING because its INFO lines carry the bot token."""
+    """Log to stderr at `level`, keeping the libraries in QUIET_LOGGERS quieter."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger().setLevel(level)
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(level, floor))
 
 
 async def build_app(

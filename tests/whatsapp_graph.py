@@ -80,6 +80,7 @@ class FakeGraph:
     last_inbound: dict[str, datetime] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)  # the next sends fail with these
     calls: list[str] = field(default_factory=list)
+    token: str = "wa-token"  # the access token the bot must send
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -91,7 +92,7 @@ class FakeGraph:
         if request.url.host == MEDIA_HOST:
             data, mime, _ = self.media[request.url.params["mid"]]
             return httpx.Response(200, content=data, headers={"Content-Type": mime})
-        if request.headers.get("Authorization") != "Bearer wa-token":
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _error(401, 190, "Invalid OAuth access token")
         parts = request.url.path.strip("/").split("/")  # v26.0 / <id> [/ messages|media]
         if request.method == "POST" and parts[-1] == "messages":
