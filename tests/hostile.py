@@ -71,7 +71,7 @@ def rezip(data: bytes, replace: dict[str, bytes], drop: tuple[str, ...] = ()) ->
     return out.getvalue()
 
 
-def _member(data: bytes) -> str:
+def _content_types(data: bytes) -> str:
     with zipfile.ZipFile(BytesIO(data)) as archive:
         return archive.read("[Content_Types].xml").decode()
 
@@ -124,7 +124,7 @@ def xml_bomb(declared: int | None = None) -> bytes:
 
 def overlapping_bomb(copies: int = 40) -> bytes:
     """Many directory entries sharing one member's data (overlapping files): each unpacks the
-    same 10 MB, honestly declared and only 50:1 compressed, 400 MB in all."""
+    same 10 MB, honestly declared and under 30:1 compressed, 390 MB in all."""
     text = b"".join(b"%s %d\n" % (PARAGRAPH, n % 997) for n in range(10 * MB // 80))
     base = rezip(plain_docx(), {"word/media/part0.xml": text})
     raw = bytearray(base)
@@ -182,7 +182,7 @@ def ole_bytes(*streams: str) -> bytes:
 
 def docm_as_docx() -> bytes:
     """A macro-enabled document (.docm) renamed to .docx."""
-    types = _member(plain_docx()).replace(WORD_MAIN, DOCM_MAIN)
+    types = _content_types(plain_docx()).replace(WORD_MAIN, DOCM_MAIN)
     types = types.replace(
         "<Default ",
         '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
@@ -196,7 +196,7 @@ def docm_as_docx() -> bytes:
 
 def embedded_ole() -> bytes:
     """An embedded OLE object (Equation Editor and packager objects carry exploits)."""
-    types = _member(plain_docx()).replace(
+    types = _content_types(plain_docx()).replace(
         "<Default ",
         '<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.'
         'oleObject"/><Default ',
