@@ -10,16 +10,23 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from bot.audit import ChainReport, verify
+from bot.audit import SEALED, AuditKey, ChainReport, SealOutcome, verify
 from bot.calendar import HolidayOverride, wall_clock_after
-from bot.errors import InvalidInput, UserNotFound
+from bot.errors import InvalidInput, InvalidInvite, TooManyInviteAttempts, UserNotFound
+from bot.fmt import format_datetime
 from bot.ports import AuditEntry, Clock, Invite, UnitOfWork, UnitOfWorkFactory
 from bot.sop.model import Sop
 from bot.texts import t
 from bot.workflow.model import Delegation, Person, Roster
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_LENGTH = 16  # 32 letters: 5 bits each, 80 bits in all
+CODE_GROUP = 4
 DELEGATION_KINDS = ("plt", "plh")
+# A chat account that sent this many wrong, expired or used codes within the window is refused
+# until the oldest of them is a window old, without its next code being checked at all.
+INVITE_TRIES = 5
+INVITE_WINDOW_HOURS = 1
 
 
 def hash_code(code: str) -> str:
@@ -29,9 +36,9 @@ def hash_code(code: str) -> str:
 
 
 def new_code() -> str:
-    """A fresh code that is easy to read aloud and type on a phone: `K7P2-QX9M`."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    return f"{raw[:4]}-{raw[4:]}"
+    """A fresh code that is easy to read aloud and type on a phone: `K7P2-QX9M-4HRT-W8CZ`."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
 
 
 def find_person(roster: Roster, text: str) -> Person:
@@ -48,6 +55,16 @@ def find_person(roster: Roster, text: str) -> Person:
     raise UserNotFound(who=needle)
 
 
+async def _own_used_code(
+    uow: UnitOfWork, error: InvalidInvite, code_hash: str, channel: str, external_id: str
+) -> bool:
+    """Whether a used code was used by this very chat account (a repeated /start)."""
+    if error.params.get("reason") != "used":
+        return False
+    person = await uow.people.by_identity(channel, external_id)
+    return person is not None and await uow.invites.used_by(code_hash) == person.id
+
+
 async def _with_nip(uow: UnitOfWork, nip: str | None) -> Person | None:
     """The one registered person with that NIP, if the NIP is given and known."""
     if not nip:
@@ -59,11 +76,19 @@ async def _with_nip(uow: UnitOfWork, nip: str | None) -> Person | None:
 class Admin:
     """Operator actions; `actor_id` None means the server operator at the CLI."""
 
-    def __init__(self, uow: UnitOfWorkFactory, sop: Sop, clock: Clock, invite_ttl_hours: int = 72):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sop: Sop,
+        clock: Clock,
+        invite_ttl_hours: int = 72,
+        audit_key: AuditKey | None = None,
+    ):
         self.uow = uow
         self.sop = sop
         self.clock = clock
         self.invite_ttl_hours = invite_ttl_hours
+        self.audit_key = audit_key
 
     async def create_invite(
         self,
@@ -97,11 +122,23 @@ class Admin:
     async def accept_invite(
         self, code: str, channel: str, external_id: str, display_name: str = ""
     ) -> Person:
-        """Register a chat account with an invite code, or add the role to its person."""
+        """Register a chat account with an invite code, or add the role to its person.
+
+        A wrong, expired or used code is counted against the chat account; after
+        INVITE_TRIES of them within the window the account is refused without a check.
+        """
         now = self.clock.now()
         async with self.uow() as uow:
+            await self._refuse_locked_out(uow, channel, external_id, now)
             code_hash = hash_code(code)
-            invite = await uow.invites.claim(code_hash, now)
+            try:
+                invite = await uow.invites.claim(code_hash, now)
+            except InvalidInvite as error:
+                if not await _own_used_code(uow, error, code_hash, channel, external_id):
+                    await uow.invite_failures.purge(self._window_start(now))
+                    await uow.invite_failures.add(channel, external_id, now)
+                    await uow.commit()
+                raise
             person = await uow.people.by_identity(channel, external_id)
             if person is None:
                 # An invite with the NIP of someone registered already links another chat
@@ -126,6 +163,19 @@ class Admin:
             )
             await uow.commit()
         return person
+
+    async def _refuse_locked_out(
+        self, uow: UnitOfWork, channel: str, external_id: str, now: datetime
+    ) -> None:
+        """Raise TooManyInviteAttempts while the account has used up its tries."""
+        failures = await uow.invite_failures.after(channel, external_id, self._window_start(now))
+        if len(failures) >= INVITE_TRIES:
+            until = wall_clock_after(failures[-INVITE_TRIES], hours=INVITE_WINDOW_HOURS)
+            raise TooManyInviteAttempts(until=format_datetime(until))
+
+    @staticmethod
+    def _window_start(now: datetime) -> datetime:
+        return wall_clock_after(now, hours=-INVITE_WINDOW_HOURS)
 
     async def add_person(
         self,
@@ -231,9 +281,36 @@ class Admin:
             return await uow.holidays.list()
 
     async def verify_audit(self) -> ChainReport:
-        """Check the audit trail's hash chain end to end."""
+        """Check the audit trail's hash chain and MACs end to end."""
         async with self.uow() as uow:
-            return verify(await uow.audit.all(), await uow.audit.head())
+            return verify(await uow.audit.all(), self._audit_key(), await uow.audit.head())
+
+    async def seal_audit(self, actor_id: int | None = None) -> SealOutcome:
+        """Key the entries written before the chain was keyed, once, if their links hold.
+
+        Refused when the chain is broken, or when it was sealed before: an unkeyed entry in a
+        sealed trail can only mean the trail was altered.
+        """
+        key = self._audit_key()
+        async with self.uow() as uow:
+            records = await uow.audit.all()
+            report = verify(records, key, await uow.audit.head())
+            if not report.sealable:
+                return SealOutcome(report)
+            earlier = next((r.id for r in records if r.entry.kind == SEALED), None)
+            if earlier is not None:
+                return SealOutcome(report, sealed_before=earlier)
+            unkeyed = {r.id: key.entry_mac(r.hash) for r in records if r.mac is None}
+            await uow.audit.sign(unkeyed)
+            first, last = min(unkeyed), max(unkeyed)
+            self._audit(uow, SEALED, actor_id, first=first, last=last, count=len(unkeyed))
+            await uow.commit()
+        return SealOutcome(report, tuple(sorted(unkeyed)))
+
+    def _audit_key(self) -> AuditKey:
+        if self.audit_key is None:
+            raise RuntimeError("no audit key: build the app with bootstrap.build_app")
+        return self.audit_key
 
     async def _put_holiday(self, override: HolidayOverride, actor_id: int | None) -> None:
         async with self.uow() as uow:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import failpoints
 from bot.admin import Admin
+from bot.auditkey import load_audit_key
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
@@ -79,17 +80,34 @@ def has_database(settings: Settings) -> bool:
     return bool(settings.database_url) or (settings.sopbot_data_dir / SQLITE_FILENAME).exists()
 
 
-def configure_logging(level: int | str = logging.INFO) -> None:
-    """Log to stderr; httpx stays at WARNING because its INFO lines carry the bot token.
+# The least a library logs, whatever the level asked for. A security setting: httpx logs every
+# request URL at INFO, and a Bot API URL contains the bot token; httpcore logs request and
+# response headers at DEBUG; python-telegram-bot and pywa log every update they receive at
+# DEBUG, and aiosqlite (SQLAlchemy at INFO) every statement with its parameters, the stored
+# webhook updates among them: an update can carry an invite code (`/start CODE`). Alembic's and
+# APScheduler's INFO lines say nothing to an operator and would bury a start-up problem's two
+# lines.
+QUIET_LOGGERS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "hpack": logging.WARNING,
+    "telegram": logging.INFO,
+    "pywa": logging.INFO,
+    "pywa_async": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+    "alembic": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
 
-    Alembic's and APScheduler's INFO lines ("Context impl", "Adding job tentatively") say
-    nothing to an operator and would bury a start-up problem's two lines; they show at DEBUG.
-    """
+
+def configure_logging(level: int | str = logging.INFO) -> None:
+    """Log to stderr at `level`, keeping the libraries in QUIET_LOGGERS quieter."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        for chatty in ("alembic", "apscheduler"):
-            logging.getLogger(chatty).setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.setLevel(level)
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(root.level, floor))
 
 
 async def build_app(
@@ -112,6 +130,7 @@ async def build_app(
         raise sop_file_error(error) from error
     clock = clock or SystemClock()
     usable_data_dir(settings.sopbot_data_dir)
+    audit_key = load_audit_key(settings.sopbot_audit_key, settings.sopbot_data_dir)
     engine = make_engine(database_url(settings))
     setting = "DATABASE_URL" if settings.database_url else "SOPBOT_DATA_DIR"
     try:
@@ -123,11 +142,11 @@ async def build_app(
     except BaseException:
         await engine.dispose()
         raise
-    uow = uow_factory(make_session_factory(engine))
+    uow = uow_factory(make_session_factory(engine), audit_key)
     files = LocalFileStore(Path(settings.sopbot_data_dir))
     generated = CaseDocuments.generated(sop)
     workflow = Workflow(uow, sop, clock, settings.office_hours, settings.ramadan, files, generated)
-    admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours)
+    admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours, audit_key)
     return App(settings, sop, clock, uow, files, workflow, admin, engine)
 
 

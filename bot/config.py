@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.audit import MIN_KEY_BYTES
 from bot.calendar import OfficeHours, RamadanSchedule
 from bot.startup import StartupError
 from bot.texts import t
@@ -77,6 +78,8 @@ class Settings(BaseSettings):
     sopbot_invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     sopbot_max_upload_mb: int = Field(default=20, ge=1, le=20)
     sopbot_upload_types: str = "docx,pdf"
+    # Keys the audit chain's MACs (bot/audit.py). None: the key file in sopbot_data_dir.
+    sopbot_audit_key: SecretStr | None = None
 
     whatsapp_phone_id: str | None = None
     # The Graph API's scheme and host (pywa adds /v{version}): an egress gateway or a test double.
@@ -218,12 +221,20 @@ class Settings(BaseSettings):
         "sopbot_doc_kb_signer_name",
         "sopbot_web_secret",
         "sopbot_failpoint",
+        "sopbot_audit_key",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # A line copied blank from .env.example means "not set", not the current directory.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("sopbot_audit_key")
+    @classmethod
+    def _audit_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_KEY_BYTES:
+            raise ValueError(f"must be at least {MIN_KEY_BYTES} characters of random text")
+        return value
 
     @field_validator("sopbot_ramadan_dates")
     @classmethod

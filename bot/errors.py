@@ -78,6 +78,12 @@ class InvalidInvite(SopbotError):
         super().__init__(reason=reason, why=t(f"invite.reason.{reason}"))
 
 
+class TooManyInviteAttempts(SopbotError):
+    """The chat account sent too many wrong invite codes lately; `until` says when to retry."""
+
+    text_key = "error.invite_attempts"
+
+
 class ConcurrentUpdate(Exception):
     """Another transaction changed the same case first; the service retries."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -63,12 +63,22 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class AuditRecord:
-    """A stored audit entry with its place in the hash chain."""
+    """A stored audit entry with its place in the hash chain and its MAC (bot.audit)."""
 
     id: int
     entry: AuditEntry
     prev_hash: str
     hash: str
+    mac: str | None = None  # None: written before the chain was keyed
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """What the chain's head row says: the last entry's id and hash, and its MAC."""
+
+    last_id: int
+    last_hash: str
+    mac: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,26 @@ class InviteRepository(Protocol):
     async def add(self, code_hash: str, invite: Invite, created_at: datetime) -> None: ...
     async def claim(self, code_hash: str, now: datetime) -> Invite: ...
     async def mark_used_by(self, code_hash: str, person_id: int) -> None: ...
+    async def used_by(self, code_hash: str) -> int | None: ...
+
+
+class InviteFailureRepository(Protocol):
+    """Wrong, expired or used invite codes per chat account, for the rate limit."""
+
+    async def add(self, channel: str, external_id: str, at: datetime) -> None: ...
+    # The account's failures later than `after`, oldest first.
+    async def after(
+        self, channel: str, external_id: str, after: datetime
+    ) -> builtins.list[datetime]: ...
+    async def purge(self, before: datetime) -> int: ...
+
+
+class LoginCodeRepository(Protocol):
+    """Nonces of dashboard login codes already used, so each code logs in once."""
+
+    # True the first time a nonce is used, False for a replay (in any process).
+    async def use(self, nonce: str, expires_at: datetime, at: datetime) -> bool: ...
+    async def purge(self, now: datetime) -> int: ...
 
 
 class HolidayRepository(Protocol):
@@ -231,7 +261,9 @@ class PromptRepository(Protocol):
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
     async def all(self) -> list[AuditRecord]: ...
-    async def head(self) -> tuple[int, str]: ...
+    async def head(self) -> AuditHead: ...
+    # Store MACs (by entry id) on entries that have none: `sopbot audit seal`.
+    async def sign(self, macs: Mapping[int, str]) -> None: ...
 
 
 class UpdateLog(Protocol):
@@ -355,6 +387,8 @@ class UnitOfWork(Protocol):
     people: PeopleRepository
     delegations: DelegationRepository
     invites: InviteRepository
+    invite_failures: InviteFailureRepository
+    login_codes: LoginCodeRepository
     holidays: HolidayRepository
     documents: DocumentRepository
     outbox: OutboxRepository

@@ -1,8 +1,9 @@
 """Inspection of an uploaded file by its content, not its name: kind, safety and a clean name.
 
 Accepted: a .docx or .pdf the policy allows, with nothing the bot cannot check (a password) or
-must not pass on (macros, a zip bomb). A .docx's members are unpacked in 64 KB chunks, never
-beyond the sizes its zip directory declares, and those are capped before anything is unpacked.
+must not pass on: macros, embedded OLE objects, content fetched from elsewhere when the document
+is opened, a zip bomb, XML entities (bot/uploads_zip.py), PDF JavaScript and the like
+(bot/uploads_pdf.py).
 """
 
 from __future__ import annotations
@@ -12,16 +13,23 @@ import re
 import struct
 import unicodedata
 import zipfile
-import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any, NoReturn
-from xml.parsers import expat
 
 from bot.errors import UploadRejected
 from bot.texts import t
+from bot.uploads_pdf import inspect_pdf
+from bot.uploads_zip import (
+    DOCX_CORRUPT,
+    ENCRYPTED,
+    ZIP_MAGIC,
+    check_relationship,
+    content_types,
+    member_chunks,
+    parse_xml,
+    zip_members,
+)
 
 MB = 1024 * 1024
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # the Bot API's getFile serves nothing larger
@@ -37,18 +45,14 @@ IMAGE_MAGIC = {
     "png": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
 }
 
-# A .docx is a zip archive: these bound what unpacking it may cost.
-MAX_UNPACKED_BYTES = 100 * MB
-MAX_MEMBERS = 2000
-MAX_RATIO = 100
-RATIO_CHECKED_FROM = 1 * MB  # small XML parts (styles.xml ~30:1) legitimately compress well
-CHUNK = 64 * 1024
 MAX_FILENAME_CHARS = 120
-PDF_EOF_WINDOW = 1024  # "%%EOF" must appear in the last KB
+# Names Windows keeps for devices: a file called so cannot be saved there.
+WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
+     *(f"LPT{n}" for n in range(1, 10))}
+)  # fmt: skip
 
 PDF_MAGIC = b"%PDF-"
-ZIP_MAGIC = b"PK\x03\x04"
-ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 CONTENT_TYPES = "[content_types].xml"
 WORD_MAIN_TYPES = (  # .docx, .docm, .dotm; lower case
@@ -56,7 +60,9 @@ WORD_MAIN_TYPES = (  # .docx, .docm, .dotm; lower case
     "application/vnd.ms-word.document.macroenabled.main+xml",
     "application/vnd.ms-word.template.macroenabledtemplate.main+xml",
 )
-MACRO_MARKERS = ("macroenabled", "vbaproject", "vbadata", "activex")  # content types, part names
+# Content types and part names of code Word may run: macros, ActiveX, embedded OLE objects.
+MACRO_MARKERS = ("macroenabled", "vbaproject", "vbadata", "activex", "oleobject")
+XML_SUFFIXES = (".xml", ".rels")
 WORD_SUFFIXES = frozenset({".docx", ".docm", ".doc", ".dotx", ".dotm"})
 # An extension replaced by the kind's own ("PKS PT.ABC" keeps its ".ABC"):
 KNOWN_SUFFIXES = WORD_SUFFIXES | {".pdf", ".rtf", ".odt", ".txt", ".png", ".jpg", ".jpeg", ".exe"}
@@ -68,17 +74,10 @@ TYPE_NOT_ALLOWED = "upload.type_not_allowed"
 LEGACY_DOC = "upload.legacy_doc"
 NOT_DOCX = "upload.not_docx"
 MACRO = "upload.macro"
-DOCX_CORRUPT = "upload.docx_corrupt"
-ARCHIVE_UNSAFE = "upload.archive_unsafe"
-ENCRYPTED = "upload.encrypted"
 PDF_CORRUPT = "upload.pdf_corrupt"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _RESERVED = re.compile(r'[<>:"/\\|?*]')
-_PDF_ENCRYPT_VALUE = re.compile(rb"\s*(?:\d+\s+\d+\s+R|<<)")
-
-Chunk = bytes | memoryview
-OnElement = Callable[[str, dict[str, str]], None]
 
 
 @dataclass(frozen=True)
@@ -147,6 +146,8 @@ def sanitise_filename(filename: str, kind: str) -> str:
     suffix = _suffix(name)
     stem = (name[: -len(suffix)] if suffix in KNOWN_SUFFIXES else name).strip(" .")
     stem = stem[: MAX_FILENAME_CHARS - len(extension)].rstrip(" .")
+    if stem.partition(".")[0].strip().upper() in WINDOWS_DEVICES:
+        stem = f"_{stem}"
     return f"{stem or t('upload.default_filename')}{extension}"
 
 
@@ -193,7 +194,7 @@ def _inspect_content(data: bytes, suffix: str, policy: UploadPolicy) -> str:
     """The kind the content really is, after every check for that kind."""
     if data.startswith(PDF_MAGIC):
         _require_allowed("pdf", policy)
-        _inspect_pdf(data)
+        inspect_pdf(data)
         return "pdf"
     if data.startswith(ZIP_MAGIC):
         _inspect_docx(data, suffix, policy)
@@ -212,24 +213,6 @@ def _inspect_content(data: bytes, suffix: str, policy: UploadPolicy) -> str:
     if claimed == "pdf":
         _reject(PDF_CORRUPT)
     _reject(NOT_DOCX, claimed=suffix, allowed=_allowed(policy))
-
-
-def _inspect_pdf(data: bytes) -> None:
-    if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
-        _reject(PDF_CORRUPT)
-    if _pdf_is_encrypted(data):
-        _reject(ENCRYPTED)
-
-
-def _pdf_is_encrypted(data: bytes) -> bool:
-    """Whether a trailer (or cross-reference stream) names an /Encrypt dictionary."""
-    # Only there is /Encrypt followed by a reference or a dictionary (/EncryptMetadata is not).
-    position = data.find(b"/Encrypt")
-    while position != -1:
-        if _PDF_ENCRYPT_VALUE.match(data, position + len(b"/Encrypt")):
-            return True
-        position = data.find(b"/Encrypt", position + 1)
-    return False
 
 
 def _reject_ole(data: bytes, policy: UploadPolicy) -> NoReturn:
@@ -256,15 +239,20 @@ def _ole_has_stream(data: bytes, name: str) -> bool:
 
 def _inspect_docx(data: bytes, suffix: str, policy: UploadPolicy) -> None:
     """A zip that must be a safe, intact, macro-free Word document."""
-    members = _zip_members(data)
+    members = zip_members(data)
     view = memoryview(data)
     main = _word_main_part(view, members, suffix, policy)
     for name, info in members.items():
         if name == main:
-            if _parse_xml(_member_chunks(view, info)) != "document":
+            if parse_xml(member_chunks(view, info)) != "document":
                 _reject(DOCX_CORRUPT)
-        elif name != CONTENT_TYPES:
-            deque(_member_chunks(view, info), maxlen=0)  # unpacks to check sizes and CRC
+        elif name.endswith(".rels"):
+            parse_xml(member_chunks(view, info), check_relationship)
+        elif name.endswith(XML_SUFFIXES):
+            if name != CONTENT_TYPES:
+                parse_xml(member_chunks(view, info))
+        else:
+            deque(member_chunks(view, info), maxlen=0)  # unpacks to check sizes and CRC
 
 
 def _word_main_part(
@@ -276,146 +264,17 @@ def _word_main_part(
         if claims_word:
             _reject(DOCX_CORRUPT)
         _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))
-    content_types = _content_types(view, members[CONTENT_TYPES])
-    main = next((part for part, kind in content_types if kind.lower() in WORD_MAIN_TYPES), None)
+    types = content_types(view, members[CONTENT_TYPES])
+    main = next((part for part, kind in types if kind.lower() in WORD_MAIN_TYPES), None)
     if main is None:
         if not claims_word or "docx" not in policy.allowed:
             _reject(TYPE_NOT_ALLOWED, allowed=_allowed(policy))
         _reject(NOT_DOCX, claimed=suffix, allowed=_allowed(policy))
     _require_allowed("docx", policy)
-    declared = [kind.lower() for _, kind in content_types] + list(members)
+    declared = [kind.lower() for _, kind in types] + list(members)
     if any(marker in entry for entry in declared for marker in MACRO_MARKERS):
         _reject(MACRO)
     main_name = main.lstrip("/").lower()
     if main_name not in members:
         _reject(DOCX_CORRUPT)
     return main_name
-
-
-def _zip_members(data: bytes) -> dict[str, zipfile.ZipInfo]:
-    """The zip's directory by lower-case name, refused when unpacking it could be a bomb."""
-    # Counted before zipfile reads the directory, so a forged one with a million entries is cheap.
-    if data.count(ZIP_DIRECTORY_ENTRY) > MAX_MEMBERS:
-        _reject(ARCHIVE_UNSAFE)
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, OSError):
-        _reject(DOCX_CORRUPT)
-    members: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        name = info.filename.lower()
-        if _unsafe_member_name(name) or name in members or _too_compressed(info):
-            _reject(ARCHIVE_UNSAFE)
-        if info.flag_bits & 0x1:
-            _reject(ENCRYPTED)
-        members[name] = info
-    if len(members) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-        _reject(ARCHIVE_UNSAFE)
-    return members
-
-
-def _unsafe_member_name(name: str) -> bool:
-    parts = name.replace("\\", "/").split("/")
-    absolute = parts[0] == "" or re.match(r"[a-z]:", parts[0]) is not None
-    return absolute or ".." in parts
-
-
-def _too_compressed(info: zipfile.ZipInfo) -> bool:
-    size = info.file_size
-    return size >= RATIO_CHECKED_FROM and size > MAX_RATIO * max(info.compress_size, 1)
-
-
-def _member_chunks(view: memoryview, info: zipfile.ZipInfo) -> Iterator[Chunk]:
-    """A member's content in chunks, never beyond its declared size, its CRC checked."""
-    start = _data_offset(view, info)
-    produced, crc = 0, 0
-    for chunk in _unpack(view[start : start + info.compress_size], info.compress_type):
-        produced += len(chunk)
-        if produced > info.file_size:  # the directory lied to pass the checks above
-            _reject(ARCHIVE_UNSAFE)
-        crc = zlib.crc32(chunk, crc)
-        yield chunk
-    if produced != info.file_size or crc != info.CRC:
-        _reject(DOCX_CORRUPT)
-
-
-def _data_offset(view: memoryview, info: zipfile.ZipInfo) -> int:
-    """Where a member's data starts, after its local header."""
-    header = bytes(view[info.header_offset : info.header_offset + 30])
-    if len(header) < 30 or not header.startswith(ZIP_MAGIC):
-        _reject(DOCX_CORRUPT)
-    name_length, extra_length = struct.unpack_from("<HH", header, 26)
-    return int(info.header_offset + 30 + name_length + extra_length)
-
-
-def _unpack(raw: memoryview, method: int) -> Iterator[Chunk]:
-    """Stored or deflated data in chunks of at most `CHUNK` bytes."""
-    if method == zipfile.ZIP_STORED:
-        for position in range(0, len(raw), CHUNK):
-            yield raw[position : position + CHUNK]
-    elif method == zipfile.ZIP_DEFLATED:
-        try:
-            yield from _inflate(raw)
-        except zlib.error:
-            _reject(DOCX_CORRUPT)
-    else:  # Word writes nothing else
-        _reject(DOCX_CORRUPT)
-
-
-def _inflate(raw: memoryview) -> Iterator[bytes]:
-    """Raw deflate data, inflated `CHUNK` bytes at a time whatever its ratio."""
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    for position in range(0, len(raw), CHUNK):
-        pending: Chunk = raw[position : position + CHUNK]
-        while pending and not inflater.eof:
-            yield inflater.decompress(pending, CHUNK)
-            pending = inflater.unconsumed_tail
-        if inflater.eof:
-            return
-    while not inflater.eof:  # output held back by the CHUNK cap, or a truncated stream
-        rest = inflater.decompress(b"", CHUNK)
-        if not rest:
-            _reject(DOCX_CORRUPT)
-        yield rest
-
-
-def _content_types(view: memoryview, info: zipfile.ZipInfo) -> list[tuple[str, str]]:
-    """(part name, content type) of every Override, and ("", type) of every Default."""
-    declared: list[tuple[str, str]] = []
-
-    def on_element(name: str, attributes: dict[str, str]) -> None:
-        local = name.rpartition("}")[2]
-        if local in ("Default", "Override"):
-            declared.append((attributes.get("PartName", ""), attributes.get("ContentType", "")))
-
-    _parse_xml(_member_chunks(view, info), on_element)
-    return declared
-
-
-def _parse_xml(chunks: Iterator[Chunk], on_element: OnElement | None = None) -> str:
-    """Parse streamed XML with expat, refusing DOCTYPE and ENTITY; the root's local name."""
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.StartDoctypeDeclHandler = _refuse_declaration
-    parser.EntityDeclHandler = _refuse_declaration
-    roots: list[str] = []
-
-    def on_root(name: str, attributes: dict[str, str]) -> None:
-        roots.append(name.rpartition("}")[2])
-        parser.StartElementHandler = on_element  # None: the rest is only checked, fast
-        if on_element is not None:
-            on_element(name, attributes)
-
-    parser.StartElementHandler = on_root
-    try:
-        for chunk in chunks:
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except expat.ExpatError:
-        _reject(DOCX_CORRUPT)
-    return roots[0]
-
-
-def _refuse_declaration(*_: object) -> NoReturn:
-    """A DTD could define entities that expand without bound; Word never writes one."""
-    _reject(DOCX_CORRUPT)

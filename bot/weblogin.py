@@ -1,9 +1,10 @@
 """Signed tokens of the web dashboard: a short-lived login code and the session cookie.
 
 Both are `person.expires.nonce.signature`, HMAC-SHA256 under `SOPBOT_WEB_SECRET` with a purpose
-label, so a session cookie is never accepted as a login code or the other way round. Nothing is
-stored: the dashboard re-reads the roster on every request, so a deactivated person or one who
-lost the role is refused at once, and it remembers used login nonces until they expire.
+label, so a session cookie is never accepted as a login code or the other way round. The
+dashboard re-reads the roster on every request, so a deactivated person or one who lost the role
+is refused at once. A login code's nonce is stored in the database when it is used, until the
+code expires: the code is refused afterwards by every worker, and after a restart.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from bot.ports import UnitOfWorkFactory
 from bot.sop.model import Sop
 from bot.workflow.model import Person
 
@@ -54,6 +56,20 @@ def verify(secret: str, purpose: str, token: str, now: datetime) -> Token | None
     if int(parts[1]) <= int(now.timestamp()):
         return None
     return Token(int(parts[0]), int(parts[1]), parts[2])
+
+
+async def redeem(uow: UnitOfWorkFactory, secret: str, code: str, now: datetime) -> Token | None:
+    """A valid login code's content, using it up: None if forged, expired or used before."""
+    token = verify(secret, LOGIN, code, now)
+    if token is None:
+        return None
+    async with uow() as work:
+        await work.login_codes.purge(now)
+        first = await work.login_codes.use(
+            token.nonce, datetime.fromtimestamp(token.expires, UTC), now
+        )
+        await work.commit()
+    return token if first else None
 
 
 def may_view(person: Person | None, sop: Sop) -> bool:

@@ -1,17 +1,18 @@
-"""The audit trail in SQL: entries are buffered, then chained and written at commit."""
+"""The audit trail in SQL: entries are buffered, then chained, keyed and written at commit."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import GENESIS, canonical, chain_hash
-from bot.ports import AuditEntry, AuditRecord
+from bot.audit import GENESIS, AuditKey, canonical, chain_hash
+from bot.ports import AuditEntry, AuditHead, AuditRecord
 from storage.sql import table, upsert_insert
 
 logger = logging.getLogger(__name__)
@@ -34,10 +35,15 @@ def entry_from_body(body: str) -> AuditEntry:
 
 
 class SqlAuditLog:
-    """Collects a transaction's audit entries and links them into the hash chain at commit."""
+    """Collects a transaction's audit entries and links them into the hash chain at commit.
 
-    def __init__(self, session: AsyncSession) -> None:
+    With an audit key, each entry and the head row get their MAC; without one (tools and tests
+    that do not care about the audit) they are written unkeyed.
+    """
+
+    def __init__(self, session: AsyncSession, key: AuditKey | None = None) -> None:
         self._session = session
+        self._key = key
         self._pending: list[AuditEntry] = []
 
     def append(self, entry: AuditEntry) -> None:
@@ -49,14 +55,27 @@ class SqlAuditLog:
         result = await self._session.execute(select(_events).order_by(_events.c.id))
         return [_record(row) for row in result]
 
-    async def head(self) -> tuple[int, str]:
-        """The id and hash the chain's head row says the last entry has."""
+    async def head(self) -> AuditHead:
+        """The id and hash the chain's head row says the last entry has, with its MAC."""
         row = (
             await self._session.execute(
-                select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == _HEAD_ID)
+                select(_head.c.last_id, _head.c.last_hash, _head.c.mac).where(
+                    _head.c.id == _HEAD_ID
+                )
             )
         ).one_or_none()
-        return (row.last_id, row.last_hash) if row else (0, GENESIS)
+        return AuditHead(row.last_id, row.last_hash, row.mac) if row else AuditHead(0, GENESIS)
+
+    async def sign(self, macs: Mapping[int, str]) -> None:
+        """Store MACs on entries that have none (a MAC once written is never replaced)."""
+        if not macs:
+            return
+        await self._session.execute(
+            update(_events)
+            .where(_events.c.id == bindparam("entry_id"), _events.c.mac.is_(None))
+            .values(mac=bindparam("entry_mac")),
+            [{"entry_id": entry_id, "entry_mac": mac} for entry_id, mac in macs.items()],
+        )
 
     def discard(self) -> None:
         """Forget buffered entries (the transaction rolled back)."""
@@ -81,6 +100,7 @@ class SqlAuditLog:
                     body=body,
                     prev_hash=prev_hash,
                     hash=digest,
+                    mac=self._key.entry_mac(digest) if self._key else None,
                 )
                 .returning(_events.c.id)
             )
@@ -89,7 +109,11 @@ class SqlAuditLog:
         await self._session.execute(
             update(_head)
             .where(_head.c.id == _HEAD_ID)
-            .values(last_hash=prev_hash, last_id=last_id)
+            .values(
+                last_hash=prev_hash,
+                last_id=last_id,
+                mac=self._key.head_mac(last_id, prev_hash) if self._key else None,
+            )
         )
         self._pending.clear()
 
@@ -127,5 +151,9 @@ def _checked_body(entry: AuditEntry) -> str:
 
 def _record(row: Row[Any]) -> AuditRecord:
     return AuditRecord(
-        id=row.id, entry=entry_from_body(row.body), prev_hash=row.prev_hash, hash=row.hash
+        id=row.id,
+        entry=entry_from_body(row.body),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        mac=row.mac,
     )

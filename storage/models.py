@@ -311,6 +311,9 @@ class AuditEventRow(Base):
     body: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of `hash` under the audit key (bot.audit); NULL on entries written before
+    # the chain was keyed, until `sopbot audit seal`.
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHeadRow(Base):
@@ -320,6 +323,7 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_hash: Mapped[str] = mapped_column(String(64))
     last_id: Mapped[int] = mapped_column(Integer)
+    mac: Mapped[str | None] = mapped_column(String(64))  # of (last_id, last_hash), keyed
 
 
 class PendingPromptRow(Base):
@@ -395,3 +399,25 @@ class IncidentRow(Base):
     suppressed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     trace: Mapped[str] = mapped_column(Text)
     total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class UsedLoginCodeRow(Base):
+    """A dashboard login code's nonce, once used; kept until the code would have expired."""
+
+    __tablename__ = "used_login_codes"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime]
+
+
+class InviteFailureRow(Base):
+    """A wrong, expired or used invite code sent from a chat account (for the rate limit)."""
+
+    __tablename__ = "invite_failures"
+    __table_args__ = (Index(None, "channel", "external_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -255,6 +255,12 @@ class SqlInviteRepository:
             update(_invites).where(_invites.c.code_hash == code_hash).values(used_by=person_id)
         )
 
+    async def used_by(self, code_hash: str) -> int | None:
+        """Who redeemed the invite, if anyone."""
+        return await self._session.scalar(
+            select(_invites.c.used_by).where(_invites.c.code_hash == code_hash)
+        )
+
 
 class SqlHolidayRepository:
     """The admin's corrections to the national holiday calendar."""

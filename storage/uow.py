@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
+from bot.audit import AuditKey
 from bot.errors import ConcurrentUpdate
 from bot.ports import (
     AuditLog,
@@ -27,7 +28,9 @@ from bot.ports import (
     HolidayRepository,
     InboxRepository,
     IncidentRepository,
+    InviteFailureRepository,
     InviteRepository,
+    LoginCodeRepository,
     OutboxRepository,
     PeopleRepository,
     PromptRepository,
@@ -52,6 +55,7 @@ from storage.repositories import (
     SqlReminderRepository,
     SqlUpdateLog,
 )
+from storage.security import SqlInviteFailureRepository, SqlLoginCodeRepository
 from storage.sql import is_race
 
 logger = logging.getLogger(__name__)
@@ -71,6 +75,8 @@ class SqlAlchemyUnitOfWork:
     people: PeopleRepository
     delegations: DelegationRepository
     invites: InviteRepository
+    invite_failures: InviteFailureRepository
+    login_codes: LoginCodeRepository
     holidays: HolidayRepository
     documents: DocumentRepository
     outbox: OutboxRepository
@@ -85,9 +91,11 @@ class SqlAlchemyUnitOfWork:
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
+        audit_key: AuditKey | None = None,
         outer: SqlAlchemyUnitOfWork | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._audit_key = audit_key
         self._outer = outer
         self._savepoint: AsyncSessionTransaction | None = None
 
@@ -103,11 +111,13 @@ class SqlAlchemyUnitOfWork:
         self.people = SqlPeopleRepository(session)
         self.delegations = SqlDelegationRepository(session)
         self.invites = SqlInviteRepository(session)
+        self.invite_failures = SqlInviteFailureRepository(session)
+        self.login_codes = SqlLoginCodeRepository(session)
         self.holidays = SqlHolidayRepository(session)
         self.documents = SqlDocumentRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.reminders = SqlReminderRepository(session)
-        self.audit = self._audit = SqlAuditLog(session)
+        self.audit = self._audit = SqlAuditLog(session, self._audit_key)
         self.updates = SqlUpdateLog(session)
         self.prompts = SqlPromptRepository(session)
         self.windows = SqlChatWindowRepository(session)
@@ -153,21 +163,27 @@ class SqlAlchemyUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """Makes units of work (bot.ports.UnitOfWorkFactory); see the module's note on atomic()."""
+    """Makes units of work (bot.ports.UnitOfWorkFactory); see the module's note on atomic().
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    `audit_key` keys the audit entries they write; the bot always passes one (bootstrap).
+    """
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], audit_key: AuditKey | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._audit_key = audit_key
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new unit: a transaction of its own, or a savepoint inside `atomic()`."""
-        return SqlAlchemyUnitOfWork(self._session_factory, _current.get())
+        return SqlAlchemyUnitOfWork(self._session_factory, self._audit_key, _current.get())
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[SqlAlchemyUnitOfWork]:
         """The one transaction of an update; units opened inside it become its savepoints."""
         if _current.get() is not None:
             raise RuntimeError("atomic() blocks do not nest")
-        async with SqlAlchemyUnitOfWork(self._session_factory) as uow:
+        async with SqlAlchemyUnitOfWork(self._session_factory, self._audit_key) as uow:
             token = _current.set(uow)
             try:
                 yield uow
@@ -175,6 +191,8 @@ class SqlUnitOfWorkFactory:
                 _current.reset(token)
 
 
-def uow_factory(session_factory: async_sessionmaker[AsyncSession]) -> SqlUnitOfWorkFactory:
+def uow_factory(
+    session_factory: async_sessionmaker[AsyncSession], audit_key: AuditKey | None = None
+) -> SqlUnitOfWorkFactory:
     """A factory of fresh units of work on `session_factory` (bot.ports.UnitOfWorkFactory)."""
-    return SqlUnitOfWorkFactory(session_factory)
+    return SqlUnitOfWorkFactory(session_factory, audit_key)

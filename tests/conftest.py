@@ -34,7 +34,7 @@ from storage.db import make_engine, make_session_factory
 from storage.files import LocalFileStore
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.fakes import FakeDB, MemoryFileStore, fake_uow_factory
+from tests.fakes import TEST_AUDIT_KEY, FakeDB, MemoryFileStore, fake_uow_factory
 from tests.office import Office
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -154,7 +154,7 @@ def uow_factory(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> Callable[[], storage_uow.SqlAlchemyUnitOfWork]:
     """Makes a new unit of work on the test database each call."""
-    return storage_uow.uow_factory(session_factory)
+    return storage_uow.uow_factory(session_factory, TEST_AUDIT_KEY)
 
 
 @pytest.fixture

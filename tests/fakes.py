@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from bot.audit import GENESIS, chain_hash
+from bot.audit import GENESIS, AuditKey, chain_hash
 from bot.calendar import HolidayOverride
 from bot.errors import CaseNotFound, ConcurrentUpdate, InvalidInvite, NotFound, UserNotFound
 from bot.ports import (
     AuditEntry,
+    AuditHead,
     AuditRecord,
     ChatWindow,
     Claim,
@@ -32,6 +33,9 @@ from bot.ports import (
 from bot.workflow.model import Case, Delegation, Person, Roster
 from tests.fake_queues import FakeOutbox, FakeReminders
 
+# The audit key of the fakes and of the test databases (tests/conftest.py).
+TEST_AUDIT_KEY = AuditKey(b"test-audit-key-0123456789abcdef-0123456789")
+
 
 @dataclass
 class FakeDB:
@@ -47,6 +51,7 @@ class FakeDB:
     documents: list[DocumentRecord] = field(default_factory=list)
     outbox: dict[str, tuple[OutgoingMessage, datetime]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    audit_head: AuditHead = field(default_factory=lambda: AuditHead(0, GENESIS))
     updates: set[tuple[str, str]] = field(default_factory=set)
     prompts: dict[int, Prompt] = field(default_factory=dict)
     delivered: dict[str, tuple[str, str | None, datetime]] = field(default_factory=dict)
@@ -60,13 +65,16 @@ class FakeDB:
     inbox: dict[tuple[str, str], tuple[InboundUpdate, str]] = field(default_factory=dict)
     doubtful: set[str] = field(default_factory=set)  # outbox keys whose send may have arrived
     incidents: dict[str, Incident] = field(default_factory=dict)
+    login_codes: dict[str, datetime] = field(default_factory=dict)  # nonce -> expires at
+    invite_failures: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
 class FakeUnitOfWork:
     """Works on a copy of the shared state; commit swaps it in, anything else discards it."""
 
-    def __init__(self, db: FakeDB) -> None:
+    def __init__(self, db: FakeDB, audit_key: AuditKey | None = TEST_AUDIT_KEY) -> None:
         self._db = db
+        self._key = audit_key
         self.committed = False
 
     async def __aenter__(self) -> FakeUnitOfWork:
@@ -77,6 +85,8 @@ class FakeUnitOfWork:
         self.people = _People(self)
         self.delegations = _Delegations(self)
         self.invites = _Invites(self)
+        self.invite_failures = _InviteFailures(self)
+        self.login_codes = _LoginCodes(self)
         self.holidays = _Holidays(self)
         self.documents = _Documents(self)
         self.outbox = FakeOutbox(self)
@@ -97,10 +107,14 @@ class FakeUnitOfWork:
             stored = self._db.cases.get(case_id)
             if stored is not None and stored.version != version:
                 raise ConcurrentUpdate()
-        prev = self.state.audit[-1].hash if self.state.audit else GENESIS
+        prev = self.state.audit_head.last_hash
         for entry in self._pending:
             digest = chain_hash(prev, entry)
-            self.state.audit.append(AuditRecord(len(self.state.audit) + 1, entry, prev, digest))
+            mac = self._key.entry_mac(digest) if self._key else None
+            last_id = len(self.state.audit) + 1
+            self.state.audit.append(AuditRecord(last_id, entry, prev, digest, mac))
+            head_mac = self._key.head_mac(last_id, digest) if self._key else None
+            self.state.audit_head = AuditHead(last_id, digest, head_mac)
             prev = digest
         self._pending.clear()
         for name in vars(self._db):
@@ -244,6 +258,39 @@ class _Invites(_Repo):
     async def mark_used_by(self, code_hash: str, person_id: int) -> None:
         self.s.used_by[code_hash] = person_id
 
+    async def used_by(self, code_hash: str) -> int | None:
+        return self.s.used_by.get(code_hash)
+
+
+class _InviteFailures(_Repo):
+    async def add(self, channel: str, external_id: str, at: datetime) -> None:
+        self.s.invite_failures.append((channel, external_id, at))
+
+    async def after(self, channel: str, external_id: str, after: datetime) -> list[datetime]:
+        account = (channel, external_id)
+        return sorted(at for *who, at in self.s.invite_failures if tuple(who) == account
+                      and at > after)  # fmt: skip
+
+    async def purge(self, before: datetime) -> int:
+        kept = [f for f in self.s.invite_failures if f[2] >= before]
+        purged = len(self.s.invite_failures) - len(kept)
+        self.s.invite_failures = kept
+        return purged
+
+
+class _LoginCodes(_Repo):
+    async def use(self, nonce: str, expires_at: datetime, at: datetime) -> bool:
+        if nonce in self.s.login_codes:
+            return False
+        self.s.login_codes[nonce] = expires_at
+        return True
+
+    async def purge(self, now: datetime) -> int:
+        expired = [n for n, expires in self.s.login_codes.items() if expires <= now]
+        for nonce in expired:
+            del self.s.login_codes[nonce]
+        return len(expired)
+
 
 class _Holidays(_Repo):
     async def list(self) -> list[HolidayOverride]:
@@ -294,9 +341,14 @@ class _Audit(_Repo):
     async def all(self) -> list[AuditRecord]:
         return list(self.s.audit)
 
-    async def head(self) -> tuple[int, str]:
-        last = self.s.audit[-1] if self.s.audit else None
-        return (last.id, last.hash) if last else (0, GENESIS)
+    async def head(self) -> AuditHead:
+        return self.s.audit_head
+
+    async def sign(self, macs: Mapping[int, str]) -> None:
+        self.s.audit = [
+            replace(r, mac=macs[r.id]) if r.mac is None and r.id in macs else r
+            for r in self.s.audit
+        ]
 
 
 class _Updates(_Repo):
@@ -418,16 +470,17 @@ _current: ContextVar[FakeUnitOfWork | None] = ContextVar("fake_update_uow", defa
 class FakeUnitOfWorkFactory:
     """Fake units of work over one shared state; inside atomic() they nest in its copy."""
 
-    def __init__(self, db: FakeDB) -> None:
+    def __init__(self, db: FakeDB, audit_key: AuditKey | None) -> None:
         self.db = db
+        self.audit_key = audit_key
 
     def __call__(self) -> FakeUnitOfWork:
         outer = _current.get()
-        return FakeUnitOfWork(outer.state if outer is not None else self.db)
+        return FakeUnitOfWork(outer.state if outer is not None else self.db, self.audit_key)
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[FakeUnitOfWork]:
-        async with FakeUnitOfWork(self.db) as uow:
+        async with FakeUnitOfWork(self.db, self.audit_key) as uow:
             token = _current.set(uow)
             try:
                 yield uow
@@ -435,6 +488,6 @@ class FakeUnitOfWorkFactory:
                 _current.reset(token)
 
 
-def fake_uow_factory(db: FakeDB) -> Any:
+def fake_uow_factory(db: FakeDB, audit_key: AuditKey | None = TEST_AUDIT_KEY) -> Any:
     """A factory of fake units of work over one shared state."""
-    return FakeUnitOfWorkFactory(db)
+    return FakeUnitOfWorkFactory(db, audit_key)

@@ -17,6 +17,7 @@ from bot.sop.model import Sop
 from bot.workflow import commands as c
 from bot.workflow.model import Case
 from bot.workflow.service import Result, UpdateKey, Workflow
+from tests.fakes import TEST_AUDIT_KEY
 
 PEOPLE: dict[str, tuple[str, list[str], str]] = {
     "kabag": ("Drs. Budi Santoso, M.Si.", ["kabag"], "197001011995031001"),
@@ -42,7 +43,7 @@ class Office:
 
     def __post_init__(self) -> None:
         self.workflow = Workflow(self.uow, self.sop, self.clock, files=self.files)
-        self.admin = Admin(self.uow, self.sop, self.clock)
+        self.admin = Admin(self.uow, self.sop, self.clock, audit_key=TEST_AUDIT_KEY)
 
     async def hire(self) -> Office:
         """Register everyone in PEOPLE."""

@@ -6,6 +6,7 @@ import pytest
 
 from bot.chat.core import ChatCore, parse_command
 from bot.chat.model import Incoming, Sender
+from bot.texts import t
 from bot.uploads import UploadPolicy
 from tests.fakes import MemoryFileStore
 
@@ -58,3 +59,16 @@ async def test_batal_alone_cancels_a_pending_question(office, chat):
 
     assert answer.replies[0].text_key == "chat.cancelled"
     assert (await office.case(case)).current_run("telaah_sekda") is not None
+
+
+async def test_after_five_wrong_codes_the_sender_is_told_when_to_try_again(chat):
+    stranger = Sender("telegram", "5559999")
+    for n in range(5):
+        await chat.handle(Incoming(stranger, f"u{n}", text=f"/start SALAH-{n}"))
+
+    answer = await chat.handle(Incoming(stranger, "u5", text="daftar SALAH-5"))
+
+    (reply,) = answer.replies
+    assert t(reply.text_key, **reply.params) == t(
+        "error.invite_attempts", until="Senin, 2 Maret 2026 pukul 10.00 WIB"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import stat
 from collections.abc import Awaitable, Callable
 from contextlib import closing
 from datetime import datetime
@@ -19,18 +20,21 @@ from typing import TypeVar
 import pytest
 from typer.testing import CliRunner, Result
 
+from bot.auditkey import KEY_FILE
 from bot.bootstrap import App, build_app
 from bot.cli import app
 from bot.clock import JAKARTA, FixedClock
 from bot.config import Settings, load_settings
 from bot.errors import InvalidInvite
+from bot.ports import AuditEntry
 from bot.texts import t
 from bot.workflow.commands import OpenCase
-from storage.db import SQLITE_FILENAME
+from storage.db import SQLITE_FILENAME, make_engine, make_session_factory, sqlite_url_for
+from storage.uow import uow_factory as make_uow_factory
 
 T = TypeVar("T")
 
-INVITE_CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
+INVITE_CODE = re.compile(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}")
 OPENED_AT = datetime(2026, 3, 16, 8, 0, tzinfo=JAKARTA)
 STEP_NUMBERS = ["1", "2", "3", "4", "5", "7", "8", "10"]  # the source has no 6 and no 9
 SOP_ROLES = ("admin", "walikota", "sekda", "kabag", "ketua_tim", "tkksd")
@@ -344,6 +348,54 @@ def test_audit_verify_names_the_entry_whose_body_was_changed(data_dir):
 
     assert result.exit_code == 1
     assert "RUSAK pada entri #2" in result.stderr
+
+
+def test_audit_verify_with_another_audit_key_fails_at_the_first_entry(monkeypatch):
+    ok("holiday", "add", "2026-03-25", "Hari jadi kota")
+    monkeypatch.setenv("SOPBOT_AUDIT_KEY", "another-key-" + "x" * 32)
+
+    result = sopbot("audit", "verify")
+
+    assert result.exit_code == 1
+    assert "RUSAK pada entri #1: MAC tidak cocok" in result.stderr
+
+
+def test_the_audit_key_file_is_made_once_in_the_data_directory_and_never_printed(data_dir):
+    outputs = [ok("holiday", "add", "2026-03-25", "Hari jadi kota"), ok("audit", "verify")]
+
+    key_file = data_dir / KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert all(key_file.read_text().strip() not in output for output in outputs)
+
+
+def write_unkeyed_entries(data_dir: Path, *kinds: str) -> None:
+    """Audit entries as the bot wrote them before the chain was keyed."""
+
+    async def main() -> None:
+        engine = make_engine(sqlite_url_for(data_dir))
+        try:
+            async with make_uow_factory(make_session_factory(engine))() as uow:
+                for kind in kinds:
+                    uow.audit.append(AuditEntry(OPENED_AT, kind, None, None, {}))
+                await uow.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+def test_audit_seal_keys_the_entries_written_before_the_key_once(data_dir):
+    ok("db", "upgrade")
+    write_unkeyed_entries(data_dir, "HolidayAdded", "PersonAdded")
+    before = sopbot("audit", "verify")
+
+    sealed = ok("audit", "seal")
+
+    assert before.exit_code == 1
+    assert "2 entri (#1 sampai #2) belum bertanda kunci audit" in before.stderr
+    assert sealed.strip() == t("cli.audit_sealed", count=2, first=1, last=2)
+    assert "3 entri terverifikasi" in ok("audit", "verify")
+    assert ok("audit", "seal").strip() == t("cli.audit_seal_nothing")
 
 
 def test_demo_plays_a_whole_case_and_writes_its_record(tmp_path):

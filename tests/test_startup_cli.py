@@ -156,10 +156,11 @@ def broken_settings(root: Path, migrated: Path, busy: int, bot_api: int) -> dict
         ),
         "dashboard_secret": Case(("run", "--dashboard"), telegram),
     }
-    if os.geteuid() != 0:  # root writes into a read-only folder all the same
-        locked = root / "locked"
-        locked.mkdir(mode=0o500)
-        cases["data_dir_read_only"] = Case(("db", "upgrade"), {"SOPBOT_DATA_DIR": str(locked)})
+    locked = root / "locked"
+    locked.mkdir(mode=0o500)
+    # Root writes into a read-only folder all the same, but not into a process's /proc folder.
+    unwritable = locked if os.geteuid() != 0 else Path("/proc/1")
+    cases["data_dir_read_only"] = Case(("db", "upgrade"), {"SOPBOT_DATA_DIR": str(unwritable)})
     for name in cases:
         workdir(root / name, migrated if name in ("token_rejected", "bot_api_down") else None)
     return cases
@@ -253,9 +254,6 @@ def test_a_data_dir_that_cannot_be_created_is_named(outcomes):
 
 
 def test_a_data_dir_that_cannot_be_written_is_named(outcomes):
-    if "data_dir_read_only" not in outcomes:
-        pytest.skip("running as root: every folder is writable")
-
     assert_explained(outcomes["data_dir_read_only"], "SOPBOT_DATA_DIR", "tidak dapat ditulisi")
 
 

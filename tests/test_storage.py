@@ -35,6 +35,7 @@ from storage.migrate import alembic_config, upgrade
 from storage.models import Base
 from storage.types import AwareDateTime
 from storage.uow import SqlAlchemyUnitOfWork
+from tests.fakes import TEST_AUDIT_KEY
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -516,7 +517,7 @@ async def test_audit_entries_of_several_transactions_form_one_verifiable_chain(u
     async with uow_factory() as uow:
         records = await uow.audit.all()
 
-    assert verify(records).ok
+    assert verify(records, TEST_AUDIT_KEY).ok
     assert [r.entry.kind for r in records] == ["CaseOpened", "TaskAssigned", "StepReturned"]
     assert records[0].prev_hash == GENESIS
 
@@ -546,7 +547,7 @@ async def test_a_tampered_audit_body_breaks_the_chain_at_that_row(uow_factory, e
         )
 
     async with uow_factory() as uow:
-        report = verify(await uow.audit.all())
+        report = verify(await uow.audit.all(), TEST_AUDIT_KEY)
 
     assert (report.ok, report.broken_at) == (False, target.id)
 
@@ -557,7 +558,7 @@ async def test_entries_cut_off_the_end_of_the_chain_are_detected(uow_factory, en
         await connection.execute(text("DELETE FROM audit_events WHERE id = 2"))
 
     async with uow_factory() as uow:
-        report = verify(await uow.audit.all(), await uow.audit.head())
+        report = verify(await uow.audit.all(), TEST_AUDIT_KEY, await uow.audit.head())
 
     assert (report.ok, report.broken_at, report.checked) == (False, 2, 1)
 
@@ -584,7 +585,7 @@ async def test_concurrent_units_of_work_leave_one_unbroken_audit_chain(uow_facto
 
     async with uow_factory() as uow:
         records = await uow.audit.all()
-    assert verify(records).ok
+    assert verify(records, TEST_AUDIT_KEY).ok
     assert len(records) == 10
 
 

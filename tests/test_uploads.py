@@ -15,12 +15,12 @@ from bot.errors import UploadRejected
 from bot.texts import t
 from bot.uploads import (
     DOCX_MEDIA_TYPE,
-    MAX_MEMBERS,
     MB,
     UploadPolicy,
     check_declared_size,
     inspect_upload,
 )
+from bot.uploads_zip import MAX_MEMBERS
 
 POLICY = UploadPolicy.from_settings("docx,pdf", 20)
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"

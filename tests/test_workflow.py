@@ -21,6 +21,7 @@ from bot.errors import (
 from bot.workflow import commands as c
 from bot.workflow.model import CaseStatus, DeviationKind, Outcome
 from bot.workflow.service import UpdateKey
+from tests.fakes import TEST_AUDIT_KEY
 
 
 def outcomes(case) -> list[tuple[str, int, str | None]]:
@@ -90,7 +91,7 @@ async def test_the_whole_case_leaves_an_unbroken_audit_chain(office):
     async with office.uow() as uow:
         records = await uow.audit.all()
 
-    assert verify(records).ok
+    assert verify(records, TEST_AUDIT_KEY).ok
     kinds = [r.entry.kind for r in records]
     assert "CaseOpened" in kinds and "StepFinished" in kinds and "TaskAssigned" in kinds
     returned = [r.entry for r in records if r.entry.data.get("outcome") == "dikembalikan"]

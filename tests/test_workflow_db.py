@@ -14,6 +14,7 @@ from bot.errors import AlreadyProcessed, NoteRequired
 from bot.workflow import commands as c
 from bot.workflow.model import CaseStatus, Outcome
 from storage.models import OutboxRow
+from tests.fakes import TEST_AUDIT_KEY
 from tests.office import Office
 
 
@@ -55,7 +56,7 @@ async def test_a_whole_case_with_returns_survives_on_the_database(office):
     assert [r.outcome for r in done.runs].count(Outcome.RETURNED) == 2
     assert done.rounds_of("telaah_sekda") == 3
     assert done.artifacts["draft_rancangan"].version == 2
-    assert verify(await _audit(office)).ok
+    assert verify(await _audit(office), TEST_AUDIT_KEY).ok
 
 
 async def _audit(office):

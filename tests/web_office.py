@@ -24,6 +24,7 @@ DISPOSISI = b"PK\x03\x04 the Kabag's disposition, stored as uploaded"
 @dataclass
 class WebOffice:
     app: App
+    settings: Settings
     clock: FixedClock
     people: dict[str, Person]
     late_ref: str
@@ -34,15 +35,26 @@ class WebOffice:
         """The dashboard app (Starlette) over this office."""
         return build_dashboard(self.app)
 
+    async def another_process(self) -> App:
+        """The same configuration wired again: a restart, or a second worker beside this one."""
+        return await build_app(self.settings, self.clock)
+
     def login_code(self, role: str, *, seconds: int = 900) -> str:
         person = self.people[role]
         return weblogin.issue(SECRET, weblogin.LOGIN, person.id, self.clock.now(), seconds)
 
 
-async def open_office(data_dir: Path) -> WebOffice:
-    """Admin, Kabag, Sekda and a Ketua Tim; a late case with a document and a fresh case."""
+async def open_office(data_dir: Path, database_url: str | None = None) -> WebOffice:
+    """Admin, Kabag, Sekda and a Ketua Tim; a late case with a document and a fresh case.
+
+    On SQLite in `data_dir`, or on the database at `database_url`.
+    """
     clock = FixedClock(OPENED_LATE)
-    settings = Settings(sopbot_data_dir=data_dir, sopbot_web_secret=SECRET)
+    settings = Settings(
+        sopbot_data_dir=data_dir,
+        sopbot_web_secret=SECRET,
+        database_url=database_url,
+    )
     app = await build_app(settings, clock)
     people = {
         role: await app.admin.add_person(name, [role])
@@ -76,4 +88,4 @@ async def open_office(data_dir: Path) -> WebOffice:
     )
     assert fresh.case is not None
     clock.set(NOW)
-    return WebOffice(app, clock, people, late.case.ref, fresh.case.ref, sha)
+    return WebOffice(app, settings, clock, people, late.case.ref, fresh.case.ref, sha)

@@ -33,5 +33,5 @@ __all__ = [
 class FakeGraph(GraphStandIn):
     """The stand-in on a test's FixedClock."""
 
-    def __init__(self, clock: FixedClock) -> None:
-        super().__init__(clock=clock.now)
+    def __init__(self, clock: FixedClock, token: str | None = "wa-token") -> None:
+        super().__init__(clock=clock.now, token=token)

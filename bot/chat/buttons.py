@@ -67,9 +67,12 @@ async def decide(core: ChatCore, turn: Turn, action: Action, *, confirmed: bool 
     """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided."""
     case_id, number, version = action.args
     step = core.sop.step(core.step_code(number))
-    if step.confirm and not confirmed:
-        return _confirmation(step.confirm, case_id, number, version)
     command = DECISIONS[action.verb](turn.person.id, case_id, step.code, version)
+    if step.confirm and not confirmed:
+        case = await core.workflow.get(case_id)
+        roster = await core.workflow.roster()
+        rules.open_task(case, command, core.sop, roster, core.clock.now())
+        return _confirmation(step.confirm, case_id, number, version)
     notes: list[OutgoingMessage] = []
     if not step.decisions:
         notes = await notes_for_reviewers(core, await core.workflow.get(case_id), step)
@@ -136,8 +139,12 @@ async def ask_input(core: ChatCore, turn: Turn, action: Action) -> Answer:
     case, run = await core.run_of(case_id, number)
     condition = core.sop.first_step.precondition
     held = case.status is CaseStatus.WAITING and condition and key in condition.requires
-    if run is None and not held:
+    if held:
+        await core.authorise(turn.person, "record_precondition")
+    elif run is None:
         raise StaleAction()
+    else:
+        await core.authorise_task(turn.person, case, run.step_code)
     artifact = core.sop.artifacts[key]
     if artifact.kind is ArtifactKind.PEOPLE:
         from bot.chat import people
@@ -207,6 +214,7 @@ async def generate(core: ChatCore, turn: Turn, action: Action) -> Answer:
     case, run = await core.run_of(case_id, number)
     if run is None:
         raise StaleAction()
+    await core.authorise_task(turn.person, case, run.step_code)
     questions = core.documents.QUESTIONS.get(key, ())
     if questions:
         data = {"case_id": case_id, "number": number, "artifact": key, "answers": {}}
@@ -221,6 +229,7 @@ async def build(
 ) -> Answer:
     """Build the document from its template with the answers given, and record it."""
     assert core.documents is not None
+    await core.authorise_task(turn.person, case, step_code)  # before any work is done
     stored = await core.documents.generate(key, case, turn.person, answers)
     result = await core.workflow.attach_stored(
         case.id or 0, step_code, turn.person.id, key, stored, update=turn.update,

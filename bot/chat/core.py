@@ -150,9 +150,12 @@ class ChatCore:
         if incoming.action is not None or incoming.file is not None:
             command = None
         person = await self.person_of(incoming.sender)
+        if person is not None and not person.active:
+            # Deactivation is the administrator's decision: not even an invite code undoes it.
+            return Answer.say("chat.deactivated")
         if command in ("start", "daftar"):
             return await commands.start(self, incoming.sender, person, arg)
-        if person is None or not person.active:
+        if person is None:
             return Answer.say("chat.unregistered")
         turn = Turn(person, incoming)
         if command is not None and await self._is_answer(person, incoming.text or ""):
@@ -211,6 +214,25 @@ class ChatCore:
         async with self.uow() as uow:
             await uow.prompts.clear(person.id)
             await uow.commit()
+
+    async def authorise_task(self, person: Person, case: Case, step_code: str) -> None:
+        """Raise NotYourTask (or StaleAction) unless `person` may act on the step's open task.
+
+        For presses that only start a dialogue or build a file: the engine checks every command
+        again, but nobody should be asked questions or get work done for a task not theirs.
+        """
+        from bot.workflow import commands, rules
+
+        roster = await self.workflow.roster()
+        probe = commands.RecordFact(person.id, case.id or 0, step_code)
+        rules.open_task(case, probe, self.sop, roster, self.clock.now(), pinned=False)
+
+    async def authorise(self, person: Person, permission: str) -> None:
+        """Raise NotPermitted unless `person` (or whom they act for) holds the permission."""
+        from bot.workflow import rules
+
+        roster = await self.workflow.roster()
+        rules.authorise_permission(person.id, permission, self.sop, roster, self.clock.now())
 
     async def view(self) -> ViewContext:
         """Everything a task view needs, as of now."""

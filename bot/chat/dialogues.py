@@ -217,10 +217,6 @@ async def _upload_pending(core: ChatCore, turn: Turn, prompt: Prompt, text: str)
 
 async def start_new_case(core: ChatCore, turn: Turn, arg: str) -> Answer:
     """`/baru`, or `/baru Mitra | Perihal` in one line: open a case, question by question."""
-    from bot.workflow import rules
-
-    roster = await core.workflow.roster()
-    rules.authorise_permission(turn.person.id, "open_case", core.sop, roster, core.clock.now())
     partner, _, subject = (part.strip() for part in arg.partition("|"))
     data = {"partner": partner, "subject": subject, "facts": {}}
     return await _advance(core, turn, {k: v for k, v in data.items() if v != ""})
@@ -244,6 +240,8 @@ def _answered(data: dict[str, Any], question: str) -> bool:
 
 async def _advance(core: ChatCore, turn: Turn, data: dict[str, Any]) -> Answer:
     """Ask the first unanswered question, or open the case when all are answered."""
+    # Checked at every answer: someone who lost the role mid-dialogue is not asked on.
+    await core.authorise(turn.person, "open_case")
     data.setdefault("facts", {})
     pending = [q for q in _questions(core, data) if not _answered(data, q)]
     if not pending:

@@ -71,11 +71,29 @@ def db_upgrade() -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit trail's hash chain; exit 1 if it was tampered with."""
+    """Check the audit trail's hash chain and MACs; exit 1 unless every entry verifies."""
     report = with_app(lambda application: application.admin.verify_audit())
+    if report.sealable:
+        raise fail(t("cli.audit_unkeyed", reason=report.reason))
     if not report.ok:
         raise fail(t("cli.audit_broken", id=report.broken_at, reason=report.reason))
     typer.echo(t("cli.audit_ok", count=report.checked))
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Key the entries written before the audit key was used, once, if their chain is intact."""
+    outcome = with_app(lambda application: application.admin.seal_audit())
+    report = outcome.report
+    if report.ok:
+        typer.echo(t("cli.audit_seal_nothing"))
+        return
+    if outcome.sealed_before is not None:
+        raise fail(t("cli.audit_seal_again", id=outcome.sealed_before))
+    if not outcome.sealed:
+        raise fail(t("cli.audit_seal_broken", id=report.broken_at, reason=report.reason))
+    first, last = outcome.sealed[0], outcome.sealed[-1]
+    typer.echo(t("cli.audit_sealed", count=len(outcome.sealed), first=first, last=last))
 
 
 def demo(

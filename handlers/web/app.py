@@ -7,7 +7,7 @@ for the compliance report, the `FileStore` for stored documents.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, quote
 
@@ -51,13 +51,12 @@ class WebConfig:
 
 @dataclass
 class Dashboard:
-    """Request handlers over the core services; remembers used login codes until they expire."""
+    """Request handlers over the core services; used login codes are kept in the database."""
 
     workflow: Workflow
     documents: CaseDocuments
     files: FileStore
     config: WebConfig
-    used: dict[str, int] = field(default_factory=dict)
 
     async def person(self, request: Request) -> Person | None:
         """The signed-in person, if the cookie is valid and they may still see the dashboard."""
@@ -83,15 +82,13 @@ class Dashboard:
 
     async def _login(self, code: str, target: str = "/") -> Response:
         now = self._now()
-        token = weblogin.verify(self.config.secret, weblogin.LOGIN, code, now)
-        self.used = {n: e for n, e in self.used.items() if e > int(now.timestamp())}
+        token = await weblogin.redeem(self.workflow.uow, self.config.secret, code, now)
         person = None
-        if token is not None and token.nonce not in self.used:
+        if token is not None:
             person = (await self.workflow.roster()).person(token.person_id)
         if token is None or not weblogin.may_view(person, self.workflow.sop):
             logger.info("dashboard login refused")
             return _html(render("login", person=None, refused=True), 403)
-        self.used[token.nonce] = token.expires
         session = weblogin.issue(
             self.config.secret, weblogin.SESSION, token.person_id, now, self.config.session_seconds
         )

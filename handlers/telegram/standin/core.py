@@ -200,6 +200,11 @@ class StandIn:
         failure = Failure(times, None if error else status, error, delivered, chat_id, retry_after)
         self._failures.setdefault(name, []).append(failure)
 
+    @property
+    def pending_failures(self) -> int:
+        """Injected failures not met yet."""
+        return sum(f.times for waiting in self._failures.values() for f in waiting)
+
     def stall(self, chat_id: int, seconds: float) -> None:
         """Answer every sending call to `chat_id` only after `seconds` (0 ends it)."""
         if seconds > 0:

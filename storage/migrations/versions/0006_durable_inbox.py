@@ -8,8 +8,8 @@ of its chat, its place in it (an answer goes before what its update caused), the
 claimed it, and whether a send's outcome was unknown. `incidents`
 counts system failures per kind, so the admins hear of each kind once per quarter hour.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
