@@ -25,10 +25,18 @@ def digest_key(day: datetime, person_id: int) -> str:
 
 
 async def queue_digest(
-    uow: UnitOfWorkFactory, sop: Sop, clock: Clock, calendar: CalendarSource
+    uow: UnitOfWorkFactory,
+    sop: Sop,
+    clock: Clock,
+    calendar: CalendarSource,
+    queued: Clock | None = None,
 ) -> int:
-    """Queue today's digest for whoever has not got it yet, in office hours; how many queued."""
+    """Queue today's digest for whoever has not got it yet, in office hours; how many queued.
+
+    `queued` stamps the messages, as in `bot.reminders.sweep`.
+    """
     now = clock.now()
+    queued_at = (queued or clock).now()
     if not sop.notices.digest:
         return 0
     async with uow() as unit:
@@ -48,7 +56,7 @@ async def queue_digest(
         for person in todo:
             reply = digest_reply(person, items, len(cases), now)
             await unit.outbox.add(
-                OutgoingMessage(person.id, reply, digest_key(now, person.id)), now
+                OutgoingMessage(person.id, reply, digest_key(now, person.id)), queued_at
             )
         await unit.commit()
     return len(todo)

@@ -45,11 +45,13 @@ class Periodic:
         wf = self.workflow
         swept, digests = SweepReport(), 0
         try:
-            swept = await sweep(wf.uow, wf.sop, self.clock, wf.calendar, generated=wf.generated)
+            swept = await sweep(
+                wf.uow, wf.sop, self.clock, wf.calendar, generated=wf.generated, queued=wf.clock
+            )
         except Exception:  # the queue must still drain; the rows stay pending for next time
             logger.exception("reminder sweep failed")
         try:
-            digests = await queue_digest(wf.uow, wf.sop, self.clock, wf.calendar)
+            digests = await queue_digest(wf.uow, wf.sop, self.clock, wf.calendar, wf.clock)
         except Exception:
             logger.exception("daily digest failed")
         told = 0

@@ -54,9 +54,15 @@ async def sweep(
     *,
     generated: frozenset[str] = frozenset(),
     batch: int = BATCH,
+    queued: Clock | None = None,
 ) -> SweepReport:
-    """Claim every reminder due now and queue its message, all in one transaction."""
+    """Claim every reminder due now and queue its message, all in one transaction.
+
+    `queued` stamps the queued messages (they are due from then): the real clock, when
+    `clock` is the time a sweep is run "as of" (`sopbot remind --at`).
+    """
     now = clock.now()
+    queued_at = (queued or clock).now()
     async with uow() as unit:
         office = await calendar(unit)
         if not office.is_office_time(now):
@@ -68,7 +74,7 @@ async def sweep(
         if not claimed:
             return SweepReport()
         view = ViewContext(sop, await unit.people.roster(), office, now, generated)
-        report = await _queue(unit, claimed, view)
+        report = await _queue(unit, claimed, view, queued_at)
         failpoints.reached("reminder.claimed")
         await unit.commit()
     failpoints.reached("reminder.queued")
@@ -76,7 +82,9 @@ async def sweep(
     return report
 
 
-async def _queue(uow: UnitOfWork, claimed: list[Reminder], view: ViewContext) -> SweepReport:
+async def _queue(
+    uow: UnitOfWork, claimed: list[Reminder], view: ViewContext, queued_at: datetime
+) -> SweepReport:
     """Queue the latest reminder per task and person; close every claimed row."""
     assert view.now is not None
     latest, older = latest_per_task(claimed)
@@ -91,7 +99,7 @@ async def _queue(uow: UnitOfWork, claimed: list[Reminder], view: ViewContext) ->
         if run is None or not run.is_open or not case.is_active:
             ended.append(reminder.id or 0)
             continue
-        await uow.outbox.add(reminder_message(case, run, reminder, view), view.now)
+        await uow.outbox.add(reminder_message(case, run, reminder, view), queued_at)
         sent.append(reminder.id or 0)
     await uow.reminders.mark(sent, "sent", view.now)
     await uow.reminders.mark(older, "superseded", view.now)

@@ -40,12 +40,16 @@ def remind(
 
 
 async def _remind(config: Settings, clock: Clock) -> tuple[TickReport, bool]:
-    """One tick of the bot's periodic work on the configured database, then close it."""
+    """One tick of the bot's periodic work on the configured database, then close it.
+
+    The sweep runs as of `clock` (--at); sending runs on the real clock, as the running bot's
+    does: a WhatsApp window, a retry or a lease is judged by what time it really is.
+    """
     failpoints.arm(config.sopbot_failpoint)
-    app = await bootstrap.build_app(config, clock)
+    app = await bootstrap.build_app(config)
     try:
         async with bootstrap.channel_senders(app) as senders, bootstrap.worker(app) as workers:
-            delivery = _delivery(app, clock, config, senders, workers) if senders else None
+            delivery = _delivery(app, app.clock, config, senders, workers) if senders else None
             return await Periodic(app.workflow, delivery, clock).tick(), bool(senders)
     finally:
         await app.close()

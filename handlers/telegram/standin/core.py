@@ -201,6 +201,16 @@ class StandIn:
         self._failures.setdefault(name, []).append(failure)
 
     @property
+    def in_flight(self) -> int:
+        """Requests being answered now (long polls excepted)."""
+        return self._in_flight
+
+    @property
+    def created_updates(self) -> list[int]:
+        """Every update id the users' actions created, in order."""
+        return self.world.queue.created()
+
+    @property
     def pending_failures(self) -> int:
         """Injected failures not met yet."""
         return sum(f.times for waiting in self._failures.values() for f in waiting)

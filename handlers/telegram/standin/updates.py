@@ -57,6 +57,10 @@ class UpdateQueue:
         self._entries.append(Entry(update_id, update, forced=True))
         self._arrival()
 
+    def created(self) -> list[int]:
+        """Every update id created so far."""
+        return list(self._history)
+
     def history(self, update_id: int) -> JSON:
         """The update created with this id."""
         return self._history[update_id]

@@ -97,6 +97,7 @@ class GraphStandIn:
         self._server = HttpServer(self.handle, hold_timeouts=True)
         self._users: dict[str, SimUser] = {}
         self._pushed = 0
+        self.pushed: list[str] = []  # every message id queued for the webhook, in order
         self._in_flight = 0
 
     # -- what the bot sent -------------------------------------------------------------
@@ -154,6 +155,7 @@ class GraphStandIn:
         its key in `pending`: its first message id, or push-N."""
         self._pushed += 1
         key = (message_ids(payload) or [f"push-{self._pushed}"])[0]
+        self.pushed.extend(message_ids(payload))
         self._pusher.push(key, payload)
         return key
 
@@ -173,6 +175,10 @@ class GraphStandIn:
             return False
         self.webhook_url = url
         return True
+
+    def kick(self) -> None:
+        """Offer the queued updates to the webhook again (Meta retries a failed delivery)."""
+        self._pusher.kick()
 
     @property
     def pending(self) -> list[str]:
