@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -123,10 +123,15 @@ def verify(lane: Lane, crashed: History, reference: History) -> Verdict:
     verdict = Verdict()
     _actions(lane, crashed, verdict)
     for ref in sorted(set(crashed.cases) | set(reference.cases)):
-        if crashed.cases.get(ref) != reference.cases.get(ref):
-            verdict.actions_doubled += 1
-            verdict.failures.append(f"case {ref}: its audit trail differs from the run "
-                                    f"without crashes")  # fmt: skip
+        got, wanted = crashed.cases.get(ref, []), reference.cases.get(ref, [])
+        if got == wanted:
+            continue
+        extra, missing = Counter(got) - Counter(wanted), Counter(wanted) - Counter(got)
+        verdict.actions_doubled += sum(extra.values())
+        verdict.actions_lost += sum(missing.values())
+        what = f"extra {dict(extra)}, missing {dict(missing)}" if extra or missing else "order"
+        verdict.failures.append(f"case {ref}: audit trail differs from the run without "
+                                f"crashes ({what})")  # fmt: skip
     _messages(lane, crashed, reference, verdict)
     return verdict
 
@@ -151,17 +156,17 @@ def _messages(lane: Lane, crashed: History, reference: History, verdict: Verdict
         if crashed.chats.get(who) != reference.chats.get(who):
             verdict.failures.append(f"{who} was queued other messages than without crashes")
     verdict.unknown_sends = sum(1 for row in crashed.rows if row.doubtful)
-    for who, (expected, doubtful) in _expected(crashed.rows).items():
-        seen = _seen(lane, who)
+    for chat, (expected, doubtful) in _expected(crashed.rows).items():
+        seen = _seen(lane, chat)
         surplus = seen - expected
         if surplus < 0:
             verdict.messages_lost -= surplus
-            verdict.failures.append(f"{who} got {seen} messages, {expected} were sent")
+            verdict.failures.append(f"{chat} got {seen} messages, {expected} were sent")
         else:
             verdict.messages_doubled += surplus
             if surplus > doubtful:
                 verdict.failures.append(
-                    f"{who} got {surplus} messages twice, only {doubtful} sends were in doubt"
+                    f"{chat} got {surplus} messages twice, only {doubtful} sends were in doubt"
                 )
     verdict.failures += _missing_platform_ids(lane, crashed.rows)
 

@@ -129,7 +129,8 @@ async def _person(lane: Lane, key: str, mix: Mix) -> None:
         mix.commands += 1
         try:
             await lane.standin.wait_for(
-                lambda: len(lane.standin.sent_to(user.id)) > before, max_wait=ANSWER_WAIT
+                lambda before=before: len(lane.standin.sent_to(user.id)) > before,  # type: ignore[misc]
+                max_wait=ANSWER_WAIT,
             )
         except TimeoutError:
             continue  # counted as lost at the end, if it never comes

@@ -90,8 +90,8 @@ class Lane:
         self.webhook_port = free_port()
         self.graph.webhook_url = f"http://127.0.0.1:{self.webhook_port}/whatsapp"
         self.database_url = await self._database()
-        self.env = {
-            **base_env(),
+        assert self.graph.url is not None
+        values: dict[str, str] = {
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": f"http://127.0.0.1:{api}/bot",
             "TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{api}/file/bot",
@@ -110,8 +110,8 @@ class Lane:
             "WHATSAPP_WEBHOOK_PORT": str(self.webhook_port),
             "WHATSAPP_GRAPH_URL": self.graph.url,
         }
-        self.settings = Settings(_env_file=None, **{k.lower(): v for k, v in self.env.items()
-                                                    if k.isupper() and _is_setting(k)})  # fmt: skip
+        self.env = {**base_env(), **values}
+        self.settings = Settings.model_validate({k.lower(): v for k, v in values.items()})
         async with _MIGRATING:  # Alembic's context is one per process
             self.app = await bootstrap.build_app(self.settings)
         self.bot = BotProcess(self.env, self.folder / "sopbot.log", self.exits)
@@ -158,18 +158,17 @@ class Lane:
 
     async def say(self, who: str, words: str) -> None:
         """`who` writes, then waits for the bot."""
-        await self._act(lambda: self._user(who).send(words) if who in self.telegram
-                        else self.whatsapp[who].say(words))  # fmt: skip
+        await self._act(who, lambda u: u.send(words), lambda u: u.say(words))
 
     async def press(self, who: str, label: str) -> None:
         """`who` presses the newest button whose label holds `label`."""
-        await self._act(lambda: self._user(who).press(label) if who in self.telegram
-                        else self.whatsapp[who].press(label))  # fmt: skip
+        await self._act(who, lambda u: u.press(label), lambda u: u.press(label))
 
     async def upload(self, who: str, filename: str, data: bytes) -> None:
         """`who` sends a .docx."""
-        await self._act(lambda: self._user(who).upload(filename, data, DOCX) if who in self.telegram
-                        else self.whatsapp[who].upload(filename, data, DOCX))  # fmt: skip
+        await self._act(
+            who, lambda u: u.upload(filename, data, DOCX), lambda u: u.upload(filename, data, DOCX)
+        )
 
     def last(self, who: str) -> str:
         """The text of the newest message `who` got."""
@@ -186,9 +185,14 @@ class Lane:
     def _user(self, who: str) -> SimUser:
         return self.telegram[who]
 
-    async def _act(self, action: Callable[[], Any]) -> None:
+    async def _act(
+        self, who: str, on_telegram: Callable[[SimUser], Any], on_whatsapp: Callable[[WaUser], Any]
+    ) -> None:
         await self.settle()  # the button to press exists only once the bot answered
-        action()
+        if who in self.telegram:
+            on_telegram(self.telegram[who])
+        else:
+            on_whatsapp(self.whatsapp[who])
         self.actions += 1
         await self.settle()
 
@@ -256,11 +260,8 @@ class Lane:
     @property
     def engine(self) -> AsyncEngine:
         """The lane's database, for the checks."""
-        return self.app.engine
-
-
-def _is_setting(name: str) -> bool:
-    return name.lower() in Settings.model_fields
+        engine: AsyncEngine = self.app.engine
+        return engine
 
 
 async def _admin(server_url: str, statement: str) -> None:
