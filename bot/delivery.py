@@ -134,9 +134,13 @@ class Delivery:
         return total
 
     async def run(self) -> None:
-        """Until cancelled: claim what is due, send each chat in a task of its own, wait."""
+        """Until stopped: claim what is due, send each chat in a task of its own, wait.
+
+        Stopped, it lets the chats it holds finish; cancelled, it gives them up (their rows
+        are taken over, as in doubt, by the next worker).
+        """
         try:
-            while True:
+            while not self.wakeup.stopping:
                 self.wakeup.begin()
                 claimed = await self._claim_safely()
                 for chat, rows in _by_chat(claimed).items():
@@ -147,6 +151,7 @@ class Delivery:
                     continue
                 self.wakeup.rest(idle=not self._chats)
                 await self.wakeup.wait(await self._next_wait())
+            await asyncio.gather(*self._chats.values(), return_exceptions=True)
         finally:
             for task in self._chats.values():
                 task.cancel()

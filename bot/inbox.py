@@ -107,14 +107,14 @@ class InboxWorker:
     async def handle_due(self) -> int:
         """Handle every stored update that is due now; how many were taken."""
         taken = 0
-        while (update := await self._claim()) is not None:
+        while not self.wakeup.stopping and (update := await self._claim()) is not None:
             taken += 1
             await self._handle(update)
         return taken
 
     async def run(self) -> None:
-        """Until cancelled: handle what is due, then wait to be woken (or poll)."""
-        while True:
+        """Until stopped: handle what is due, then wait to be woken (or poll)."""
+        while not self.wakeup.stopping:
             self.wakeup.begin()
             try:
                 await self.handle_due()

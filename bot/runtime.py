@@ -19,6 +19,8 @@ from bot.ports import Liveness
 
 logger = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 10.0
+
 
 class Runtime:
     """Starts and stops the loops; tells when they are all idle (tests and the demo wait)."""
@@ -47,8 +49,18 @@ class Runtime:
         self.inbox.wake()  # updates stored before a restart
         self.delivery.wake()
 
-    async def stop(self) -> None:
-        """Stop the loops; what they hold is taken over by the next worker at once."""
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop in order: the update being handled is finished, then what it queued is sent,
+        within `grace` seconds; what is still held then is taken over by the next worker."""
+        if self._tasks:
+            inbox, delivery = self._tasks
+            self.inbox.wakeup.stop()
+            await asyncio.wait([inbox], timeout=grace)
+            self.delivery.wake()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.delivery.wakeup.quiet.wait(), timeout=grace)
+            self.delivery.wakeup.stop()
+            await asyncio.wait([delivery], timeout=grace)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -37,6 +37,7 @@ class Wakeup:
         self._wake = asyncio.Event()
         self.quiet = asyncio.Event()  # set while the loop waits with nothing to do
         self.quiet.set()
+        self.stopping = False  # the loop finishes what it holds and takes nothing new
 
     @property
     def idle(self) -> bool:
@@ -46,6 +47,11 @@ class Wakeup:
     def wake(self) -> None:
         """There may be work: the loop looks now."""
         self.quiet.clear()
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask the loop to finish what it holds and end."""
+        self.stopping = True
         self._wake.set()
 
     def begin(self) -> None:

@@ -63,6 +63,8 @@ class FakeDB:
     windows: dict[tuple[str, str], ChatWindow] = field(default_factory=dict)
     held: dict[str, tuple[tuple[str, str], HeldMessage]] = field(default_factory=dict)
     inbox: dict[tuple[str, str], tuple[InboundUpdate, str]] = field(default_factory=dict)
+    inbox_due: dict[tuple[str, str], datetime] = field(default_factory=dict)  # retry after
+    inbox_attempts: dict[tuple[str, str], int] = field(default_factory=dict)
     doubtful: set[str] = field(default_factory=set)  # outbox keys whose send may have arrived
     incidents: dict[str, Incident] = field(default_factory=dict)
     login_codes: dict[str, datetime] = field(default_factory=dict)  # nonce -> expires at
@@ -397,11 +399,13 @@ class _Inbox(_Repo):
     async def claim(self, claim: Claim, limit: int) -> list[StoredUpdate]:
         taken: list[StoredUpdate] = []
         for index, (inbound, status) in enumerate(list(self.s.inbox.values()), start=1):
-            if status == "received" and len(taken) < limit:
-                key = (inbound.channel, inbound.update_id)
+            key = (inbound.channel, inbound.update_id)
+            due = self.s.inbox_due.get(key, inbound.received_at) <= claim.now
+            if status == "received" and due and len(taken) < limit:
                 self.s.inbox[key] = (inbound, "handling")
+                attempts = self.s.inbox_attempts[key] = self.s.inbox_attempts.get(key, 0) + 1
                 stored = StoredUpdate(index, inbound.channel, inbound.update_id,
-                                      inbound.payload, 1, inbound.received_at)  # fmt: skip
+                                      inbound.payload, attempts, inbound.received_at)  # fmt: skip
                 taken.append(stored)
         return taken
 
@@ -417,6 +421,7 @@ class _Inbox(_Repo):
     async def retry_later(self, update_id: int, at: datetime, error: str) -> None:
         key = self._key(update_id)
         self.s.inbox[key] = (self.s.inbox[key][0], "received")
+        self.s.inbox_due[key] = at
 
     async def claimers(self) -> list[str]:
         return []
