@@ -164,7 +164,11 @@ class Delivery:
         self.wake()  # the chat's next rows may be due now
 
     async def _next_wait(self) -> float:
-        """Seconds until the next pending row is due, at most IDLE_POLL_SECONDS."""
+        """Seconds until the next pending row is due, at most IDLE_POLL_SECONDS.
+
+        A row due already was not claimed because an earlier row of its chat is in flight:
+        the end of that chat's task wakes the loop, so it need not look sooner.
+        """
         try:
             async with self.uow() as uow:
                 due = await uow.outbox.next_due()
@@ -174,7 +178,7 @@ class Delivery:
         if due is None:
             return IDLE_POLL_SECONDS
         left = (due - self.clock.now()).total_seconds()
-        return min(max(left, 0.05), IDLE_POLL_SECONDS)
+        return IDLE_POLL_SECONDS if left <= 0 else min(left, IDLE_POLL_SECONDS)
 
     async def _claim_safely(self) -> list[Claimed]:
         try:

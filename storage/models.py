@@ -258,7 +258,7 @@ class OutboxRow(Base):
     __table_args__ = (
         _one_of("status", OUTBOX_STATUSES),
         Index(None, "status", "next_attempt_at"),
-        Index(None, "chat_key", "id"),
+        Index(None, "chat_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -370,7 +370,7 @@ class InboxRow(Base):
         _one_of("status", INBOUND_STATUSES),
         UniqueConstraint("channel", "update_id"),
         Index(None, "status", "id"),
-        Index(None, "chat_key", "id"),
+        Index(None, "chat_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

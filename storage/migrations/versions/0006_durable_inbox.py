@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "update_id", name=op.f("uq_inbox_channel_update_id")),
     )
     op.create_index(op.f("ix_inbox_status_id"), "inbox", ["status", "id"])
-    op.create_index(op.f("ix_inbox_chat_key_id"), "inbox", ["chat_key", "id"])
+    op.create_index(op.f("ix_inbox_chat_key_status"), "inbox", ["chat_key", "status"])
     op.create_index(op.f("ix_inbox_received_at"), "inbox", ["received_at"])
     op.execute(
         "INSERT INTO inbox (channel, update_id, chat_key, payload, status, attempts, "
@@ -75,7 +75,7 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("position", sa.Integer(), nullable=True))
     op.execute("UPDATE outbox SET chat_key = 'p:' || recipient_id")
-    op.create_index(op.f("ix_outbox_chat_key_id"), "outbox", ["chat_key", "id"])
+    op.create_index(op.f("ix_outbox_chat_key_status"), "outbox", ["chat_key", "status"])
     op.create_table(
         "incidents",
         sa.Column("kind", sa.String(length=200), nullable=False),
@@ -89,7 +89,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("incidents")
-    op.drop_index(op.f("ix_outbox_chat_key_id"), table_name="outbox")
+    op.drop_index(op.f("ix_outbox_chat_key_status"), table_name="outbox")
     op.execute("DELETE FROM outbox WHERE recipient_id IS NULL")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("position")
@@ -122,6 +122,6 @@ def downgrade() -> None:
         "received_at, finished_at, error FROM inbox"
     )
     op.drop_index(op.f("ix_inbox_received_at"), table_name="inbox")
-    op.drop_index(op.f("ix_inbox_chat_key_id"), table_name="inbox")
+    op.drop_index(op.f("ix_inbox_chat_key_status"), table_name="inbox")
     op.drop_index(op.f("ix_inbox_status_id"), table_name="inbox")
     op.drop_table("inbox")
