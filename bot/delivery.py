@@ -11,8 +11,9 @@ a chat that is slow, throttled or failing holds up only itself. A send that fail
 reached the platform (refused connection, connect timeout, a 5xx, a 429) is tried again with
 backoff, a 429's retry_after holding that chat only. A send whose outcome is unknown (the request
 went out and its answer was lost, or the worker sending it died) may have arrived: it is tried
-once more and logged as possibly doubled. A permanent failure (the person blocked the bot) gives
-up and tells the SOP's `notices.delivery_failed` roles.
+again (at once the first time, then with backoff) and logged as possibly doubled; taking it as
+sent could lose it. A permanent failure (the person blocked the bot) gives up and tells the
+SOP's `notices.delivery_failed` roles.
 """
 
 from __future__ import annotations
@@ -255,11 +256,14 @@ class Delivery:
         now = self.clock.now()
         later = retry_at(now, result, message.attempts)
         async with self.uow() as uow:
-            if result.unknown and not message.doubtful:
-                logger.warning("outcome of outbox message %s unknown; sending it once more "
+            if result.unknown and message.attempts + 1 < MAX_ATTEMPTS:
+                # It may have arrived, or not: sent again (at once the first time), it may
+                # arrive twice, which is logged; taken as sent, it might never arrive.
+                at = now if not message.doubtful else later
+                logger.warning("outcome of outbox message %s unknown; sending it again "
                                "(it may arrive twice)", message.key)  # fmt: skip
-                await uow.outbox.retry_later(message.id, now, result.error or "", doubtful=True)
-                outcome = Outcome("retry", now)
+                await uow.outbox.retry_later(message.id, at, result.error or "", doubtful=True)
+                outcome = Outcome("retry", at)
             elif result.ok or result.unknown:
                 if message.doubtful:
                     logger.warning("outbox message %s sent again after an unknown outcome: "

@@ -36,6 +36,12 @@ class Row:
     status: str
     doubtful: bool
     parts: int  # messages it puts in its chat (0 for a Telegram edit)
+    attempts: int
+
+    @property
+    def in_doubt(self) -> int:
+        """Earlier sends of it that may have arrived: each could be a copy."""
+        return max(self.attempts - 1, 0) if self.doubtful else 0
 
 
 @dataclass
@@ -62,7 +68,7 @@ async def history(engine: AsyncEngine) -> History:
             for values in await db.execute(
                 text(
                     "SELECT key, recipient_id, chat_channel, chat_id, payload, channel, "
-                    "platform_message_id, status, doubtful, edit_ref FROM outbox "
+                    "platform_message_id, status, doubtful, edit_ref, attempts FROM outbox "
                     "ORDER BY chat_key, coalesce(position, id), id"
                 )
             )
@@ -82,13 +88,15 @@ async def history(engine: AsyncEngine) -> History:
 def _row(
     names: dict[int, str], key: str, recipient: int | None, chat_channel: str | None,
     chat_id: str | None, payload: object, channel: str | None, platform_id: str | None,
-    status: str, doubtful: object, edit_ref: str | None,
+    status: str, doubtful: object, edit_ref: str | None, attempts: int,
 ) -> Row:  # fmt: skip
     data = json.loads(payload) if isinstance(payload, str) else payload
     reply = Reply.from_json(data)  # type: ignore[arg-type]
     who = names.get(recipient, "") if recipient is not None else f"{chat_channel}:{chat_id}"
     parts = _parts(reply, channel or chat_channel or "", edit_ref)
-    return Row(key, who, reply.text_key, channel, platform_id, status, bool(doubtful), parts)
+    return Row(
+        key, who, reply.text_key, channel, platform_id, status, bool(doubtful), parts, attempts
+    )
 
 
 def _parts(reply: Reply, channel: str, edit_ref: str | None) -> int:
@@ -155,7 +163,7 @@ def _messages(lane: Lane, crashed: History, reference: History, verdict: Verdict
     for who in sorted(set(crashed.chats) | set(reference.chats)):
         if crashed.chats.get(who) != reference.chats.get(who):
             verdict.failures.append(f"{who} was queued other messages than without crashes")
-    verdict.unknown_sends = sum(1 for row in crashed.rows if row.doubtful)
+    verdict.unknown_sends = sum(row.in_doubt for row in crashed.rows)
     for chat, (expected, doubtful) in _expected(crashed.rows).items():
         seen = _seen(lane, chat)
         surplus = seen - expected
@@ -178,7 +186,7 @@ def _expected(rows: list[Row]) -> dict[tuple[str, str], tuple[int, int]]:
         if row.status == "sent" and row.channel:
             parts, doubtful = found[(row.channel, row.recipient)]
             found[(row.channel, row.recipient)] = (
-                parts + row.parts, doubtful + (row.parts if row.doubtful else 0)
+                parts + row.parts, doubtful + row.parts * row.in_doubt
             )
     return dict(found)
 

@@ -140,4 +140,5 @@ async def _person(lane: Lane, key: str, mix: Mix) -> None:
 
 async def _doubtful(lane: Lane) -> int:
     async with lane.engine.connect() as db:
-        return int(await db.scalar(text("SELECT count(*) FROM outbox WHERE doubtful")) or 0)
+        found = await db.scalar(text("SELECT sum(attempts - 1) FROM outbox WHERE doubtful"))
+        return int(found or 0)

@@ -127,15 +127,29 @@ async def test_a_send_whose_answer_was_lost_is_sent_once_more_as_possibly_double
 
 
 @sqlite_only
-async def test_a_second_lost_answer_is_taken_as_delivered_not_sent_a_third_time(post):
+async def test_a_send_lost_twice_is_sent_until_an_answer_says_it_arrived(post):
     post.standin.fail_next("sendMessage", 2, error="timeout", delivered=True)
+    await post.queue("ketua", "a")
+    await post.delivery.drain()
+    await post.time.sleep(3600)
+
+    later = await post.delivery.drain()
+
+    assert later == DrainReport(sent=1, doubtful=1)
+    assert len(post.sent_to("ketua")) == 3  # each copy after an answer that never came
+
+
+@sqlite_only
+async def test_a_send_refused_then_lost_is_not_taken_as_delivered(post):
+    post.standin.fail_next("sendMessage", error="timeout", delivered=False)
+    post.standin.fail_next("sendMessage", error="timeout", delivered=False)
     await post.queue("ketua", "a")
     await post.delivery.drain()
     await post.time.sleep(3600)
 
     await post.delivery.drain()
 
-    assert len(post.sent_to("ketua")) == 2
+    assert len(post.sent_to("ketua")) == 1
 
 
 @sqlite_only
