@@ -62,6 +62,6 @@ class Artifacts:
 
 
 def contained(smaller: str, larger: str) -> bool:
-    """Whether all the words of `smaller` are among the more words of `larger`."""
+    """Whether the two or more words of `smaller` are all among the more words of `larger`."""
     few, many = normal(smaller).split(), set(normal(larger).split())
-    return bool(few) and set(few) <= many and len(few) < len(many)
+    return len(few) >= 2 and set(few) <= many and len(few) < len(many)

@@ -58,14 +58,20 @@ def read_header(blocks: Sequence[Block]) -> Header:
 
 
 def _cell_groups(block: Block) -> list[list[str]]:
-    """A line as one group; a row as its non-empty cells, each cell's lines split apart
-    unless the row is a ``label | value`` pair."""
+    """A line as one group; a row's ``label | value`` cells as one, its other lines alone."""
     if isinstance(block, Line):
         return [block.text.split("\t")]
     texts = [cell.text for cell in block.cells if cell.text.strip()]
-    if len(texts) >= 2 and _field(texts[0]) is not None:
-        return [texts[:2]] + [[line] for text in texts[2:] for line in text.split("\n")]
-    return [[line] for text in texts for line in text.split("\n")]
+    groups: list[list[str]] = []
+    index = 0
+    while index < len(texts):
+        if _field(texts[index]) is not None and index + 1 < len(texts):
+            groups.append(texts[index : index + 2])
+            index += 2
+            continue
+        groups += [[line] for line in texts[index].split("\n")]
+        index += 1
+    return groups
 
 
 def _take(header: Header, cells: list[str], section: str | None) -> str | None:
@@ -85,7 +91,7 @@ def _take(header: Header, cells: list[str], section: str | None) -> str | None:
     if section is not None:
         header.sections[section] += split_items(" ".join(cells))
         return section
-    if not header.fields and _ORGANISATION.match(first):
+    if _ORGANISATION.match(first):
         header.organisation.append(title_case(first))
     return None
 
