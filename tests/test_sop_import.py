@@ -470,3 +470,57 @@ def test_a_nomor_sop_that_looks_like_a_number_stays_text():
     result = import_document(data, "sop.txt")
 
     assert result.sop.number == "010"
+
+
+# --- other layouts of the same format ---------------------------------------------------------
+
+HEADING = ["NO", "KEGIATAN", "Staf Pelaksana", "Kepala Seksi Pelayanan", "Camat",
+           "PERSYARATAN/PERLENGKAPAN", "WAKTU", "OUTPUT", "KETERANGAN"]  # fmt: skip
+PAGE_1 = [
+    HEADING,
+    ["1", "2", "3", "4", "5", "6", "7", "8", "9"],
+    ["1.", "Menerima berkas permohonan", "√", "", "", "Formulir;KTP", "10 mnt", "Berkas", ""],
+    ["", "serta mencatat dalam buku register", "", "", "", "", "", "Buku register", ""],
+    ["2.", "Memverifikasi berkas. Apabila tidak sesuai dikembalikan kepada staf pelaksana",
+     "tidak", "◇", "", "Berkas", "1 Jam", "Berkas terverifikasi", ""],
+]  # fmt: skip
+PAGE_2 = [
+    HEADING,
+    ["3.", "Menandatangani surat keterangan", "", "", "■", "Berkas terverifikasi", "1 HK",
+     "Surat keterangan", ""],
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def domisili() -> ImportResult:
+    header = ["PEMERINTAH KABUPATEN CONTOH", "KECAMATAN MAJU", "Nomor SOP: 3/SOP/2024",
+              "Nama SOP: Pelayanan Surat Keterangan Domisili"]  # fmt: skip
+    return import_document(plain_docx(header, [PAGE_1, PAGE_2]), "domisili.docx")
+
+
+def test_a_one_row_heading_with_column_numbers_and_a_second_page_is_read(domisili):
+    steps = [(s.number, s.performer, s.mutu_baku.text) for s in domisili.sop.steps]
+
+    assert steps == [(1, "staf_pelaksana", "10 menit"), (2, "kasi", "1 jam"),
+                     (3, "camat", "1 hari kerja")]  # fmt: skip
+    assert domisili.sop.title == "Pelayanan Surat Keterangan Domisili"
+
+
+def test_a_row_without_a_number_continues_the_activity_above(domisili):
+    first = domisili.sop.steps[0]
+
+    assert first.title.endswith("serta mencatat dalam buku register")
+    assert [domisili.sop.artifact_label(k) for k in first.produces] == ["Berkas", "Buku register"]
+
+
+def test_not_sesuai_sends_the_case_back(domisili):
+    review = domisili.sop.steps[1]
+    returned = review.decision(DecisionKind.RETURN)
+
+    assert review.code == "verifikasi"
+    assert returned is not None and returned.goto == domisili.sop.steps[0].code
+    assert returned.label == "Dikembalikan kepada staf pelaksana"
+
+
+def test_the_first_steps_kelengkapan_is_asked_when_a_case_is_opened(domisili):
+    assert [domisili.sop.artifact_label(k) for k in domisili.sop.intake] == ["Formulir", "KTP"]

@@ -86,6 +86,7 @@ def build(blocks: Sequence[Block], filename: str) -> Draft:
         draft.notes.append(t("import.row_position", position=position) + ": "
                            + t("import.check.stray_row"))  # fmt: skip
     draft.notes += _section_notes(header)
+    draft.data = {key: value for key, value in draft.data.items() if value is not None}
     return draft
 
 

@@ -19,16 +19,18 @@ from bot.sop.importer.roles import Column, columns
 from bot.sop.importer.source import Block, Row
 from bot.sop.importer.wording import normal
 
+_INPUT = r"(kelengkapan|persyaratan|perlengkapan|syarat|input|masukan)"
 _LABELS = {
     "no": r"no|nomor|no urut",
     "activity": r".*\b(kegiatan|aktivitas|prosedur)\b.*|uraian",
     "performers": r"pelaksana|pelaku|aktor",
     "mutu": r"mutu baku|baku mutu",
-    "kelengkapan": r"kelengkapan|persyaratan|perlengkapan|input|masukan",
-    "waktu": r"waktu",
-    "output": r"output|keluaran|hasil",
+    "kelengkapan": rf"{_INPUT}( (dan |atau )?{_INPUT})?",
+    "waktu": r"(lama |jangka )?waktu( (menit|jam|hari))?",
+    "output": r"output|keluaran|hasil|output keluaran|keluaran output",
     "keterangan": r"ket|keterangan|catatan",
 }
+_MUTU = ("kelengkapan", "waktu", "output", "mutu", "keterangan")
 _NUMBER = re.compile(r"^(\d{1,3})\s*[.)]?$")
 _COLUMN_NUMBERS = re.compile(r"^\(?\d{1,2}\)?$")
 
@@ -114,13 +116,15 @@ def _layout(top: Row, below: Row | None) -> _Layout:
     width = max(len(top.cells), len(below.cells) if below else 0)
     top_kinds = [_kind(top.text(c)) for c in range(width)]
     below_kinds = [_kind(below.text(c)) if below else None for c in range(width)]
+    # A second header row names the performers under "Pelaksana", or the mutu baku columns.
     two_rows = (
         below is not None
-        and any(
-            kind in ("kelengkapan", "waktu", "output") or (kind is None and below.text(c))
-            for c, kind in enumerate(below_kinds)
-        )
+        and not _is_numbering(below)
         and not _NUMBER.match(below.text(top_kinds.index("no")))
+        and (
+            any(kind in ("kelengkapan", "waktu", "output") for kind in below_kinds)
+            or ("performers" in top_kinds and any(below.text(c) for c in range(width)))
+        )
     )
 
     def find(kind: str) -> int | None:
@@ -134,12 +138,13 @@ def _layout(top: Row, below: Row | None) -> _Layout:
     mutu = [c for c in (find("kelengkapan"), find("waktu"), find("output"), find("mutu")) if c]
     end = min([c for c in mutu if c > activity] or [width])
     source = below if two_rows and below is not None else top
+    # A performer may be called anything but a mutu baku heading ("PPTK Kegiatan" is fine).
     performers = [
         (c, " ".join(source.text(c).split()))
         for c in range(activity + 1, end)
         if source.text(c).strip()
         and c not in known - {find("performers")}
-        and _kind(source.text(c)) is None
+        and _kind(source.text(c)) not in (*_MUTU, "performers", "no")
     ]
     return _Layout(no, activity, performers, find("kelengkapan"), find("waktu"), find("output"),
                    find("keterangan"), 2 if two_rows else 1)  # fmt: skip
@@ -158,12 +163,18 @@ def _read_rows(table: ActivityTable, layout: _Layout, rows: Sequence[Block], hea
         texts = [normal(cell.text) for cell in block.cells]
         if texts == header_texts or _is_header(block) or _is_sub_header(block, layout):
             continue
-        if all(_COLUMN_NUMBERS.match(t) for t in texts if t) and not block.text(layout.activity):
+        if _is_numbering(block):
             continue
         if all(cell.empty for cell in block.cells):
             continue
         position += 1
         _take_row(table, layout, block, position)
+
+
+def _is_numbering(row: Row) -> bool:
+    """A row of column numbers under the header: (1) (2) (3) ..."""
+    texts = [cell.text.strip() for cell in row.cells if cell.text.strip()]
+    return len(texts) >= 3 and all(_COLUMN_NUMBERS.match(text) for text in texts)
 
 
 def _is_sub_header(row: Row, layout: _Layout) -> bool:

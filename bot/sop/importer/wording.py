@@ -25,6 +25,13 @@ _RETURN_CLAUSE = re.compile(
     r"dikembalikan\s+(?:kepada|ke)\b",
     re.IGNORECASE,
 )
+_FAULTS = r"(?:koreksi|perbaikan|revisi|kekurangan|kesalahan)"
+_GOOD = r"(?:disetujui|setuju|sesuai|lengkap|benar|memenuhi(?:\s+syarat)?|valid)"
+# The condition of a decision clause ("ada koreksi", "tidak sesuai"), to cut off its action.
+_CONDITION = re.compile(
+    rf"(?:(?:tidak|belum)\s+)?(?:(?:ada|terdapat)\s+{_FAULTS}|{_GOOD})\s*,?\s*(?:maka\s+)?",
+    re.IGNORECASE,
+)
 _TO = re.compile(r"\b(?:kepada|ke)\s+(.+?)(?:\s+(?:untuk|agar|guna|supaya)\b|$)", re.IGNORECASE)
 _WAIT = re.compile(
     r"\b(?:dilakukan|dilaksanakan|dimulai|diproses)?\s*(?:setelah|sesudah|menunggu|"
@@ -114,12 +121,11 @@ def review(text: str) -> Review | None:
     return_label = return_to = approve_label = approve_to = ""
     for clause in _clauses(text):
         body = re.sub(rf"^{_IF}\s+", "", clause, flags=re.IGNORECASE)
-        negative = re.match(r"(?:tidak|belum)\s+(?:ada|terdapat)\b", body, re.IGNORECASE)
-        positive = re.match(r"(?:ada|terdapat)\b", body, re.IGNORECASE)
-        action = _after_condition(body)
-        if positive and not negative and re.search(r"kembali", action, re.IGNORECASE):
+        condition = _CONDITION.match(body)
+        action = body[condition.end() :] if condition else body
+        if _returns(body, action):
             return_label, return_to = sentence(action), _target(action)
-        elif negative or re.search(r"\b(disetujui|setuju|sesuai|lengkap)\b", body, re.I):
+        elif condition is not None:
             approve_label, approve_to = sentence(action), _target(action)
     if not return_label:
         match = re.search(r"dikembalikan\s+(?:kepada|ke)\b[^.;]*", text, re.IGNORECASE)
@@ -133,16 +139,14 @@ def _clauses(text: str) -> list[str]:
     return [text[a:b].strip(" .;,") for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
-def _after_condition(body: str) -> str:
-    """'ada koreksi dikembalikan kepada X' → 'dikembalikan kepada X'."""
-    match = re.match(
-        r"(?:tidak\s+|belum\s+)?(?:ada|terdapat)\s+(?:koreksi|perbaikan|revisi|kekurangan)\s*,?\s*"
-        r"(?:maka\s+)?|(?:tidak\s+|belum\s+)?(?:disetujui|setuju|sesuai|lengkap|benar)\s*,?\s*"
-        r"(?:maka\s+)?",
-        body,
-        re.IGNORECASE,
-    )
-    return body[match.end() :] if match else body
+def _returns(body: str, action: str) -> bool:
+    """Whether a clause sends the case back: "ada koreksi", "tidak sesuai", "… dikembalikan"."""
+    words = body.lower()
+    if re.match(rf"(tidak|belum)\s+(ada|terdapat)\s+{_FAULTS}", words):
+        return False
+    if re.match(rf"(ada|terdapat)\s+{_FAULTS}|(tidak|belum)\s+{_GOOD}", words):
+        return True
+    return re.search(r"\bkembali", action, re.IGNORECASE) is not None
 
 
 def _target(action: str) -> str:
@@ -190,6 +194,9 @@ def nominal(title: str) -> str:
     if not words:
         return "langkah"
     verb = words[0]
+    loanword = re.fullmatch(r"me(?:ng|m|n)?([a-z]+?si)(?:kan)?", verb)
+    if loanword:  # memverifikasi → verifikasi, mengkoordinasikan → koordinasi
+        return loanword.group(1)
     if verb.startswith("me") and len(verb) > 5:
         stem = verb[2:]
         for suffix in ("kan", "i"):
