@@ -108,7 +108,7 @@ def _drawings(tc: _Element) -> Iterator[_Element]:
     """The drawings of a cell's own paragraphs, the DrawingML choice of each alternate pair."""
     for p in tc.iterchildren(qn("w:p")):
         for run in p.iter(qn("w:r")):
-            if run.getparent() is not None and _in_fallback(run):
+            if _in_fallback(run):  # a run inside a text box or a fallback copy
                 continue
             for child in run.iterchildren():
                 if child.tag in (qn("w:drawing"), qn("w:pict")):

@@ -136,7 +136,8 @@ def review(text: str) -> Review | None:
 
 def _clauses(text: str) -> list[str]:
     starts = [match.start("word") for match in _CLAUSE.finditer(text)]
-    return [text[a:b].strip(" .;,") for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    ends = [*starts[1:], len(text)]
+    return [text[start:end].strip(" .;,") for start, end in zip(starts, ends, strict=False)]
 
 
 def _returns(body: str, action: str) -> bool:

@@ -41,12 +41,15 @@ def write(data: dict[str, Any], checks: Sequence[Check], head: Sequence[str]) ->
     loose: list[str] = []
     by_path: dict[Path, list[str]] = {}
     for check in checks:
-        by_path.setdefault(check.path, []).append(check.text)
+        text = " ".join(check.text.split())  # a comment is one line, whatever the cell held
+        if text not in by_path.setdefault(check.path, []):
+            by_path[check.path].append(text)
     for path, texts in by_path.items():
         if not _attach(root, path, f"{MARK} " + _SEPARATOR.join(texts)):
             loose += texts
     lines = [*head, *(f"{MARK} {text}" for text in loose)]
-    root.yaml_set_start_comment("\n".join(lines))
+    if lines:
+        root.yaml_set_start_comment("\n".join(" ".join(line.split()) for line in lines))
     for key in root:
         if key in _BLANK_BEFORE:
             root.yaml_set_comment_before_after_key(key, before="\n")
