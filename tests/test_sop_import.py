@@ -524,3 +524,13 @@ def test_not_sesuai_sends_the_case_back(domisili):
 
 def test_the_first_steps_kelengkapan_is_asked_when_a_case_is_opened(domisili):
     assert [domisili.sop.artifact_label(k) for k in domisili.sop.intake] == ["Formulir", "KTP"]
+
+
+def test_an_unknown_total_is_left_out_and_marked_at_the_head_of_the_draft():
+    data = export(["Petugas"], [GOOD_ROW[:3] + GOOD_ROW[4:], ["", "", "Total Waktu", "lama", ""]])
+
+    result = import_document(data, "sop.txt")
+
+    line_number, _ = finding(result, "lama")
+    assert result.sop.total_mutu_baku is None
+    assert line(result, line_number).startswith("# PERIKSA:")

@@ -114,7 +114,8 @@ def _identity(draft: Draft, header: Header, filename: str, total: str) -> None:
     if total:
         reading = read_duration(total)
         if reading.duration is None:
-            draft.checks.append(Check(("code",), t("import.check.total", written=total)))
+            unknown = t("import.check.total", written=total)
+            draft.checks.append(Check(("total_mutu_baku",), unknown))
         else:
             data["total_mutu_baku"] = reading.duration.text
 

@@ -116,19 +116,16 @@ class StepReader:
         found = review(activity.text)
         if found is not None:
             return found
+        # No decision wording, but a diamond, or both arrows' labels: a review all the same.
         signals = activity.signals
-        returned = any(s.returned for s in signals)
-        if returned and any(s.approve or s.decision for s in signals):
-            return Review("", "", "", "")
-        if any(s.decision for s in signals):
-            return Review("", "", "", "")
-        return None
+        both = any(s.returned for s in signals) and any(s.approve for s in signals)
+        return Review("", "", "", "") if both or any(s.decision for s in signals) else None
 
     def _performer(self, step: StepDraft, where: Path) -> None:
         activity, title = step.activity, step.title
         pairs = list(zip(self.columns, activity.signals, strict=True))
         for column, cell in pairs:
-            if cell.other and not cell.acts:
+            if cell.other and not cell.acts and not _labelled(cell):
                 self.check((*where, "performer"), step.row, "import.check.unclear_mark",
                            text=cell.other, title=column.title)  # fmt: skip
         acting = [c for c, s in pairs if s.acts or (s.other and not _labelled(s))]
