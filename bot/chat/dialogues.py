@@ -12,6 +12,7 @@ from bot.chat.model import Answer
 from bot.errors import InvalidInput, StaleAction
 from bot.ports import Prompt
 from bot.replies import Choice, FileRef, Reply
+from bot.sop.importer.chat import answer_upload as sop_document
 from bot.sop.model import ArtifactKind
 from bot.texts import t
 from bot.uploads import DOCX_MEDIA_TYPE, check_declared_size, inspect_upload
@@ -109,6 +110,10 @@ async def on_file(core: ChatCore, turn: Turn) -> Answer:
     if prompt is not None and expected and core.sop.artifacts[expected].kind in takes_file:
         case_id, number = prompt.data["case_id"], prompt.data["number"]
         return await _attach(core, turn, case_id, number, expected, stored)
+    if stored.media_type == DOCX_MEDIA_TYPE:  # an administrator's SOP document: its draft
+        replies = sop_document(data, stored.filename, turn.person.roles, core.sop, core.files)
+        if replies is not None:
+            return Answer(replies)
     return await _route(core, turn, stored)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli.cases import case_app
+from bot.cli.importer import sop_import
 from bot.cli.people import delegate_app, holiday_app, invite, user_app
 from bot.cli.remind import remind
 from bot.cli.reports import report
@@ -21,6 +22,7 @@ app.command()(demo)
 app.command()(due)
 app.command()(invite)
 app.command()(remind)
+sop_app.command("import")(sop_import)
 app.add_typer(sop_app, name="sop")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")

@@ -78,6 +78,7 @@ _SOP_REQUIRED = (
 )
 _SOP_OPTIONAL: tuple[str, ...] = ("partner_kinds", "permissions", "total_mutu_baku", "intake")
 _SOP_OPTIONAL += ("reminders", "notices")  # read by bot.sop.reminder_plan
+_SOP_OPTIONAL += ("dasar_hukum",)  # a list of texts, shown to nobody by the engine
 _STEP_REQUIRED = ("code", "number", "title", "performer", "mutu_baku")
 _STEP_OPTIONAL = (
     "needs",
@@ -139,9 +140,14 @@ def _sop(root: Node, source: str) -> Sop:
         total_mutu_baku=m.opt("total_mutu_baku", duration, None),
         intake=m.opt("intake", ctx.artifacts_of, ()),
         source=source,
+        dasar_hukum=m.opt("dasar_hukum", _texts, ()),
         reminders=m.opt("reminders", lambda n, w: reminder_plan.rules(n, w, roles, None), ()),
         notices=m.opt("notices", lambda n, w: reminder_plan.notices(n, w, roles), Notices()),
     )
+
+
+def _texts(node: Node, where: str) -> tuple[str, ...]:
+    return tuple(text(item, at(where, index)) for index, item in enumerate(sequence(node, where)))
 
 
 def _roles(node: Node, where: str) -> Mapping[str, Role]:

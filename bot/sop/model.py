@@ -14,6 +14,7 @@ PERMISSIONS: tuple[str, ...] = (
     "cancel_case",
     "record_precondition",
     "view_dashboard",  # the read-only web dashboard (`sopbot run --dashboard`)
+    "import_sop",  # send an SOP document to the bot for a YAML draft (default: the admin role)
 )
 
 
@@ -150,6 +151,7 @@ class Sop:
     total_mutu_baku: Duration | None = None
     intake: tuple[str, ...] = ()  # artifacts asked for when a case is opened, in order
     source: str = ""
+    dasar_hukum: tuple[str, ...] = ()  # the legal basis the SOP document lists
     reminders: tuple[ReminderRule, ...] = ()  # the default plan of every step
     notices: Notices = field(default_factory=Notices)
     _by_code: Mapping[str, Step] = field(default_factory=dict, repr=False, compare=False)
