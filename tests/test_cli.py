@@ -185,8 +185,8 @@ def test_user_list_shows_registered_people_with_their_roles():
 
     table = rows(ok("user", "list"))
 
-    assert "1 | Drs. Budi Santoso | - | kabag | aktif" in table
-    assert "2 | Dr. Hendra Wijaya | - | sekda | aktif" in table
+    assert "1 | Drs. Budi Santoso | - | - | kabag | aktif" in table
+    assert "2 | Dr. Hendra Wijaya | - | - | sekda | aktif" in table
 
 
 def test_user_deactivate_by_part_of_the_name_marks_the_person_inactive():
@@ -195,7 +195,7 @@ def test_user_deactivate_by_part_of_the_name_marks_the_person_inactive():
     output = ok("user", "deactivate", "budi")
 
     assert output == "Drs. Budi Santoso dinonaktifkan.\n"
-    assert "1 | Drs. Budi Santoso | - | kabag | nonaktif" in rows(ok("user", "list"))
+    assert "1 | Drs. Budi Santoso | - | - | kabag | nonaktif" in rows(ok("user", "list"))
 
 
 def test_an_invite_code_can_be_redeemed_only_once():
