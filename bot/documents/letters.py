@@ -208,7 +208,7 @@ def surat_undangan(
         "tujuan": "; ".join(invitees),
         "tembusan": "; ".join(settings.undangan_tembusan) or "-",
         "lampiran": attachments or "-",
-        "isi_ringkas": t("records.summary.undangan", agenda=details["agenda"],
+        "isi_ringkas": t("records.summary.undangan", agenda=_lower_first(details["agenda"]),
                          day=details["day"], time=details["time"], place=details["place"]),
     }  # fmt: skip
     return BuiltDocument(data, filename("surat-undangan", case.ref), record=record)
