@@ -197,3 +197,12 @@ async def test_a_busy_register_refuses_the_button_with_a_clear_message_and_issue
     assert answer.toast is not None and answer.toast.text_key == "error.register_busy"
     assert "disposisi_kabag" not in (await ro.office.case(case)).artifacts
     assert db.register == [] and db.counters == {}
+
+
+async def test_a_signing_dated_before_the_case_finished_is_refused(ro):
+    case = await to_the_end(ro, await through_the_meeting(ro))
+
+    with pytest.raises(InvalidInput, match="mendahului selesainya perkara"):
+        await ro.records.record_signing(case.ref, date(2026, 3, 9))
+
+    assert await ro.records.entries("kb") == []

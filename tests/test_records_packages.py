@@ -256,3 +256,16 @@ async def test_only_who_may_take_records_may_press_the_package_button():
     )
 
     assert answer.toast is not None and answer.toast.text_key == "error.not_permitted"
+
+
+def test_text_in_the_metadata_sheet_is_never_read_as_a_formula():
+    from bot.records.sheet import MetadataRow, to_xlsx
+
+    row = MetadataRow("Surat Undangan", "Biasa", "Segera", "005", "005/1", date(2026, 3, 2),
+                      '=HYPERLINK("http://contoh.invalid","klik")', "-", "-", "-", "-", "-",
+                      "-")  # fmt: skip
+
+    book = load_workbook(io.BytesIO(to_xlsx([row], datetime(2026, 3, 2, 9, 0))))
+
+    cell = book.active.cell(2, 7)
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://contoh.invalid","klik")', "s")

@@ -164,7 +164,7 @@ def build_dashboard(app: App) -> Any:
     if secret is None:
         raise ValueError("the dashboard needs SOPBOT_WEB_SECRET")
     documents = CaseDocuments(
-        app.workflow, app.files, DocumentSettings.from_settings(app.settings)
+        app.workflow, app.files, DocumentSettings.from_settings(app.settings), app.records
     )
     config = WebConfig(
         secret.get_secret_value(),

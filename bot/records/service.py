@@ -25,6 +25,7 @@ from bot.documents.report_docx import laporan_kepatuhan, report_filename
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import official_signatory, role_holder
 from bot.errors import InvalidInput
+from bot.fmt import format_date
 from bot.ports import (
     AuditEntry,
     Clock,
@@ -145,6 +146,10 @@ class Records:
                 raise InvalidInput(
                     reason=t("records.sign_unfinished", ref=case.ref, status=status)
                 )
+            closed = (case.closed_at or now).astimezone(JAKARTA).date()
+            if signed_on < closed:
+                raise InvalidInput(reason=t("records.sign_early", signed=format_date(signed_on),
+                                            ref=case.ref, closed=format_date(closed)))  # fmt: skip
             signed = [
                 e for e in await uow.register.list("kb", None, case.id) if e.status == "issued"
             ]

@@ -82,6 +82,9 @@ def to_xlsx(rows: Sequence[MetadataRow], at: datetime) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(astuple(row)))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: "=…" typed by someone is no formula
         sheet.cell(sheet.max_row, 6).number_format = "DD-MM-YYYY"
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -220,7 +220,9 @@ class Sop:
         """How naskah of `kind` are registered; one the file does not describe is Biasa."""
         if kind not in RECORD_KINDS:
             raise KeyError(kind)
-        return self.records.get(kind) or RecordKind(kind, kind)
+        from bot.texts import t
+
+        return self.records.get(kind) or RecordKind(kind, t(f"records.kind.{kind}"))
 
     def allowed(self, permission: str) -> tuple[str, ...]:
         """Role keys granted a case-level permission (open_case, cancel_case, ...)."""
