@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot import failpoints
 from bot.calendar import OfficeCalendar
+from bot.clock import JAKARTA
 from bot.fmt import format_datetime, format_minutes
 from bot.ports import AuditEntry, Clock, OutgoingMessage, Reminder, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
@@ -100,9 +101,15 @@ async def _queue(
             ended.append(reminder.id or 0)
             continue
         # Plt./Plh.: a performer or superior away today is reached through who acts for them.
-        where = acting.route(reminder.recipient_id, view.roster, view.now.date())
+        where = acting.route(
+            reminder.recipient_id, view.roster, view.now.astimezone(JAKARTA).date()
+        )
         await uow.outbox.add(reminder_message(case, run, reminder, view, where), queued_at)
-        await _tell_holder_once(uow, case, run, where, view, queued_at)
+        performer = view.sop.step(run.step_code).performer
+        why = (
+            "reminder" if _performs(reminder.recipient_id, run, performer, view) else "escalation"
+        )
+        await _tell_holder_once(uow, case, run, where, view, queued_at, why)
         sent.append(reminder.id or 0)
     await uow.reminders.mark(sent, "sent", view.now)
     await uow.reminders.mark(older, "superseded", view.now)
@@ -117,6 +124,7 @@ async def _tell_holder_once(
     where: acting.Route,
     view: ViewContext,
     queued_at: datetime,
+    why: str,
 ) -> None:
     """The absent official hears once per task that it went to their Plt./Plh. (audited)."""
     notice = acting.holder_notice(case, run, where, view.sop, view.roster)
@@ -124,7 +132,6 @@ async def _tell_holder_once(
         return
     assert view.now is not None
     await uow.outbox.add(notice, queued_at)
-    why = "reminder" if where.holder_id == run.assignee_id else "escalation"
     data = acting.audit_data(run, where, view.roster, why)
     uow.audit.append(AuditEntry(view.now, "TaskDelegated", None, case.ref, data))
 
