@@ -206,3 +206,15 @@ async def test_a_signing_dated_before_the_case_finished_is_refused(ro):
         await ro.records.record_signing(case.ref, date(2026, 3, 9))
 
     assert await ro.records.entries("kb") == []
+
+
+def test_plt_goes_before_the_signers_own_jabatan_and_keeps_the_an_and_ub_lines():
+    from bot.documents.values import acting_title
+
+    lines_ = ("a.n. WALI KOTA TANGERANG", "Sekretaris Daerah", "u.b.",
+              "Kepala Bagian Tata Pemerintahan")  # fmt: skip
+
+    assert acting_title(lines_, "plt") == (
+        "a.n. WALI KOTA TANGERANG", "Sekretaris Daerah", "u.b.",
+        "Plt. Kepala Bagian Tata Pemerintahan",
+    )  # fmt: skip
