@@ -209,15 +209,6 @@ def role_title(sop: Sop, role: str) -> str:
     return found.title if found else role
 
 
-def performer_of(run: StepRun, roster: Roster) -> str:
-    """Who acted on a run, with `Plh./Plt. <principal>` when by delegation."""
-    name = roster.name(run.decided_by or run.assignee_id)
-    if run.acting_for is not None:
-        kind = (run.delegation_kind or "").capitalize()
-        return f"{name} ({kind}. {roster.name(run.acting_for)})"
-    return name
-
-
 def run_signatory(
     run: StepRun | None, case: Case, sop: Sop, roster: Roster, day: date | None = None
 ) -> Signatory:

@@ -141,24 +141,8 @@ class Records:
         at = datetime.combine(signed_on, now.astimezone(JAKARTA).timetz())
         async with self.uow() as uow:
             case = await uow.cases.get_by_ref(ref.strip().upper())
-            if case.status is not CaseStatus.DONE:
-                status = t(f"status.{case.status.value}")
-                raise InvalidInput(
-                    reason=t("records.sign_unfinished", ref=case.ref, status=status)
-                )
-            closed = (case.closed_at or now).astimezone(JAKARTA).date()
-            if signed_on < closed:
-                raise InvalidInput(reason=t("records.sign_early", signed=format_date(signed_on),
-                                            ref=case.ref, closed=format_date(closed)))  # fmt: skip
-            signed = [
-                e for e in await uow.register.list("kb", None, case.id) if e.status == "issued"
-            ]
-            if signed:
-                raise InvalidInput(reason=t("records.already_signed", ref=case.ref,
-                                            nomor=signed[0].nomor))  # fmt: skip
-            approved = approved_agreement(case, self.sop)
-            if approved is None:
-                raise InvalidInput(reason=t("records.no_agreement", ref=case.ref))
+            signed = await uow.register.list("kb", None, case.id)
+            approved = _signable(case, self.sop, signed, signed_on, now)
             roster = await uow.people.roster()
             original = self.files.read(approved.value)
             record = self._agreement_record(case, roster, signed_on)
@@ -282,6 +266,27 @@ class Records:
                                                             "sha256": sha, "kind": request.kind})
             )  # fmt: skip
             await uow.commit()
+
+
+def _signable(
+    case: Case, sop: Sop, entries: Sequence[RegisterEntry], signed_on: date, now: datetime
+) -> ArtifactValue:
+    """The approved agreement a signing numbers; InvalidInput saying why it cannot be signed."""
+    if case.status is not CaseStatus.DONE:
+        status = t(f"status.{case.status.value}")
+        raise InvalidInput(reason=t("records.sign_unfinished", ref=case.ref, status=status))
+    closed = (case.closed_at or now).astimezone(JAKARTA).date()
+    if signed_on < closed:
+        raise InvalidInput(reason=t("records.sign_early", signed=format_date(signed_on),
+                                    ref=case.ref, closed=format_date(closed)))  # fmt: skip
+    signed = [e for e in entries if e.status == "issued"]
+    if signed:
+        raise InvalidInput(reason=t("records.already_signed", ref=case.ref,
+                                    nomor=signed[0].nomor))  # fmt: skip
+    approved = approved_agreement(case, sop)
+    if approved is None:
+        raise InvalidInput(reason=t("records.no_agreement", ref=case.ref))
+    return approved
 
 
 def exporters(case: Case, sop: Sop, roster: Roster) -> list[int]:
