@@ -31,6 +31,7 @@ VERBS: dict[str, tuple[str, int]] = {
     "toggle": ("pt", 3),  # case, step number, person id (choose meeting participants)
     "done": ("ok", 0),  # finish a multi-choice prompt
     "cancel": ("bt", 0),  # cancel the pending dialogue
+    "package": ("pa", 1),  # case: the finished case's records package (SRIKANDI)
 }
 _BY_CODE = {code: (name, arity) for name, (code, arity) in VERBS.items()}
 

@@ -213,6 +213,28 @@ class Admin:
             await uow.commit()
         return person
 
+    async def set_details(
+        self,
+        who: str,
+        *,
+        nip: str | None = None,
+        jabatan: str | None = None,
+        pangkat: str | None = None,
+        golongan: str | None = None,
+        actor_id: int | None = None,
+    ) -> Person:
+        """Record what signature blocks print about a person (None: leave it as it is)."""
+        given = {"nip": nip, "jabatan": jabatan, "pangkat": pangkat, "golongan": golongan}
+        changes = {key: value.strip() for key, value in given.items() if value is not None}
+        if "nip" in changes and changes["nip"] and not changes["nip"].replace(" ", "").isdigit():
+            raise InvalidInput(reason=t("invalid.nip", nip=changes["nip"]))
+        async with self.uow() as uow:
+            person = find_person(await uow.people.roster(), who)
+            updated = await uow.people.set_details(person.id, **changes)
+            self._audit(uow, "PersonUpdated", actor_id, person_id=person.id, **changes)
+            await uow.commit()
+        return updated
+
     async def delegate(
         self,
         principal: str,

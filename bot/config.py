@@ -17,8 +17,9 @@ from bot.calendar import OfficeHours, RamadanSchedule
 from bot.startup import StartupError
 from bot.texts import t
 
-# Fields a document number format may use, e.g. "005/{seq}-Tapem/{month_roman}/{year}".
-NUMBER_FIELDS = ("seq", "ref", "year", "month", "month_roman")
+# Fields a document number format may use, e.g. "{klasifikasi}/{nomor}-Tapem/{month_roman}/{year}":
+# {nomor} is the agenda register's number; {seq} (earlier formats) the same with four digits.
+NUMBER_FIELDS = ("nomor", "seq", "klasifikasi", "ref", "year", "month", "month_roman")
 GRAPH_URL = "https://graph.facebook.com"
 _API_VERSION = re.compile(r"/v\d+(\.\d+)?$")
 
@@ -101,12 +102,19 @@ class Settings(BaseSettings):
     sopbot_doc_kop_government: str = "PEMERINTAH KOTA TANGERANG"
     sopbot_doc_kop_office: str = "SEKRETARIAT DAERAH"
     sopbot_doc_kop_address: str = "Jl. Satria Sudirman No. 1, Kota Tangerang, Banten 15111"
+    sopbot_doc_kop_phone: str = "(021) ………………"  # printed as "Telepon …"
+    sopbot_doc_kop_email: str = "………………@tangerangkota.go.id"  # printed as "Pos-el …"
     sopbot_doc_kop_contact: str = "Laman: www.tangerangkota.go.id"
-    sopbot_doc_kop_logo: Path | None = None  # PNG/JPEG beside the letterhead text
+    # PNG/JPEG put in place of the templates' placeholder logo (None: the placeholder stays).
+    sopbot_doc_kop_logo: Path | None = None
     sopbot_doc_city: str = "Tangerang"
-    sopbot_doc_number_disposisi: str = "{seq}/Disp-Tapem/{month_roman}/{year}"
-    sopbot_doc_number_undangan: str = "005/{seq}-Tapem/{month_roman}/{year}"
-    sopbot_doc_number_kb: str = "{seq}/KB-Tapem/{month_roman}/{year}"
+    # Numbers from the agenda register, per kind of naskah and year (see NUMBER_FIELDS).
+    sopbot_doc_number_disposisi: str = "{nomor}/Disp-Tapem/{month_roman}/{year}"
+    sopbot_doc_number_undangan: str = "{klasifikasi}/{nomor}-Tapem/{month_roman}/{year}"
+    sopbot_doc_number_persetujuan: str = "{nomor}/LP-Tapem/{month_roman}/{year}"
+    sopbot_doc_number_kb: str = "{nomor}/KB-Tapem/{month_roman}/{year}"
+    # How long taking a number may wait for the register before the action is refused.
+    sopbot_register_wait_seconds: float = Field(default=5.0, ge=0.1, le=60.0)
     sopbot_doc_undangan_signer_role: str = "kabag"
     sopbot_doc_undangan_signer_title: str = (
         "a.n. SEKRETARIS DAERAH KOTA TANGERANG|Kepala Bagian Tata Pemerintahan"
@@ -116,11 +124,18 @@ class Settings(BaseSettings):
     sopbot_doc_undangan_tembusan: str = (
         "Wali Kota Tangerang (sebagai laporan)|Sekretaris Daerah Kota Tangerang"
     )
+    # Who signs the lembar persetujuan (the approval trail issued when a case finishes).
+    sopbot_doc_persetujuan_signer_role: str = "kabag"
+    sopbot_doc_persetujuan_signer_title: str = (
+        "a.n. SEKRETARIS DAERAH KOTA TANGERANG|Kepala Bagian Tata Pemerintahan"
+    )
     sopbot_doc_kb_signer_role: str = "walikota"
     sopbot_doc_kb_signer_title: str = "WALI KOTA TANGERANG"
     sopbot_doc_kb_signer_name: str | None = None  # None: the holder of the role
     sopbot_doc_paraf_roles: str = "ketua_tim,kabag,sekda"
     sopbot_kb_max_years: int = Field(default=5, ge=1, le=50)
+    # LibreOffice, for the PDFs of a records package (`sopbot export srikandi`).
+    sopbot_soffice: str = "soffice"
 
     # Outgoing messages (bot/delivery.py): Telegram allows about 30 a second, 1 a second per chat.
     sopbot_send_per_second: int = Field(default=30, ge=1, le=30)
@@ -190,7 +205,10 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "sopbot_doc_number_disposisi", "sopbot_doc_number_undangan", "sopbot_doc_number_kb"
+        "sopbot_doc_number_disposisi",
+        "sopbot_doc_number_undangan",
+        "sopbot_doc_number_persetujuan",
+        "sopbot_doc_number_kb",
     )
     @classmethod
     def _number_format(cls, value: str) -> str:

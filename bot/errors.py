@@ -84,6 +84,15 @@ class TooManyInviteAttempts(SopbotError):
     text_key = "error.invite_attempts"
 
 
+class RegisterBusy(SopbotError):
+    """The agenda register could not give a number in time (the database is busy).
+
+    The action is refused and its transaction rolled back: no number is taken.
+    """
+
+    text_key = "error.register_busy"
+
+
 class ConcurrentUpdate(Exception):
     """Another transaction changed the same case first; the service retries."""
 

@@ -9,6 +9,7 @@ state, so a restart, or a second process ticking too, loses and repeats nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.alerts import report_waiting
@@ -27,6 +28,7 @@ class TickReport:
     digests: int = 0
     drained: DrainReport = field(default_factory=DrainReport)
     failures_told: int = 0
+    packages: int = 0  # records packages asked for in chat, built and queued
 
 
 class Periodic:
@@ -34,11 +36,17 @@ class Periodic:
     (when given a `delivery`: `sopbot remind`)."""
 
     def __init__(
-        self, workflow: Workflow, delivery: Delivery | None, clock: Clock | None = None
+        self,
+        workflow: Workflow,
+        delivery: Delivery | None,
+        clock: Clock | None = None,
+        exports: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.workflow = workflow
         self.delivery = delivery
         self.clock = clock or workflow.clock
+        # Builds the records packages asked for in chat (`Records.process_exports`).
+        self.exports = exports
 
     async def tick(self) -> TickReport:
         """One round; a failing sweep or digest is logged and the outbox is drained anyway."""
@@ -59,5 +67,11 @@ class Periodic:
             told = await report_waiting(wf.uow, wf.sop, self.clock)
         except Exception:
             logger.exception("counting failures for the admins failed")
+        packages = 0
+        if self.exports is not None:
+            try:
+                packages = await self.exports()
+            except Exception:  # the requests stay leased and are taken again later
+                logger.exception("building records packages failed")
         drained = await self.delivery.drain() if self.delivery is not None else DrainReport()
-        return TickReport(swept, digests, drained, told)
+        return TickReport(swept, digests, drained, told, packages)

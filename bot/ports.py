@@ -157,6 +157,16 @@ class PeopleRepository(Protocol):
     async def add_role(self, person_id: int, role: str) -> Person: ...
     async def list(self) -> list[Person]: ...
     async def set_active(self, person_id: int, active: bool) -> None: ...
+    # Change what is printed about a person (None: leave it as it is).
+    async def set_details(
+        self,
+        person_id: int,
+        *,
+        nip: str | None = None,
+        jabatan: str | None = None,
+        pangkat: str | None = None,
+        golongan: str | None = None,
+    ) -> Person: ...
     async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None: ...
     async def by_identity(self, channel: str, external_id: str) -> Person | None: ...
     # The person's preferred chat account comes first: notifications go there (bot.delivery).
@@ -380,6 +390,75 @@ class IncidentRepository(Protocol):
     async def waiting(self, notified_before: datetime) -> builtins.list[Incident]: ...
 
 
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One number of the agenda register (buku agenda) and the naskah it was given to."""
+
+    kind: str  # disposisi | undangan | persetujuan | kb
+    year: int
+    number: int  # consecutive per kind and year, never reused
+    nomor: str  # as printed on the naskah
+    issued_at: datetime
+    hal: str
+    case_id: int | None = None
+    case_ref: str | None = None
+    issued_by: int | None = None
+    sha256: str | None = None  # the issued file in the file store
+    filename: str | None = None
+    # What a records registration asks besides the number (signer, addressees, copies...).
+    details: Mapping[str, Any] = field(default_factory=dict)
+    status: str = "issued"  # issued | cancelled
+    cancelled_at: datetime | None = None
+    cancelled_by: int | None = None
+    cancel_reason: str | None = None
+    id: int | None = None
+
+
+class RegisterRepository(Protocol):
+    """The agenda register: numbers per kind and year, taken inside the issuing transaction.
+
+    `take` raises `RegisterBusy` when the register cannot be reached in time; the caller's
+    transaction then rolls back and nothing is issued.
+    """
+
+    async def take(self, kind: str, year: int) -> int: ...
+    async def add(self, entry: RegisterEntry) -> RegisterEntry: ...
+    async def cancel(
+        self, entry_id: int, at: datetime, reason: str, by: int | None
+    ) -> RegisterEntry: ...
+    async def get(self, entry_id: int) -> RegisterEntry: ...
+    async def list(
+        self, kind: str | None = None, year: int | None = None, case_id: int | None = None
+    ) -> builtins.list[RegisterEntry]: ...
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """A records package asked for in chat; built later, outside the asking update."""
+
+    case_id: int
+    kind: str  # srikandi
+    requested_by: int
+    requested_at: datetime
+    status: str = "pending"  # pending | building | done | failed
+    attempts: int = 0
+    sha256: str | None = None
+    id: int | None = None
+
+
+class ExportRequestRepository(Protocol):
+    async def add(self, request: ExportRequest) -> ExportRequest: ...
+    # The pending request of that person for that case and kind, if one waits already.
+    async def pending(self, case_id: int, kind: str, person_id: int) -> ExportRequest | None: ...
+    # Pending requests, and building ones whose builder's lease ran out, now leased to us.
+    async def claim(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> builtins.list[ExportRequest]: ...
+    async def finish(
+        self, request_id: int, status: str, at: datetime, sha256: str | None, error: str | None
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything recorded through it commits or rolls back together."""
 
@@ -399,6 +478,8 @@ class UnitOfWork(Protocol):
     windows: ChatWindowRepository
     inbox: InboxRepository
     incidents: IncidentRepository
+    register: RegisterRepository
+    exports: ExportRequestRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

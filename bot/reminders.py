@@ -18,13 +18,14 @@ from datetime import datetime
 
 from bot import failpoints
 from bot.calendar import OfficeCalendar
+from bot.clock import JAKARTA
 from bot.fmt import format_datetime, format_minutes
-from bot.ports import Clock, OutgoingMessage, Reminder, UnitOfWork, UnitOfWorkFactory
+from bot.ports import AuditEntry, Clock, OutgoingMessage, Reminder, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 from bot.sop.model import Sop
 from bot.texts import t
 from bot.views import ViewContext, task_view
-from bot.workflow import rules
+from bot.workflow import acting, rules
 from bot.workflow.model import Case, StepRun
 
 logger = logging.getLogger(__name__)
@@ -99,12 +100,40 @@ async def _queue(
         if run is None or not run.is_open or not case.is_active:
             ended.append(reminder.id or 0)
             continue
-        await uow.outbox.add(reminder_message(case, run, reminder, view), queued_at)
+        # Plt./Plh.: a performer or superior away today is reached through who acts for them.
+        where = acting.route(
+            reminder.recipient_id, view.roster, view.now.astimezone(JAKARTA).date()
+        )
+        await uow.outbox.add(reminder_message(case, run, reminder, view, where), queued_at)
+        performer = view.sop.step(run.step_code).performer
+        why = (
+            "reminder" if _performs(reminder.recipient_id, run, performer, view) else "escalation"
+        )
+        await _tell_holder_once(uow, case, run, where, view, queued_at, why)
         sent.append(reminder.id or 0)
     await uow.reminders.mark(sent, "sent", view.now)
     await uow.reminders.mark(older, "superseded", view.now)
     await uow.reminders.mark(ended, "cancelled", view.now)
     return SweepReport(len(claimed), len(sent), len(older), len(ended))
+
+
+async def _tell_holder_once(
+    uow: UnitOfWork,
+    case: Case,
+    run: StepRun,
+    where: acting.Route,
+    view: ViewContext,
+    queued_at: datetime,
+    why: str,
+) -> None:
+    """The absent official hears once per task that it went to their Plt./Plh. (audited)."""
+    notice = acting.holder_notice(case, run, where, view.sop, view.roster)
+    if notice is None or await uow.outbox.exists(notice.key):
+        return
+    assert view.now is not None
+    await uow.outbox.add(notice, queued_at)
+    data = acting.audit_data(run, where, view.roster, why)
+    uow.audit.append(AuditEntry(view.now, "TaskDelegated", None, case.ref, data))
 
 
 def latest_per_task(claimed: Iterable[Reminder]) -> tuple[list[Reminder], list[int]]:
@@ -120,9 +149,17 @@ def latest_per_task(claimed: Iterable[Reminder]) -> tuple[list[Reminder], list[i
 
 
 def reminder_message(
-    case: Case, run: StepRun, reminder: Reminder, view: ViewContext
+    case: Case,
+    run: StepRun,
+    reminder: Reminder,
+    view: ViewContext,
+    where: acting.Route | None = None,
 ) -> OutgoingMessage:
-    """The performer gets the task with its buttons; a superior gets an escalation notice."""
+    """The performer gets the task with its buttons; a superior gets an escalation notice.
+
+    `where` sends it to the Plt./Plh. of an absent recipient (`acting.route`).
+    """
+    where = where or acting.Route(reminder.recipient_id, reminder.recipient_id)
     step = view.sop.step(run.step_code)
     missing = rules.missing_for_completion(case, step)
     missing_text = (
@@ -133,7 +170,9 @@ def reminder_message(
     if _performs(reminder.recipient_id, run, step.performer, view):
         # The catalogue strips trailing newlines: the blank line before the task is added here.
         intro = t("reminder.intro", state=state, missing=missing_text) + "\n\n"
-        return OutgoingMessage(reminder.recipient_id, task_view(case, run, view, intro), key)
+        title = view.sop.roles[step.performer].title
+        reply = acting.addressed(task_view(case, run, view, intro), where, view.roster, title)
+        return OutgoingMessage(where.recipient_id, reply, key)
     reply = Reply(
         "reminder.escalation",
         {"name": view.roster.name(reminder.recipient_id), "number": step.number,
@@ -141,7 +180,15 @@ def reminder_message(
          "partner": case.partner, "performer": _performer(run, step.performer, view),
          "state": state, "missing": missing_text},
     )  # fmt: skip
-    return OutgoingMessage(reminder.recipient_id, reply, key)
+    reply = acting.addressed(reply, where, view.roster, _title_of(reminder.recipient_id, view))
+    return OutgoingMessage(where.recipient_id, reply, key)
+
+
+def _title_of(person_id: int, view: ViewContext) -> str:
+    """The jabatan a superior holds in the SOP (their first role in the file's order)."""
+    person = view.roster.person(person_id)
+    roles = person.roles if person else frozenset()
+    return next((role.title for key, role in view.sop.roles.items() if key in roles), "")
 
 
 def deadline_state(due: datetime, view: ViewContext) -> str:

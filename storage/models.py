@@ -42,6 +42,8 @@ DELEGATION_KINDS = ("plt", "plh")
 REMINDER_STATUSES = ("pending", "claimed", "sent", "superseded", "cancelled")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dead")
 INBOUND_STATUSES = ("received", "handling", "done", "failed")
+REGISTER_STATUSES = ("issued", "cancelled")
+EXPORT_STATUSES = ("pending", "building", "done", "failed")
 
 
 def _one_of(name: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -72,6 +74,9 @@ class PersonRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     jabatan: Mapped[str] = mapped_column(String(200), server_default="")
     nip: Mapped[str] = mapped_column(String(32), server_default="")
+    # Printed under the name in a signature block: "Pembina Tingkat I", "IV/b".
+    pangkat: Mapped[str] = mapped_column(String(100), server_default="")
+    golongan: Mapped[str] = mapped_column(String(16), server_default="")
     active: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
     # Where notifications go first; set by the latest registration of a chat account.
@@ -421,3 +426,68 @@ class InviteFailureRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AgendaCounterRow(Base):
+    """The last number the agenda register gave per document kind and year.
+
+    Taking a number raises it in the issuing transaction: the row stays locked until that
+    transaction ends, so numbers are consecutive, and a rollback gives the number back.
+    """
+
+    __tablename__ = "agenda_counters"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class AgendaEntryRow(Base):
+    """One number of the agenda register (buku agenda): an issued naskah, or a cancelled one."""
+
+    __tablename__ = "agenda_register"
+    __table_args__ = (
+        _one_of("status", REGISTER_STATUSES),
+        UniqueConstraint("kind", "year", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    nomor: Mapped[str] = mapped_column(String(200))  # as printed on the naskah
+    issued_at: Mapped[datetime]
+    issued_by: Mapped[int | None] = mapped_column(_person_fk())
+    hal: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_ref: Mapped[str | None] = mapped_column(String(32))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    # What the SRIKANDI registration asks besides the number: signer, addressees, copies...
+    details: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), server_default="issued")
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[int | None] = mapped_column(_person_fk())
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExportRequestRow(Base):
+    """A records package asked for in chat, built by the periodic work outside any update."""
+
+    __tablename__ = "export_requests"
+    __table_args__ = (
+        _one_of("status", EXPORT_STATUSES),
+        Index(None, "status", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(_case_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[int] = mapped_column(_person_fk())
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    finished_at: Mapped[datetime | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -100,6 +100,26 @@ class SqlPeopleRepository:
         if rowcount(result) == 0:
             raise UserNotFound(who=str(person_id))
 
+    async def set_details(
+        self,
+        person_id: int,
+        *,
+        nip: str | None = None,
+        jabatan: str | None = None,
+        pangkat: str | None = None,
+        golongan: str | None = None,
+    ) -> Person:
+        """Change what is printed about a person; None leaves a field as it is."""
+        given = {"nip": nip, "jabatan": jabatan, "pangkat": pangkat, "golongan": golongan}
+        values = {key: value for key, value in given.items() if value is not None}
+        if values:
+            result = await self._session.execute(
+                update(_people).where(_people.c.id == person_id).values(**values)
+            )
+            if rowcount(result) == 0:
+                raise UserNotFound(who=str(person_id))
+        return await self.get(person_id)
+
     async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None:
         """Link a chat account to a person, replacing any earlier owner of that account.
 
@@ -163,6 +183,8 @@ class SqlPeopleRepository:
                 jabatan=row.jabatan,
                 nip=row.nip,
                 active=row.active,
+                pangkat=row.pangkat,
+                golongan=row.golongan,
             )
             for row in await self._session.execute(people)
         ]

@@ -25,6 +25,7 @@ from bot.ports import (
     ChatWindowRepository,
     DelegationRepository,
     DocumentRepository,
+    ExportRequestRepository,
     HolidayRepository,
     InboxRepository,
     IncidentRepository,
@@ -34,6 +35,7 @@ from bot.ports import (
     OutboxRepository,
     PeopleRepository,
     PromptRepository,
+    RegisterRepository,
     ReminderRepository,
     UpdateLog,
 )
@@ -43,6 +45,11 @@ from storage.chats import (
     SqlChatWindowRepository,
     SqlInboxRepository,
     SqlIncidentRepository,
+)
+from storage.records import (
+    DEFAULT_WAIT_SECONDS,
+    SqlExportRequestRepository,
+    SqlRegisterRepository,
 )
 from storage.repositories import (
     SqlDelegationRepository,
@@ -87,16 +94,20 @@ class SqlAlchemyUnitOfWork:
     windows: ChatWindowRepository
     inbox: InboxRepository
     incidents: IncidentRepository
+    register: RegisterRepository
+    exports: ExportRequestRepository
 
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
         audit_key: AuditKey | None = None,
         outer: SqlAlchemyUnitOfWork | None = None,
+        register_wait: float = DEFAULT_WAIT_SECONDS,
     ) -> None:
         self._session_factory = session_factory
         self._audit_key = audit_key
         self._outer = outer
+        self._register_wait = register_wait
         self._savepoint: AsyncSessionTransaction | None = None
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
@@ -123,6 +134,8 @@ class SqlAlchemyUnitOfWork:
         self.windows = SqlChatWindowRepository(session)
         self.inbox = SqlInboxRepository(session)
         self.incidents = SqlIncidentRepository(session)
+        self.register = SqlRegisterRepository(session, self._register_wait)
+        self.exports = SqlExportRequestRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -166,24 +179,33 @@ class SqlUnitOfWorkFactory:
     """Makes units of work (bot.ports.UnitOfWorkFactory); see the module's note on atomic().
 
     `audit_key` keys the audit entries they write; the bot always passes one (bootstrap).
+    `register_wait` is how long taking an agenda number may wait for the register (seconds).
     """
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], audit_key: AuditKey | None = None
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        audit_key: AuditKey | None = None,
+        register_wait: float = DEFAULT_WAIT_SECONDS,
     ) -> None:
         self._session_factory = session_factory
         self._audit_key = audit_key
+        self._register_wait = register_wait
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new unit: a transaction of its own, or a savepoint inside `atomic()`."""
-        return SqlAlchemyUnitOfWork(self._session_factory, self._audit_key, _current.get())
+        return SqlAlchemyUnitOfWork(
+            self._session_factory, self._audit_key, _current.get(), self._register_wait
+        )
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[SqlAlchemyUnitOfWork]:
         """The one transaction of an update; units opened inside it become its savepoints."""
         if _current.get() is not None:
             raise RuntimeError("atomic() blocks do not nest")
-        async with SqlAlchemyUnitOfWork(self._session_factory, self._audit_key) as uow:
+        async with SqlAlchemyUnitOfWork(
+            self._session_factory, self._audit_key, register_wait=self._register_wait
+        ) as uow:
             token = _current.set(uow)
             try:
                 yield uow
@@ -192,7 +214,9 @@ class SqlUnitOfWorkFactory:
 
 
 def uow_factory(
-    session_factory: async_sessionmaker[AsyncSession], audit_key: AuditKey | None = None
+    session_factory: async_sessionmaker[AsyncSession],
+    audit_key: AuditKey | None = None,
+    register_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> SqlUnitOfWorkFactory:
     """A factory of fresh units of work on `session_factory` (bot.ports.UnitOfWorkFactory)."""
-    return SqlUnitOfWorkFactory(session_factory, audit_key)
+    return SqlUnitOfWorkFactory(session_factory, audit_key, register_wait)

@@ -6,6 +6,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -19,6 +20,10 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 FONT = "Arial"
+# The city's logo in the letterhead: a placeholder picture the operator replaces (in Word, or
+# with SOPBOT_DOC_KOP_LOGO, which the bot puts in its place by this name).
+LOGO = "logo_placeholder.png"
+LOGO_WIDTH_CM = 2.0
 FIXED = datetime(2026, 1, 1, tzinfo=UTC)
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
 RIGHT = WD_ALIGN_PARAGRAPH.RIGHT
@@ -166,11 +171,13 @@ def rule_below(paragraph: Paragraph) -> None:
 
 
 def kop(doc: DocumentObject) -> None:
-    """The letterhead: logo, government, office, address, contact, and the double rule."""
+    """The letterhead: the city's logo, government, office, address, telephone and e-mail,
+    and the double rule (thick over thin) of the official format."""
     width = usable_width(doc)
     tbl = table(doc, 1, (2.4, width - 4.8, 2.4), grid=False)
     logo, text, _ = tbl.rows[0].cells
-    para(logo, "{{ kop.logo }}", align=CENTER)
+    picture = para(logo, align=CENTER).add_run()
+    picture.add_picture(str(Path(__file__).resolve().parent / LOGO), width=Cm(LOGO_WIDTH_CM))
     para(text, "{{ kop.government }}", bold=True, size=14, align=CENTER)
     para(text, "{{ kop.office }}", bold=True, size=16, align=CENTER)
     para(text, "{{ kop.address }}", size=9, align=CENTER)
@@ -191,16 +198,20 @@ def labelled(
 
 
 def signature(cell: _Cell, var: str, *, heading: str = "", dated: bool = False) -> None:
-    """A signature block: optional place and date, jabatan lines, space, name, NIP."""
+    """A signature block per tata naskah dinas: optional place and date, the a.n./u.b. lines
+    and the jabatan (ending in a comma), space to sign, name, pangkat/golongan, NIP."""
     if dated:
         para(cell, "{{ city }}, {{ date }}", align=CENTER)
     if heading:
         para(cell, heading, align=CENTER)
     tag(cell, f"{{%p for line in {var}.title_lines %}}")
-    para(cell, "{{ line }}", align=CENTER)
+    para(cell, "{{ line }}{% if loop.last %},{% endif %}", align=CENTER)
     tag(cell, "{%p endfor %}")
     para(cell, "", after=48)
     para(cell, f"{{{{ {var}.name }}}}", bold=True, underline=True, align=CENTER)
+    tag(cell, f"{{%p if {var}.pangkat %}}")
+    para(cell, f"{{{{ {var}.pangkat }}}}", align=CENTER)
+    tag(cell, "{%p endif %}")
     tag(cell, f"{{%p if {var}.nip %}}")
     para(cell, f"NIP. {{{{ {var}.nip }}}}", align=CENTER)
     tag(cell, "{%p endif %}")

@@ -49,7 +49,7 @@ def lembar_disposisi() -> DocumentObject:
     cells = [
         ("Surat dari: {{ partner }}", "Diterima tanggal: {{ received }}"),
         ("Jenis mitra: {{ partner_kind }}", "Nomor agenda: {{ number }}"),
-        ("Nomor perkara: {{ ref }}", "Sifat: {{ sifat }}"),
+        ("Nomor perkara: {{ ref }}", "Sifat: {{ sifat }}; urgensi: {{ urgensi }}"),
     ]
     for row, (left, right) in zip(top.rows, cells, strict=False):
         para(row.cells[0], left, after=2)
@@ -156,7 +156,8 @@ def lembar_persetujuan() -> DocumentObject:
     doc = new_document("Lembar Persetujuan")
     kop(doc)
     para(doc, "LEMBAR PERSETUJUAN", bold=True, size=14, align=CENTER)
-    para(doc, "RANCANGAN KESEPAKATAN BERSAMA", bold=True, size=12, align=CENTER, after=8)
+    para(doc, "RANCANGAN KESEPAKATAN BERSAMA", bold=True, size=12, align=CENTER)
+    para(doc, "Nomor: {{ number }}", align=CENTER, after=8)
     width = usable_width(doc)
     fields = [("Nomor perkara", "{{ ref }}"), ("Mitra", "{{ partner }} ({{ partner_kind }})")]
     fields += [("Perihal", "{{ subject }}"), ("SOP", "{{ sop_number }} — {{ sop_title }}")]
@@ -173,12 +174,21 @@ def lembar_persetujuan() -> DocumentObject:
     values += ("{{ r.at }}", "{{ r.note }}")
     for cell, value in zip(trail.rows[2].cells, values, strict=True):
         para(cell, value, size=9)
-    para(trail.rows[2].cells[2], "{{ r.role }}", size=8, italic=True)
-    para(trail.rows[2].cells[2], "{{ r.nip }}", size=8)
+    official = trail.rows[2].cells[2]
+    para(official, "{{ r.role }}", size=8, italic=True)
+    tag(official, "{%p if r.for %}")
+    para(official, "{{ r.for }}", size=8, italic=True)
+    tag(official, "{%p endif %}")
+    tag(official, "{%p if r.pangkat %}")
+    para(official, "{{ r.pangkat }}", size=8)
+    tag(official, "{%p endif %}")
+    para(official, "{{ r.nip }}", size=8)
     row_height(trail, 2, 1.2)
     para(trail.rows[3].cells[0], "{%tr endfor %}")
     para(doc, "Rancangan disetujui: {{ approved }}", before=10)
-    para(doc, "Rencana penandatanganan: {{ signing }}")
+    para(doc, "Rencana penandatanganan: {{ signing }}", after=10)
+    sign = table(doc, 1, (width * 0.45, width * 0.55), grid=False).rows[0].cells[1]
+    signature(sign, "signer", dated=True)
     para(doc, "Dicetak oleh sopbot: {{ printed }}", size=8, italic=True, before=12)
     return doc
 

@@ -13,7 +13,14 @@ from typing import Any
 
 from bot.audit import GENESIS, AuditKey, chain_hash
 from bot.calendar import HolidayOverride
-from bot.errors import CaseNotFound, ConcurrentUpdate, InvalidInvite, NotFound, UserNotFound
+from bot.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    InvalidInvite,
+    NotFound,
+    RegisterBusy,
+    UserNotFound,
+)
 from bot.ports import (
     AuditEntry,
     AuditHead,
@@ -21,12 +28,14 @@ from bot.ports import (
     ChatWindow,
     Claim,
     DocumentRecord,
+    ExportRequest,
     HeldMessage,
     InboundUpdate,
     Incident,
     Invite,
     OutgoingMessage,
     Prompt,
+    RegisterEntry,
     Reminder,
     StoredUpdate,
 )
@@ -69,6 +78,10 @@ class FakeDB:
     incidents: dict[str, Incident] = field(default_factory=dict)
     login_codes: dict[str, datetime] = field(default_factory=dict)  # nonce -> expires at
     invite_failures: list[tuple[str, str, datetime]] = field(default_factory=list)
+    counters: dict[tuple[str, int], int] = field(default_factory=dict)  # agenda register
+    register: list[RegisterEntry] = field(default_factory=list)
+    register_busy: bool = False  # a register that cannot give a number (database busy)
+    exports: list[ExportRequest] = field(default_factory=list)
 
 
 class FakeUnitOfWork:
@@ -99,6 +112,8 @@ class FakeUnitOfWork:
         self.windows = _Windows(self)
         self.inbox = _Inbox(self)
         self.incidents = _Incidents(self)
+        self.register = _Register(self)
+        self.exports = _Exports(self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -205,6 +220,11 @@ class _People(_Repo):
 
     async def set_active(self, person_id: int, active: bool) -> None:
         self.s.people[person_id] = replace(await self.get(person_id), active=active)
+
+    async def set_details(self, person_id: int, **fields: str | None) -> Person:
+        given = {key: value for key, value in fields.items() if value is not None}
+        self.s.people[person_id] = replace(await self.get(person_id), **given)
+        return self.s.people[person_id]
 
     async def bind_identity(self, person_id: int, channel: str, external_id: str) -> None:
         self.s.identities[(channel, external_id)] = person_id
@@ -447,6 +467,85 @@ class _Incidents(_Repo):
             for i in self.s.incidents.values()
             if i.suppressed and i.notified_at is not None and i.notified_at <= notified_before
         ]
+
+
+class _Register(_Repo):
+    async def take(self, kind: str, year: int) -> int:
+        if self.s.register_busy:
+            raise RegisterBusy(kind=kind)
+        number = self.s.counters.get((kind, year), 0) + 1
+        self.s.counters[(kind, year)] = number
+        return number
+
+    async def add(self, entry: RegisterEntry) -> RegisterEntry:
+        same = [(e.kind, e.year, e.number) for e in self.s.register]
+        assert (entry.kind, entry.year, entry.number) not in same, "duplicate register number"
+        stored = replace(entry, id=len(self.s.register) + 1)
+        self.s.register.append(stored)
+        return stored
+
+    async def cancel(
+        self, entry_id: int, at: datetime, reason: str, by: int | None
+    ) -> RegisterEntry:
+        entry = await self.get(entry_id)
+        if entry.status == "issued":
+            entry = replace(
+                entry, status="cancelled", cancelled_at=at, cancelled_by=by, cancel_reason=reason
+            )
+            self.s.register[entry_id - 1] = entry
+        return entry
+
+    async def get(self, entry_id: int) -> RegisterEntry:
+        if not 0 < entry_id <= len(self.s.register):
+            raise NotFound()
+        return self.s.register[entry_id - 1]
+
+    async def list(
+        self, kind: str | None = None, year: int | None = None, case_id: int | None = None
+    ) -> list[RegisterEntry]:
+        found = [
+            e
+            for e in self.s.register
+            if (kind is None or e.kind == kind)
+            and (year is None or e.year == year)
+            and (case_id is None or e.case_id == case_id)
+        ]
+        return sorted(found, key=lambda e: (e.kind, e.year, e.number))
+
+
+class _Exports(_Repo):
+    async def add(self, request: ExportRequest) -> ExportRequest:
+        stored = replace(request, id=len(self.s.exports) + 1, status="pending")
+        self.s.exports.append(stored)
+        return stored
+
+    async def pending(self, case_id: int, kind: str, person_id: int) -> ExportRequest | None:
+        return next(
+            (
+                r
+                for r in self.s.exports
+                if (r.case_id, r.kind, r.requested_by) == (case_id, kind, person_id)
+                and r.status in ("pending", "building")
+            ),
+            None,
+        )
+
+    async def claim(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ExportRequest]:
+        taken = []
+        for index, request in enumerate(self.s.exports):
+            if request.status == "pending" and len(taken) < limit:
+                request = replace(request, status="building", attempts=request.attempts + 1)
+                self.s.exports[index] = request
+                taken.append(request)
+        return taken
+
+    async def finish(
+        self, request_id: int, status: str, at: datetime, sha256: str | None, error: str | None
+    ) -> None:
+        index = request_id - 1
+        self.s.exports[index] = replace(self.s.exports[index], status=status, sha256=sha256)
 
 
 class MemoryFileStore:

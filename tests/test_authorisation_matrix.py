@@ -368,6 +368,9 @@ BUTTON_ACTS: dict[str, Act] = {
     "done (open case now)": Act("step2", press("done"), KABAG, opened_another_case,
                                 NOT_PERMITTED, plant=LATER),
     "cancel": Act("step2", press("cancel"), EVERYONE, replied("chat.cancelled")),
+    # The records package of a case (the finish notice's button): permissions.export_records.
+    "package": Act("step2", press("package", case_id), frozenset({"kabag", "admin"}),
+                   replied("records.package_requested"), NOT_PERMITTED),
 }  # fmt: skip
 
 

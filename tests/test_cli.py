@@ -185,8 +185,8 @@ def test_user_list_shows_registered_people_with_their_roles():
 
     table = rows(ok("user", "list"))
 
-    assert "1 | Drs. Budi Santoso | - | kabag | aktif" in table
-    assert "2 | Dr. Hendra Wijaya | - | sekda | aktif" in table
+    assert "1 | Drs. Budi Santoso | - | - | kabag | aktif" in table
+    assert "2 | Dr. Hendra Wijaya | - | - | sekda | aktif" in table
 
 
 def test_user_deactivate_by_part_of_the_name_marks_the_person_inactive():
@@ -195,7 +195,7 @@ def test_user_deactivate_by_part_of_the_name_marks_the_person_inactive():
     output = ok("user", "deactivate", "budi")
 
     assert output == "Drs. Budi Santoso dinonaktifkan.\n"
-    assert "1 | Drs. Budi Santoso | - | kabag | nonaktif" in rows(ok("user", "list"))
+    assert "1 | Drs. Budi Santoso | - | - | kabag | nonaktif" in rows(ok("user", "list"))
 
 
 def test_an_invite_code_can_be_redeemed_only_once():
@@ -408,9 +408,12 @@ def test_demo_plays_a_whole_case_and_writes_its_record(tmp_path):
     written = {path.name for path in out.iterdir()}
     assert {"KB-2026-0001-riwayat.txt", "jejak-audit.jsonl", "KB-2026-0001-grafik.png",
             "laporan-kepatuhan-KB-2026-0001.docx", "laporan-kepatuhan-KB-2026-0001.csv",
-            "surat_undangan-v1-surat-undangan-KB-2026-0001.docx"} <= written  # fmt: skip
+            "surat_undangan-v1-surat-undangan-KB-2026-0001.docx",
+            "srikandi-KB-2026-0001.zip", "arsip-KB-2026-0001.zip"} <= written  # fmt: skip
     history = (out / "KB-2026-0001-riwayat.txt").read_text(encoding="utf-8")
     assert "dikembalikan" in history
+    # The official records: the Kabag's button in the finish notice brings the package.
+    assert "[Paket SRIKANDI]" in output and "📎 srikandi-KB-2026-0001.zip" in output
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_the_package_data_ships_the_templates_with_an_install():
     ]
 
     assert "templates_docx*" in setup["packages"]["find"]["include"]
-    assert setup["package-data"]["templates_docx"] == ["*.docx"]
+    assert setup["package-data"]["templates_docx"] == ["*.docx", "*.png"]
 
 
 @pytest.fixture

@@ -36,8 +36,11 @@ KOP = [
     "PEMERINTAH KOTA TANGERANG",
     "SEKRETARIAT DAERAH",
     "Jl. Satria Sudirman No. 1, Kota Tangerang, Banten 15111",
+    "Telepon: (021) ………………; Pos-el: ………………@tangerangkota.go.id; "
     "Laman: www.tangerangkota.go.id",
 ]
+DISPOSISI_NUMBER = "1/Disp-Tapem/III/2026"  # as the agenda register gives it
+UNDANGAN_NUMBER = "005/1-Tapem/III/2026"
 KABAG_SIGNATURE = ["Drs. Budi Santoso, M.Si.", "NIP. 19700101 199503 1 001"]
 INVITEES = ("Kepala Bappeda Kota Tangerang", "Rina Marlina, S.E.", "Perwakilan Pemkot Bandung")
 
@@ -59,13 +62,17 @@ async def walked(office):
 
 def build_disposisi(walked, settings):
     office, case, roster = walked
-    return lembar_disposisi(case, office.sop, roster, settings, at=jkt("2026-03-02 10:00"))
+    at = jkt("2026-03-02 10:00")
+    return lembar_disposisi(case, office.sop, roster, settings, at=at, number=DISPOSISI_NUMBER)
 
 
 def build_undangan(walked, settings):
     office, case, roster = walked
     meeting = Meeting.from_case(case, invitees=INVITEES)
-    return surat_undangan(case, office.sop, roster, settings, meeting, at=jkt("2026-03-03 14:00"))
+    at = jkt("2026-03-03 14:00")
+    return surat_undangan(
+        case, office.sop, roster, settings, meeting, at=at, number=UNDANGAN_NUMBER
+    )
 
 
 def build_notulen(walked, settings):
@@ -134,9 +141,9 @@ def test_the_disposisi_names_the_letter_the_ketua_tim_the_instruction_and_the_ka
         "Surat dari: Pemerintah Kota Bandung",
         "Diterima tanggal: 2 Maret 2026",
         "Jenis mitra: Pemerintah Daerah lain",
-        "Nomor agenda: 0001/Disp-Tapem/III/2026",
+        f"Nomor agenda: {DISPOSISI_NUMBER}",
         "Nomor perkara: KB-2026-0001",
-        "Sifat: Segera",
+        "Sifat: Biasa; urgensi: Segera",
         "Hal: Kerja sama pengelolaan sampah",
         "Disposisi Wali Kota atas surat jawaban: Disposisi No. 005/123-Tapem",
         "1. Siti Rahmawati, S.H.",
@@ -145,7 +152,7 @@ def test_the_disposisi_names_the_letter_the_ketua_tim_the_instruction_and_the_ka
         "sesuai SOP 54/000.8.3.3/III/2025.",
         "Batas waktu: 2 hari sejak disposisi ini diterima",
         "Tangerang, 2 Maret 2026",
-        "Kepala Bagian Tata Pemerintahan",
+        "Kepala Bagian Tata Pemerintahan,",
         *KABAG_SIGNATURE,
     ]:
         assert expected in body, expected
@@ -155,8 +162,8 @@ def test_the_invitation_carries_number_addressees_meeting_signer_and_tembusan(wa
     data = build_undangan(walked, settings).data
 
     assert table_with(data, "Nomor") == [
-        ["Nomor", ":", "005/0001-Tapem/III/2026"],
-        ["Sifat", ":", "Penting"],
+        ["Nomor", ":", UNDANGAN_NUMBER],
+        ["Sifat", ":", "Biasa"],
         ["Lampiran", ":", "-"],
         ["Hal", ":", "Undangan Rapat Koordinasi"],
     ]
@@ -179,7 +186,7 @@ def test_the_invitation_carries_number_addressees_meeting_signer_and_tembusan(wa
         "2. Rina Marlina, S.E.",
         "3. Perwakilan Pemkot Bandung",
         "a.n. SEKRETARIS DAERAH KOTA TANGERANG",
-        "Kepala Bagian Tata Pemerintahan",
+        "Kepala Bagian Tata Pemerintahan,",
         *KABAG_SIGNATURE,
         "1. Wali Kota Tangerang (sebagai laporan)",
         "2. Sekretaris Daerah Kota Tangerang",
@@ -216,10 +223,10 @@ def test_the_notulen_records_the_meeting_the_answers_and_both_signatures(walked,
         "1. Draft disempurnakan dalam 7 hari kerja",
         "Tangerang, 4 Maret 2026",
         "Notulis,",
-        "Anggota TKKSD",
+        "Anggota TKKSD,",
         "NIP. 19900101 201503 2 004",
         "Pimpinan Rapat,",
-        "Ketua Tim Otonomi Daerah dan Kerja Sama",
+        "Ketua Tim Otonomi Daerah dan Kerja Sama,",
         "NIP. 19820315 200604 2 002",
     ]:
         assert expected in body, expected
@@ -235,7 +242,7 @@ def test_the_draft_skeleton_has_the_title_form_the_parties_and_every_article(wal
         "PEMERINTAH KOTA TANGERANG",
         "DAN",
         "PEMERINTAH KOTA BANDUNG",
-        "NOMOR: 0001/KB-Tapem/III/2026",
+        "NOMOR: ……………………………",  # a draft is numbered only when it is signed
         "NOMOR: ……………………………",
         "TENTANG",
         "KERJA SAMA PENGELOLAAN SAMPAH",
@@ -303,11 +310,13 @@ def test_the_approval_sheet_lists_every_decision_with_who_when_and_the_note(walk
         SEKDA_NOTE,
     ]
     assert trail[10][2] == (
-        "Joko Susilo, S.Sos. (Plh. Dr. Hendra Wijaya, M.M.)\nPlh. Sekretaris Daerah\n"
+        "Joko Susilo, S.Sos.\nPlh. Sekretaris Daerah\nuntuk Dr. Hendra Wijaya, M.M.\n"
         "NIP. 19720404 199603 1 006"
     )
     body = lines(data)
-    approved = "disetujui oleh H. Sachrudin pada Senin, 9 Maret 2026 pukul 14.10 WIB"
+    approved = (
+        "disetujui oleh H. Sachrudin (Wali Kota) pada Senin, 9 Maret 2026 pukul 14.10 WIB"
+    )
     assert f"Rancangan disetujui: {approved}" in body
     assert "Rencana penandatanganan: Senin, 16 Maret 2026 pukul 10.00 WIB" in body
     assert ["Status", ":", "selesai"] in table_with(data, "Nomor perkara")
@@ -331,12 +340,11 @@ def test_the_compliance_report_states_the_total_the_loops_and_the_deviation(walk
     ]
 
 
-def test_letterhead_numbering_and_signer_come_from_the_settings(walked):
+def test_letterhead_and_signer_come_from_the_settings(walked):
     configured = DocumentSettings.from_settings(
         Settings(
             _env_file=None,
             sopbot_doc_kop_government="PEMERINTAH KOTA CONTOH",
-            sopbot_doc_number_undangan="UND/{ref}/{month}/{year}",
             sopbot_doc_undangan_signer_name="Ir. Siapa Saja, M.T.",
             sopbot_doc_undangan_signer_nip="198001012005011001",
             sopbot_doc_undangan_tembusan="Arsip",
@@ -347,7 +355,6 @@ def test_letterhead_numbering_and_signer_come_from_the_settings(walked):
 
     body = lines(data)
     assert table_with(data, "")[0][1].splitlines()[0] == "PEMERINTAH KOTA CONTOH"
-    assert table_with(data, "Nomor")[0] == ["Nomor", ":", "UND/KB-2026-0001/03/2026"]
     for expected in ("Ir. Siapa Saja, M.T.", "NIP. 19800101 200501 1 001", "1. Arsip"):
         assert expected in body, expected
     assert "Drs. Budi Santoso, M.Si." not in body

@@ -200,7 +200,7 @@ def test_the_report_docx_has_a_row_per_run_and_the_timeline_chart(
     runs_table = next(t for t in document.tables if t.rows[0].cells[0].text == "No")
     assert len(runs_table.rows) == 1 + len(report.runs)
     assert runs_table.rows[1].cells[10].text == "Selesai; terlambat 45 menit"
-    assert len(document.inline_shapes) == 1
+    assert len(document.inline_shapes) == 2  # the letterhead's logo and the chart
     with zipfile.ZipFile(io.BytesIO(built.data)) as package:
         assert any(name.endswith(".png") for name in package.namelist())
     assert built.filename == "laporan-kepatuhan-KB-2026-0001.docx"

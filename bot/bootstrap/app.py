@@ -20,6 +20,7 @@ from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
 from bot.preflight import (
     sop_file_error,
 )
+from bot.records.service import Records
 from bot.sop.loader import load_sop
 from bot.sop.model import Sop
 from bot.startup import Patience, when_ready
@@ -42,6 +43,7 @@ class App:
     workflow: Workflow
     admin: Admin
     engine: Any
+    records: Records | None = None  # the agenda register's uses, records packages
 
     async def close(self) -> None:
         """Release database connections."""
@@ -124,12 +126,19 @@ async def build_app(
     except BaseException:
         await engine.dispose()
         raise
-    uow = uow_factory(make_session_factory(engine), audit_key)
+    register_wait = settings.sopbot_register_wait_seconds
+    uow = uow_factory(make_session_factory(engine), audit_key, register_wait=register_wait)
     files = LocalFileStore(Path(settings.sopbot_data_dir))
     generated = CaseDocuments.generated(sop)
-    workflow = Workflow(uow, sop, clock, settings.office_hours, settings.ramadan, files, generated)
+    hours, ramadan = settings.office_hours, settings.ramadan
+    records = Records(
+        uow, sop, clock, files, DocumentSettings.from_settings(settings),
+        audit_key=audit_key, hours=hours, ramadan=ramadan,
+    )  # fmt: skip
+    # A case that finishes issues its lembar persetujuan in the same transaction.
+    workflow = Workflow(uow, sop, clock, hours, ramadan, files, generated, [records.on_events])
     admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours, audit_key)
-    return App(settings, sop, clock, uow, files, workflow, admin, engine)
+    return App(settings, sop, clock, uow, files, workflow, admin, engine, records)
 
 
 def build_chat(app: App) -> ChatCore:
@@ -141,7 +150,7 @@ def build_chat(app: App) -> ChatCore:
         app.settings.sopbot_upload_types, app.settings.sopbot_max_upload_mb
     )
     documents = CaseDocuments(
-        app.workflow, app.files, DocumentSettings.from_settings(app.settings)
+        app.workflow, app.files, DocumentSettings.from_settings(app.settings), app.records
     )
     return ChatCore(app.workflow, app.admin, app.files, policy, documents)
 
@@ -155,7 +164,7 @@ def build_dashboard(app: App) -> Any:
     if secret is None:
         raise ValueError("the dashboard needs SOPBOT_WEB_SECRET")
     documents = CaseDocuments(
-        app.workflow, app.files, DocumentSettings.from_settings(app.settings)
+        app.workflow, app.files, DocumentSettings.from_settings(app.settings), app.records
     )
     config = WebConfig(
         secret.get_secret_value(),

@@ -139,7 +139,8 @@ def build_runtime(app: App, channels: Channels, *, pacer: Pacer | None = None) -
         transient=is_transient,
         on_committed=delivery.wake,
     )
-    return Runtime(inbox, delivery, Periodic(app.workflow, None), liveness)
+    exports = app.records.process_exports if app.records is not None else None
+    return Runtime(inbox, delivery, Periodic(app.workflow, None, exports=exports), liveness)
 
 
 @asynccontextmanager

@@ -44,6 +44,10 @@ async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
         return await dialogues.new_case_later(core, turn)
     if action.verb == "toggle":
         return await people.toggle(core, turn, action)
+    if action.verb == "package":
+        from bot.records.chat import ask_package
+
+        return await ask_package(core, turn, action.args[0])
     if action.verb in DECISIONS:
         return await decide(core, turn, action)
     if action.verb == "confirm":
@@ -230,9 +234,8 @@ async def build(
     """Build the document from its template with the answers given, and record it."""
     assert core.documents is not None
     await core.authorise_task(turn.person, case, step_code)  # before any work is done
-    stored = await core.documents.generate(key, case, turn.person, answers)
-    result = await core.workflow.attach_stored(
-        case.id or 0, step_code, turn.person.id, key, stored, update=turn.update,
+    result = await core.documents.issue(
+        key, case, step_code, turn.person, answers, update=turn.update,
         after=core.clearing(turn.person),
     )  # fmt: skip
     return await refreshed(core, result, step_code, new_message=True)

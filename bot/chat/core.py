@@ -38,6 +38,18 @@ class DocumentMaker(Protocol):
     async def generate(
         self, key: str, case: Case, person: Person, answers: Mapping[str, str] | None = None
     ) -> StoredFile: ...
+    # Build and record on the step in one transaction (a naskah takes its agenda number there).
+    async def issue(
+        self,
+        key: str,
+        case: Case,
+        step_code: str,
+        person: Person,
+        answers: Mapping[str, str] | None = None,
+        *,
+        update: UpdateKey | None = None,
+        after: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+    ) -> Result: ...
     async def report(self, case: Case) -> StoredFile: ...
     async def check(self, case: Case, data: bytes) -> Checklist: ...
     async def changes(

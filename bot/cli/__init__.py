@@ -7,6 +7,7 @@ import typer
 from bot.cli.cases import case_app
 from bot.cli.importer import sop_import
 from bot.cli.people import delegate_app, holiday_app, invite, user_app
+from bot.cli.records import export_app, register_app
 from bot.cli.remind import remind
 from bot.cli.reports import report
 from bot.cli.tools import audit_app, db_app, demo, due, run_bot, sop_app
@@ -30,5 +31,7 @@ app.add_typer(delegate_app, name="delegate")
 app.add_typer(holiday_app, name="holiday")
 app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
+app.add_typer(register_app, name="register")
+app.add_typer(export_app, name="export")
 app.command()(report)
 app.command("web-login")(web_login)

@@ -45,12 +45,30 @@ def user_list() -> None:
             str(p.id),
             p.name,
             p.nip or "-",
+            p.rank or "-",
             ", ".join(sorted(p.roles)) or "-",
             t("cli.active") if p.active else t("cli.inactive"),
         ]
         for p in sorted(people, key=lambda p: p.id)
     ]
-    typer.echo(table(rows, ["ID", "Nama", "NIP", "Peran", "Status"]))
+    typer.echo(table(rows, ["ID", "Nama", "NIP", "Pangkat/gol.", "Peran", "Status"]))
+
+
+@user_app.command("set")
+def user_set(
+    person: str = typer.Argument(..., help="ID, NIP atau nama."),
+    pangkat: str | None = typer.Option(None, "--pangkat", help="Mis. Pembina Tingkat I."),
+    golongan: str | None = typer.Option(None, "--golongan", help="Mis. IV/b."),
+    nip: str | None = typer.Option(None, "--nip"),
+    jabatan: str | None = typer.Option(None, "--jabatan"),
+) -> None:
+    """Record a person's pangkat/golongan (and NIP, jabatan) for the signature blocks."""
+    done = with_app(
+        lambda app: app.admin.set_details(
+            person, pangkat=pangkat, golongan=golongan, nip=nip, jabatan=jabatan
+        )
+    )
+    typer.echo(t("cli.user_updated", name=done.name, rank=done.rank or "-", nip=done.nip or "-"))
 
 
 @user_app.command("deactivate")

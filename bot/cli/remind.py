@@ -50,7 +50,9 @@ async def _remind(config: Settings, clock: Clock) -> tuple[TickReport, bool]:
     try:
         async with bootstrap.channel_senders(app) as senders, bootstrap.worker(app) as workers:
             delivery = _delivery(app, app.clock, config, senders, workers) if senders else None
-            return await Periodic(app.workflow, delivery, clock).tick(), bool(senders)
+            exports = app.records.process_exports if app.records is not None else None
+            periodic = Periodic(app.workflow, delivery, clock, exports=exports)
+            return await periodic.tick(), bool(senders)
     finally:
         await app.close()
 

@@ -10,17 +10,22 @@ from bot.documents.render import read_logo
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import BLANK_NAME, role_holder, role_title
 from bot.sop.model import Sop
+from bot.texts import t
 from bot.workflow.model import Case, Roster
 
 
 def kop_context(settings: DocumentSettings) -> dict[str, Any]:
-    """The letterhead fields, with the logo when one is configured."""
+    """The letterhead fields: the telephone, e-mail and web line, and the configured logo
+    (which takes the place of the templates' placeholder logo)."""
     kop = settings.kop
+    contact = [t("doc.kop.phone", phone=kop.phone)] if kop.phone else []
+    contact += [t("doc.kop.email", email=kop.email)] if kop.email else []
+    contact += [kop.contact] if kop.contact else []
     return {
         "government": kop.government,
         "office": kop.office,
         "address": kop.address,
-        "contact": kop.contact,
+        "contact": "; ".join(contact),
         "logo": read_logo(kop.logo) or "",
     }
 

@@ -11,10 +11,12 @@ from bot.documents.render import BuiltDocument, render
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import (
     BLANK_NAME,
+    UNNUMBERED,
     clock,
     day_date,
-    document_number,
+    local,
     long_date,
+    official_signatory,
     role_holder,
     role_title,
     run_signatory,
@@ -78,29 +80,48 @@ def lembar_disposisi(
     instruction: str | None = None,
     number: str | None = None,
 ) -> BuiltDocument:
-    """The Kabag's disposition naming the people the first step assigns (SOP 54 step 1)."""
+    """The Kabag's disposition naming the people the first step assigns (SOP 54 step 1).
+
+    `number` comes from the agenda register when the disposition is issued; without it the
+    Nomor agenda is left open.
+    """
     step = sop.first_step
     following = sop.step(step.goto) if step.goto else step
+    kind = sop.record("disposisi")
+    recipients = _recipients(case, sop, roster)
+    signer = run_signatory(case.latest_run(step.code), case, sop, roster, local(at).date())
+    instruction = instruction or t(
+        "doc.disposisi.instruction", task=_lower_first(following.title), sop=sop.number
+    )
     context = {
         "kop": kop_context(settings),
-        "number": number or document_number(settings.number_formats["disposisi"], case.ref, at),
+        "number": number or UNNUMBERED,
         "received": long_date(case.created_at),
         "partner": case.partner,
         "partner_kind": sop.partner_kinds.get(case.partner_kind, case.partner_kind),
         "ref": case.ref,
-        "sifat": t("doc.disposisi.sifat"),
+        "sifat": t(f"records.sifat.{kind.sifat.value}"),
+        "urgensi": t(f"records.urgensi.{kind.urgensi.value}"),
         "subject": case.subject,
         "basis": _basis(case, sop),
-        "recipients": _recipients(case, sop, roster),
-        "instruction": instruction
-        or t("doc.disposisi.instruction", task=_lower_first(following.title), sop=sop.number),
+        "recipients": recipients,
+        "instruction": instruction,
         "deadline": t("doc.disposisi.deadline", mutu_baku=following.mutu_baku.text),
         "city": settings.city,
         "date": long_date(at),
-        "signer": run_signatory(case.latest_run(step.code), case, sop, roster),
+        "signer": signer,
     }
     data = render("lembar_disposisi.docx", context, directory=settings.templates_dir, at=at)
-    return BuiltDocument(data, filename("lembar-disposisi", case.ref))
+    record = {
+        "hal": case.subject,
+        "penandatangan": signer.line,
+        "tujuan": "; ".join(f"{r['name']} ({r['jabatan']})" for r in recipients),
+        "tembusan": "-",
+        "lampiran": "-",
+        "isi_ringkas": t("records.summary.disposisi", partner=case.partner,
+                         subject=case.subject, instruction=instruction),
+    }  # fmt: skip
+    return BuiltDocument(data, filename("lembar-disposisi", case.ref), record=record)
 
 
 def _lower_first(text: str) -> str:
@@ -145,34 +166,52 @@ def surat_undangan(
     number: str | None = None,
     attachments: str | None = None,
 ) -> BuiltDocument:
-    """The invitation to the coordination meeting (SOP 54 step 2), signed as configured."""
-    signer = settings.undangan_signer
+    """The invitation to the coordination meeting (SOP 54 step 2), signed as configured.
+
+    Signed by the configured role's holder, or by their Plt./Plh. on the letter's date.
+    `number` comes from the agenda register when the letter is issued.
+    """
+    setting = settings.undangan_signer
     roles = settings.paraf_roles
-    below = roles[: roles.index(signer.role)] if signer.role in roles else roles
+    below = roles[: roles.index(setting.role)] if setting.role in roles else roles
+    signer = official_signatory(
+        role_holder(case, roster, setting.role),
+        setting.title_lines,
+        roster,
+        local(at).date(),
+        name=setting.name,
+        nip=setting.nip,
+    )
+    invitees = list(meeting.invitees) or [t("doc.undangan.invitees_default")]
+    details = _meeting(case, meeting, settings)
     context = {
         "kop": kop_context(settings),
         "city": settings.city,
         "date": long_date(at),
-        "number": number or document_number(settings.number_formats["undangan"], case.ref, at),
-        "sifat": t("doc.undangan.sifat"),
+        "number": number or UNNUMBERED,
+        "sifat": t(f"records.sifat.{sop.record('undangan').sifat.value}"),
         "lampiran": attachments or "-",
         "hal": t("doc.undangan.hal"),
-        "invitees": list(meeting.invitees) or [t("doc.undangan.invitees_default")],
+        "invitees": invitees,
         "own_party": settings.own_party,
         "partner": case.partner,
         "subject": case.subject,
-        "meeting": _meeting(case, meeting, settings),
-        "signer": signatory(
-            role_holder(case, roster, signer.role),
-            signer.title_lines,
-            name=signer.name,
-            nip=signer.nip,
-        ),
+        "meeting": details,
+        "signer": signer,
         "tembusan": list(settings.undangan_tembusan),
         "paraf": paraf_rows(case, sop, roster, below),
     }
     data = render("surat_undangan.docx", context, directory=settings.templates_dir, at=at)
-    return BuiltDocument(data, filename("surat-undangan", case.ref))
+    record = {
+        "hal": t("doc.undangan.hal"),
+        "penandatangan": signer.line,
+        "tujuan": "; ".join(invitees),
+        "tembusan": "; ".join(settings.undangan_tembusan) or "-",
+        "lampiran": attachments or "-",
+        "isi_ringkas": t("records.summary.undangan", agenda=_lower_first(details["agenda"]),
+                         day=details["day"], time=details["time"], place=details["place"]),
+    }  # fmt: skip
+    return BuiltDocument(data, filename("surat-undangan", case.ref), record=record)
 
 
 def _meeting(case: Case, meeting: Meeting, settings: DocumentSettings) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PACKAGE = "templates_docx"
+# The letterhead's placeholder logo in the shipped templates (templates_docx/kit.py).
+LOGO_PLACEHOLDER = "logo_placeholder.png"
 
 # The fields each template fills. A staff-edited copy that uses another field is refused
 # with its name rather than printing an empty gap.
@@ -41,6 +43,7 @@ FIELDS: dict[str, frozenset[str]] = {
             "sifat",
             "signer",
             "subject",
+            "urgensi",
         ]
     ),
     "surat_undangan.docx": frozenset(
@@ -97,11 +100,15 @@ FIELDS: dict[str, frozenset[str]] = {
     "lembar_persetujuan.docx": frozenset(
         [
             "approved",
+            "city",
+            "date",
             "kop",
+            "number",
             "partner",
             "partner_kind",
             "printed",
             "ref",
+            "signer",
             "signing",
             "sop_number",
             "sop_title",
@@ -125,11 +132,16 @@ class TemplateError(Exception):
 
 @dataclass(frozen=True)
 class BuiltDocument:
-    """A generated file: its bytes, a suggested file name and its media type."""
+    """A generated file: its bytes, a suggested file name and its media type.
+
+    `record` holds what registering it as an official naskah needs besides its number (hal,
+    signer, addressees, copies, attachments, a short summary); empty for other files.
+    """
 
     data: bytes
     filename: str
     media_type: str = DOCX_MEDIA_TYPE
+    record: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,11 @@ def render(
     """The template filled with `context` (values escaped; an unknown field is an error)."""
     template = DocxTemplate(io.BytesIO(template_bytes(name, directory)))
     template.init_docx()
+    logo = context.get("kop", {}).get("logo") if isinstance(context.get("kop"), Mapping) else None
+    if isinstance(logo, Image) and LOGO_PLACEHOLDER in template.get_xml():
+        # The operator's logo takes the placeholder's place (and size) in the letterhead.
+        template.replace_pic(LOGO_PLACEHOLDER, io.BytesIO(logo.data))
+        context = {**context, "kop": {**context["kop"], "logo": ""}}
     values = _with_images(template, context)
     env = Environment(undefined=StrictUndefined, autoescape=True)
     template.render(values, jinja_env=env, autoescape=True)
@@ -199,11 +216,30 @@ def _with_images(template: DocxTemplate, value: Any) -> Any:
 
 
 def read_logo(path: Path | None) -> Image | None:
-    """The configured letterhead logo, or None (a missing file is logged, not fatal)."""
+    """The configured letterhead logo as PNG, or None (a bad file is logged, not fatal)."""
     if path is None:
         return None
     try:
-        return Image(path.read_bytes(), 22)
+        data = path.read_bytes()
     except OSError as exc:
         logger.warning("letterhead logo %s cannot be read: %s", path, exc)
+        return None
+    png = _as_png(data, path) if data else None
+    return Image(png, 22) if png else None
+
+
+@lru_cache(maxsize=4)
+def _as_png(data: bytes, path: Path) -> bytes | None:
+    """PNG bytes of a PNG or JPEG logo: the template's placeholder part is a PNG."""
+    if data.startswith(b"\x89PNG"):
+        return data
+    from PIL import Image as Picture  # Pillow comes with matplotlib
+
+    try:
+        with Picture.open(io.BytesIO(data)) as picture:
+            out = io.BytesIO()
+            picture.save(out, format="PNG")
+            return out.getvalue()
+    except OSError as exc:
+        logger.warning("letterhead logo %s is not a PNG or JPEG picture: %s", path, exc)
         return None

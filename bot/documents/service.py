@@ -29,14 +29,20 @@ from bot.documents.render import BuiltDocument
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import role_holder
 from bot.errors import InvalidInput
-from bot.ports import FileStore
+from bot.ports import FileStore, UnitOfWork
+from bot.records.register import BY_TEMPLATE
+from bot.records.service import Records
 from bot.reports.service import Reports
 from bot.sop.model import Sop
 from bot.texts import t
+from bot.workflow import engine
 from bot.workflow.model import Case, Person, Roster
-from bot.workflow.service import StoredFile, Workflow
+from bot.workflow.service import After, Result, StoredFile, UpdateKey, Workflow
 
-Builder = Callable[[Case, Roster, Person, datetime, Mapping[str, str]], BuiltDocument]
+# case, roster, who asked, when, their answers, the agenda number (None: not a numbered naskah)
+Builder = Callable[
+    [Case, Roster, Person, datetime, Mapping[str, str], str | None], BuiltDocument
+]
 BLANK_LINE = "……………………………………………………………………"
 Answers = Mapping[str, str]
 
@@ -66,11 +72,21 @@ class CaseDocuments:
         "notulen_rapat": ("pembahasan", "keputusan")
     }
 
-    def __init__(self, workflow: Workflow, files: FileStore, settings: DocumentSettings) -> None:
+    def __init__(
+        self,
+        workflow: Workflow,
+        files: FileStore,
+        settings: DocumentSettings,
+        records: Records | None = None,
+    ) -> None:
         self.workflow = workflow
         self.files = files
         self.settings = settings
         self.reports = Reports(workflow, settings)
+        self.records = records or Records(
+            workflow.uow, workflow.sop, workflow.clock, files, settings,
+            hours=workflow.hours, ramadan=workflow.ramadan,
+        )  # fmt: skip
         by_template: dict[str, Builder] = {
             "lembar_disposisi": self._disposisi,
             "surat_undangan": self._undangan,
@@ -79,6 +95,10 @@ class CaseDocuments:
         }
         artifacts = workflow.sop.artifacts.values()
         self._builders = {a.key: by_template[a.template] for a in artifacts if a.template}
+        # Artifacts that are outgoing naskah: numbered from the agenda register when made.
+        self._kinds = {
+            a.key: BY_TEMPLATE[a.template] for a in artifacts if a.template in BY_TEMPLATE
+        }
         self.QUESTIONS: Mapping[str, tuple[str, ...]] = {
             a.key: self.TEMPLATE_QUESTIONS.get(a.template, ()) for a in artifacts if a.template
         }
@@ -105,14 +125,55 @@ class CaseDocuments:
         self, key: str, case: Case, person: Person, answers: Mapping[str, str] | None = None
     ) -> StoredFile:
         """Build the document recorded as artifact `key`, for `person`, and store it."""
+        builder = self._builder(key)
+        roster = await self.workflow.roster()
+        now = self.workflow.clock.now()
+        built = await asyncio.to_thread(builder, case, roster, person, now, answers or {}, None)
+        return self._store(built)
+
+    async def issue(
+        self,
+        key: str,
+        case: Case,
+        step_code: str,
+        person: Person,
+        answers: Mapping[str, str] | None = None,
+        *,
+        update: UpdateKey | None = None,
+        after: After | None = None,
+    ) -> Result:
+        """Build the document of artifact `key` and record it on the step, in one transaction.
+
+        An outgoing naskah (lembar disposisi, surat undangan) takes its agenda number in that
+        same transaction, so a refused or failed recording gives the number back.
+        """
+        kind = self._kinds.get(key)
+        if kind is None:
+            stored = await self.generate(key, case, person, answers)
+            return await self.workflow.attach_stored(
+                case.id or 0, step_code, person.id, key, stored, update=update, after=after
+            )
+        builder = self._builder(key)
+        given = dict(answers or {})
+
+        async def make(uow: UnitOfWork, loaded: Case, ctx: engine.Context) -> StoredFile:
+            def build(nomor: str) -> BuiltDocument:
+                return builder(loaded, ctx.roster, person, ctx.now, given, nomor)
+
+            register = self.records.register
+            issued = await register.issue(uow, kind, loaded, ctx.now, person.id, build)
+            return issued.stored
+
+        return await self.workflow.attach_stored(
+            case.id or 0, step_code, person.id, key, make, update=update, after=after
+        )
+
+    def _builder(self, key: str) -> Builder:
         builder = self._builders.get(key)
         if builder is None:
             label = self.sop.artifact_label(key)
             raise InvalidInput(reason=t("doc.cannot_generate", label=label))
-        roster = await self.workflow.roster()
-        now = self.workflow.clock.now()
-        built = await asyncio.to_thread(builder, case, roster, person, now, answers or {})
-        return self._store(built)
+        return builder
 
     async def report(self, case: Case) -> StoredFile:
         """The compliance report of the case as .docx with its chart (`/laporan`)."""
@@ -158,14 +219,20 @@ class CaseDocuments:
         return StoredFile(sha, len(built.data), built.filename, built.media_type)
 
     def _disposisi(
-        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
+        self,
+        case: Case,
+        roster: Roster,
+        person: Person,
+        at: datetime,
+        answers: Answers,
+        number: str | None = None,
     ) -> BuiltDocument:
         step = self.sop.first_step
         missing = [role for role in step.assigns if role not in case.assignments]
         if missing:
             title = self.sop.roles[missing[0]].title
             raise InvalidInput(reason=t("doc.needs_assignment", role=title))
-        return lembar_disposisi(case, self.sop, roster, self.settings, at=at)
+        return lembar_disposisi(case, self.sop, roster, self.settings, at=at, number=number)
 
     def _meeting(self, case: Case) -> Meeting:
         if not (case.has(MEETING_TIME) and case.has(MEETING_PLACE)):
@@ -173,18 +240,37 @@ class CaseDocuments:
         return Meeting.from_case(case)
 
     def _undangan(
-        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
+        self,
+        case: Case,
+        roster: Roster,
+        person: Person,
+        at: datetime,
+        answers: Answers,
+        number: str | None = None,
     ) -> BuiltDocument:
         meeting = self._meeting(case)
-        return surat_undangan(case, self.sop, roster, self.settings, meeting, at=at)
+        return surat_undangan(case, self.sop, roster, self.settings, meeting, at=at, number=number)
 
     def _rancangan(
-        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
+        self,
+        case: Case,
+        roster: Roster,
+        person: Person,
+        at: datetime,
+        answers: Answers,
+        number: str | None = None,
     ) -> BuiltDocument:
+        # A draft is never numbered: the agreement's number comes when its signing is recorded.
         return rancangan_kb(case, self.sop, roster, self.settings, at=at)
 
     def _notulen(
-        self, case: Case, roster: Roster, person: Person, at: datetime, answers: Answers
+        self,
+        case: Case,
+        roster: Roster,
+        person: Person,
+        at: datetime,
+        answers: Answers,
+        number: str | None = None,
     ) -> BuiltDocument:
         """A notulen form with the meeting filled in and lines left for the discussion."""
         meeting = self._meeting(case)

@@ -22,6 +22,8 @@ class Kop:
     address: str
     contact: str
     logo: Path | None = None
+    phone: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,15 @@ class DocumentSettings:
 
     kop: Kop
     city: str
-    number_formats: dict[str, str]  # disposisi | undangan | kb -> format
+    number_formats: dict[str, str]  # disposisi | undangan | persetujuan | kb -> format
     undangan_signer: SignerSetting
     undangan_tembusan: tuple[str, ...]
     kb_signer: SignerSetting
     paraf_roles: tuple[str, ...]
     kb_max_years: int
     templates_dir: Path | None = None
+    persetujuan_signer: SignerSetting = SignerSetting("kabag", ("Kepala Bagian",))
+    soffice: str = "soffice"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DocumentSettings:
@@ -58,11 +62,14 @@ class DocumentSettings:
                 settings.sopbot_doc_kop_address,
                 settings.sopbot_doc_kop_contact,
                 settings.sopbot_doc_kop_logo,
+                settings.sopbot_doc_kop_phone,
+                settings.sopbot_doc_kop_email,
             ),
             city=settings.sopbot_doc_city,
             number_formats={
                 "disposisi": settings.sopbot_doc_number_disposisi,
                 "undangan": settings.sopbot_doc_number_undangan,
+                "persetujuan": settings.sopbot_doc_number_persetujuan,
                 "kb": settings.sopbot_doc_number_kb,
             },
             undangan_signer=SignerSetting(
@@ -80,6 +87,11 @@ class DocumentSettings:
             paraf_roles=_items(settings.sopbot_doc_paraf_roles, ","),
             kb_max_years=settings.sopbot_kb_max_years,
             templates_dir=settings.sopbot_templates_dir,
+            persetujuan_signer=SignerSetting(
+                settings.sopbot_doc_persetujuan_signer_role,
+                _items(settings.sopbot_doc_persetujuan_signer_title),
+            ),
+            soffice=settings.sopbot_soffice,
         )
 
     @property

@@ -14,6 +14,10 @@ from bot.workflow.model import Case, Person, Roster, StepRun
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 BLANK_NAME = "(………………………………)"
+# Where a naskah's number stands before the agenda register has given it one (a draft).
+UNNUMBERED = "……………………………"
+# Authority lines of a signature block (atas nama, untuk beliau) come before the jabatan.
+_AUTHORITY = ("a.n.", "an.", "u.b.", "ub.")
 _UNITS = ("", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan")
 _WORDS = {word: value for value, word in enumerate(_UNITS) if word}
 _WORDS.update({"sepuluh": 10, "sebelas": 11, "seratus": 100})
@@ -62,13 +66,20 @@ def format_nip(nip: str) -> str:
     return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
 
 
-def document_number(pattern: str, case_ref: str, at: datetime) -> str:
-    """Fill a configured number format with the case's sequence and the document's date."""
+def document_number(
+    pattern: str, case_ref: str, at: datetime, *, nomor: int, klasifikasi: str = ""
+) -> str:
+    """Fill a configured number format with the agenda register's number and the date.
+
+    `{nomor}` is the register's number as is; `{seq}` (the field of earlier formats) is the
+    same number with four digits, so an old format keeps its look and numbers from the register.
+    """
     at = local(at)
-    match = re.search(r"(\d+)$", case_ref)
     return pattern.format(
-        seq=match.group(1) if match else case_ref,
+        nomor=nomor,
+        seq=f"{nomor:04d}",
         ref=case_ref,
+        klasifikasi=klasifikasi,
         year=at.year,
         month=f"{at.month:02d}",
         month_roman=ROMAN[at.month - 1],
@@ -115,11 +126,25 @@ def parse_words(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class Signatory:
-    """A signature block: jabatan lines, name with titles, and NIP (blank when none)."""
+    """A signature block per tata naskah dinas: the a.n./u.b. lines and the jabatan (with
+    Plt./Plh. when acting), then the name, pangkat/golongan and NIP (blank when unknown)."""
 
     title_lines: tuple[str, ...]
     name: str
     nip: str
+    pangkat: str = ""
+    acting: str = ""  # plt | plh when signing for the holder of the jabatan
+    holder: str = ""  # whom an acting official signs for
+
+    @property
+    def jabatan(self) -> str:
+        """The signer's own jabatan line (the last one), e.g. `Plh. Kepala Bagian …`."""
+        return self.title_lines[-1] if self.title_lines else ""
+
+    @property
+    def line(self) -> str:
+        """The signer in one line, as a register or metadata sheet names them."""
+        return f"{self.jabatan}, {self.name}" if self.jabatan else self.name
 
 
 def signatory(
@@ -132,7 +157,42 @@ def signatory(
     """A signatory from a person, with configured name or NIP taking precedence."""
     shown = name or (person.name if person else "") or BLANK_NAME
     number = nip if nip is not None else (person.nip if person and not name else "")
-    return Signatory(title_lines, shown, format_nip(number) if number else "")
+    rank = person.rank if person and not name else ""
+    return Signatory(title_lines, shown, format_nip(number) if number else "", rank)
+
+
+def acting_title(title_lines: tuple[str, ...], kind: str) -> tuple[str, ...]:
+    """The jabatan line (the first that is not a.n./u.b., counted from the end) as Plt./Plh."""
+    lines = list(title_lines)
+    for index in range(len(lines) - 1, -1, -1):
+        if not lines[index].strip().lower().startswith(_AUTHORITY):
+            lines[index] = f"{kind.capitalize()}. {lines[index]}"
+            break
+    return tuple(lines)
+
+
+def official_signatory(
+    holder: Person | None,
+    title_lines: tuple[str, ...],
+    roster: Roster,
+    day: date,
+    *,
+    name: str | None = None,
+    nip: str | None = None,
+) -> Signatory:
+    """Who signs for the holder of a jabatan on `day`: the holder, or their Plt./Plh.
+
+    The delegation table decides: with a Plt. or Plh. in force that day, the jabatan line
+    starts with `Plt.`/`Plh.` and the acting official's name, pangkat and NIP are printed.
+    """
+    delegation = roster.standing_in(holder.id, day) if holder is not None else None
+    deputy = roster.person(delegation.deputy_id) if delegation is not None else None
+    if delegation is None or deputy is None or holder is None:
+        return signatory(holder, title_lines, name=name, nip=nip)
+    block = signatory(deputy, acting_title(title_lines, delegation.kind))
+    return Signatory(
+        block.title_lines, block.name, block.nip, block.pangkat, delegation.kind, holder.name
+    )
 
 
 def role_holder(case: Case, roster: Roster, role: str) -> Person | None:
@@ -149,24 +209,28 @@ def role_title(sop: Sop, role: str) -> str:
     return found.title if found else role
 
 
-def performer_of(run: StepRun, roster: Roster) -> str:
-    """Who acted on a run, with `Plh./Plt. <principal>` when by delegation."""
-    name = roster.name(run.decided_by or run.assignee_id)
-    if run.acting_for is not None:
-        kind = (run.delegation_kind or "").capitalize()
-        return f"{name} ({kind}. {roster.name(run.acting_for)})"
-    return name
-
-
-def run_signatory(run: StepRun | None, case: Case, sop: Sop, roster: Roster) -> Signatory:
-    """The signatory of a step: who finished it (as Plt/Plh when so), else its assignee."""
+def run_signatory(
+    run: StepRun | None, case: Case, sop: Sop, roster: Roster, day: date | None = None
+) -> Signatory:
+    """The signatory of a step: who finished it (as Plt./Plh. when so); for an open task,
+    its assignee, or their Plt./Plh. when one is in force on `day` (the document's date)."""
     performer = sop.step(run.step_code).performer if run else sop.first_step.performer
     title = role_title(sop, performer)
     if run is None:
         return signatory(roster.person(case.created_by), (title,))
     if run.acting_for is not None:
-        title = f"{(run.delegation_kind or 'plh').capitalize()}. {title}"
-    return signatory(roster.person(run.decided_by or run.assignee_id), (title,))
+        block = signatory(
+            roster.person(run.decided_by), acting_title((title,), run.delegation_kind or "plh")
+        )
+        holder = roster.name(run.acting_for)
+        kind = run.delegation_kind or "plh"
+        return Signatory(block.title_lines, block.name, block.nip, block.pangkat, kind, holder)
+    if run.decided_by is not None:
+        return signatory(roster.person(run.decided_by), (title,))
+    holder_person = roster.person(run.assignee_id)
+    if day is None:
+        return signatory(holder_person, (title,))
+    return official_signatory(holder_person, (title,), roster, day)
 
 
 def step_label(sop: Sop, step_code: str, round_: int = 1) -> str:

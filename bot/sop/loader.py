@@ -31,15 +31,19 @@ from bot.errors import SopFileError
 from bot.sop import reminder_plan
 from bot.sop.model import (
     PERMISSIONS,
+    RECORD_KINDS,
     Artifact,
     ArtifactKind,
     Decision,
     DecisionKind,
     Notices,
     Precondition,
+    RecordKind,
     Role,
+    Sifat,
     Sop,
     Step,
+    Urgensi,
 )
 from bot.sop.yaml_nodes import (
     Invalid,
@@ -79,6 +83,7 @@ _SOP_REQUIRED = (
 _SOP_OPTIONAL: tuple[str, ...] = ("partner_kinds", "permissions", "total_mutu_baku", "intake")
 _SOP_OPTIONAL += ("reminders", "notices")  # read by bot.sop.reminder_plan
 _SOP_OPTIONAL += ("dasar_hukum",)  # a list of texts, shown to nobody by the engine
+_SOP_OPTIONAL += ("records",)
 _STEP_REQUIRED = ("code", "number", "title", "performer", "mutu_baku")
 _STEP_OPTIONAL = (
     "needs",
@@ -143,11 +148,31 @@ def _sop(root: Node, source: str) -> Sop:
         dasar_hukum=m.opt("dasar_hukum", _texts, ()),
         reminders=m.opt("reminders", lambda n, w: reminder_plan.rules(n, w, roles, None), ()),
         notices=m.opt("notices", lambda n, w: reminder_plan.notices(n, w, roles), Notices()),
+        records=m.opt("records", _records, {}),
     )
 
 
 def _texts(node: Node, where: str) -> tuple[str, ...]:
     return tuple(text(item, at(where, index)) for index, item in enumerate(sequence(node, where)))
+
+
+def _records(node: Node, where: str) -> Mapping[str, RecordKind]:
+    """`records:` per naskah kind: jenis, sifat, urgensi and klasifikasi arsip."""
+    kinds: dict[str, RecordKind] = {}
+    sifat = [value.value for value in Sifat]
+    urgensi = [value.value for value in Urgensi]
+    for key, value in entries(node, where, "naskah kind"):
+        if key not in RECORD_KINDS:
+            fail(value, at(where, key), "unknown naskah kind" + suggest(key, RECORD_KINDS))
+        m = Map(value, at(where, key), ("jenis", "sifat", "urgensi", "klasifikasi"))
+        kinds[key] = RecordKind(
+            key,
+            m("jenis", text),
+            Sifat(m("sifat", lambda n, w: ref(n, w, sifat, "sifat"))),
+            Urgensi(m("urgensi", lambda n, w: ref(n, w, urgensi, "tingkat urgensi"))),
+            m("klasifikasi", text),
+        )
+    return kinds
 
 
 def _roles(node: Node, where: str) -> Mapping[str, Role]:

@@ -15,7 +15,39 @@ PERMISSIONS: tuple[str, ...] = (
     "record_precondition",
     "view_dashboard",  # the read-only web dashboard (`sopbot run --dashboard`)
     "import_sop",  # send an SOP document to the bot for a YAML draft (default: the admin role)
+    "export_records",  # a finished case's records package (SRIKANDI) from chat
 )
+
+# The outgoing naskah the bot numbers from its agenda register, by kind (`records:` in the file).
+RECORD_KINDS: tuple[str, ...] = ("disposisi", "undangan", "persetujuan", "kb")
+
+
+class Sifat(StrEnum):
+    """Security classification of a naskah, as SRIKANDI's registration form offers it."""
+
+    BIASA = "biasa"
+    TERBATAS = "terbatas"
+    RAHASIA = "rahasia"
+    SANGAT_RAHASIA = "sangat_rahasia"
+
+
+class Urgensi(StrEnum):
+    """Tingkat urgensi of a naskah, as SRIKANDI's registration form offers it."""
+
+    BIASA = "biasa"
+    SEGERA = "segera"
+    AMAT_SEGERA = "amat_segera"
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """How one kind of naskah is registered: jenis, sifat, urgensi and klasifikasi arsip."""
+
+    key: str  # one of RECORD_KINDS
+    jenis: str  # Jenis Naskah, e.g. "Surat Undangan"
+    sifat: Sifat = Sifat.BIASA
+    urgensi: Urgensi = Urgensi.BIASA
+    klasifikasi: str = ""  # kode klasifikasi arsip, e.g. "000.5.3"
 
 
 class ArtifactKind(StrEnum):
@@ -154,6 +186,7 @@ class Sop:
     dasar_hukum: tuple[str, ...] = ()  # the legal basis the SOP document lists
     reminders: tuple[ReminderRule, ...] = ()  # the default plan of every step
     notices: Notices = field(default_factory=Notices)
+    records: Mapping[str, RecordKind] = field(default_factory=dict)  # by RECORD_KINDS key
     _by_code: Mapping[str, Step] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -184,6 +217,14 @@ class Sop:
     def superior_chain(self, role: str) -> list[str]:
         """The role's superiors, nearest first (Ketua Tim → Kabag → Sekda → Wali Kota)."""
         return superior_chain(role, self.roles)
+
+    def record(self, kind: str) -> RecordKind:
+        """How naskah of `kind` are registered; one the file does not describe is Biasa."""
+        if kind not in RECORD_KINDS:
+            raise KeyError(kind)
+        from bot.texts import t
+
+        return self.records.get(kind) or RecordKind(kind, t(f"records.kind.{kind}"))
 
     def allowed(self, permission: str) -> tuple[str, ...]:
         """Role keys granted a case-level permission (open_case, cancel_case, ...)."""

@@ -51,6 +51,20 @@ class TaskAssigned(Event):
 
 
 @dataclass(frozen=True)
+class TaskDelegated(Event):
+    """A task went to the Plt./Plh. of its performer, who is away (the delegation table)."""
+
+    step_code: str
+    round: int
+    holder_id: int
+    deputy_id: int
+    delegation_kind: str
+    delegation_id: int
+    holder: str = ""  # names as they were, so the trail reads without the roster
+    deputy: str = ""
+
+
+@dataclass(frozen=True)
 class PerformerAssigned(Event):
     step_code: str
     role: str

@@ -37,6 +37,15 @@ class Person:
     jabatan: str = ""
     nip: str = ""
     active: bool = True
+    pangkat: str = ""  # e.g. "Pembina Tingkat I"
+    golongan: str = ""  # e.g. "IV/b"
+
+    @property
+    def rank(self) -> str:
+        """Pangkat and golongan as printed under a signature: `Pembina Tingkat I (IV/b)`."""
+        if self.pangkat and self.golongan:
+            return f"{self.pangkat} ({self.golongan})"
+        return self.pangkat or self.golongan
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,21 @@ class Roster:
     def principals_of(self, deputy_id: int, day: date) -> list[Delegation]:
         """Delegations in force on `day` that let `deputy_id` act for someone."""
         return [d for d in self.delegations if d.deputy_id == deputy_id and d.active_on(day)]
+
+    def standing_in(self, principal_id: int | None, day: date) -> Delegation | None:
+        """The Plt/Plh acting for `principal_id` on `day` (the latest recorded), if any.
+
+        Only an active deputy counts: a deactivated one cannot receive the principal's work.
+        """
+        found = [
+            d
+            for d in self.delegations
+            if d.principal_id == principal_id
+            and d.active_on(day)
+            and (deputy := self.people.get(d.deputy_id)) is not None
+            and deputy.active
+        ]
+        return max(found, key=lambda d: d.id) if found else None
 
 
 @dataclass

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
+from bot import actions
+from bot.clock import JAKARTA
 from bot.fmt import format_datetime
 from bot.ports import OutgoingMessage
-from bot.replies import Reply
+from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
 from bot.views import ViewContext, documents_of, task_view
+from bot.workflow import acting
 from bot.workflow.events import (
     CaseCancelled,
     CaseClosed,
@@ -64,11 +67,25 @@ def _task_messages(
         )
         intro += "\n\n"  # the catalogue strips trailing newlines; the task text follows
     reply = task_view(case, run, view, intro)
-    out = [
-        OutgoingMessage(r, reply, f"{case.ref}:{run.step_code}:{run.version}:task:{r}")
-        for r in recipients
-    ]
-    return out + _participant_messages(case, run, view, set(recipients))
+    title = sop.roles[step.performer].title
+    out: list[OutgoingMessage] = []
+    sent: set[int] = set()
+    for holder in recipients:
+        # Plt./Plh.: an official away today gets the task through whoever acts for them.
+        where = acting.route(holder, roster, _day(view, event))
+        if where.recipient_id not in sent:
+            sent.add(where.recipient_id)
+            to = where.recipient_id
+            key = f"{case.ref}:{run.step_code}:{run.version}:task:{to}"
+            out.append(OutgoingMessage(to, acting.addressed(reply, where, roster, title), key))
+        notice = acting.holder_notice(case, run, where, sop, roster)
+        if notice is not None:
+            out.append(notice)
+    return out + _participant_messages(case, run, view, {*recipients, *sent})
+
+
+def _day(view: ViewContext, event: TaskAssigned) -> date:
+    return (view.now or event.at).astimezone(JAKARTA).date()
 
 
 def _participant_messages(
@@ -118,10 +135,10 @@ def _report_messages(
         },
     )
     key = f"{case.ref}:lapor:{event.actor_id}:{event.at.isoformat()}"
-    return [
-        OutgoingMessage(person, reply, f"{key}:{person}")
-        for person in superiors(case, event.role, sop, roster)
-    ]
+    day = event.at.astimezone(JAKARTA).date()
+    up = superiors(case, event.role, sop, roster)
+    to = [acting.route(person, roster, day).recipient_id for person in up]
+    return [OutgoingMessage(person, reply, f"{key}:{person}") for person in dict.fromkeys(to)]
 
 
 def _waiting_message(case: Case, event: CaseWaiting, sop: Sop) -> OutgoingMessage:
@@ -180,7 +197,20 @@ def _closing_messages(
         params = {"ref": case.ref, "subject": case.subject, "outputs": outputs}
         reply = Reply("case.closed", params)
     return [
-        OutgoingMessage(person, reply, f"{case.ref}:{event.kind}:{person}")
+        OutgoingMessage(person, _with_package(reply, case, event, sop, roster, person),
+                        f"{case.ref}:{event.kind}:{person}")
         for person in involved(case)
         if roster.person(person) is not None
-    ]
+    ]  # fmt: skip
+
+
+def _with_package(
+    reply: Reply, case: Case, event: Event, sop: Sop, roster: Roster, person_id: int
+) -> Reply:
+    """A finished case's notice offers who may take its records package the button for it."""
+    person = roster.person(person_id)
+    allowed = set(sop.allowed("export_records"))
+    if not isinstance(event, CaseClosed) or person is None or not allowed & person.roles:
+        return reply
+    choice = Choice("button.package", actions.encode("package", case.id or 0))
+    return Reply(reply.text_key, reply.params, (*reply.choices, choice), reply.files)

@@ -17,6 +17,7 @@ from bot.workflow.events import (
     Event,
     StepFinished,
     TaskAssigned,
+    TaskDelegated,
 )
 from bot.workflow.model import (
     Acting,
@@ -52,11 +53,20 @@ def start_step(case: Case, step_code: str, ctx: Context) -> list[Event]:
         version=previous.version + 1 if previous else 1,
     )
     case.runs.append(run)
-    return [
+    events: list[Event] = [
         TaskAssigned(
             case.ref, None, ctx.now, step.code, run.round, run.assignee_id, started, run.due_at
         )
     ]
+    # Plt./Plh.: the assignee is away today, so the task goes to whoever acts for them.
+    away = ctx.roster.standing_in(run.assignee_id, ctx.now.date())
+    if away is not None and run.assignee_id is not None:
+        events.append(
+            TaskDelegated(case.ref, None, ctx.now, step.code, run.round, run.assignee_id,
+                          away.deputy_id, away.kind, away.id, ctx.roster.name(run.assignee_id),
+                          ctx.roster.name(away.deputy_id))
+        )  # fmt: skip
+    return events
 
 
 def _unmet_precondition(case: Case, step: Step) -> list[str]:

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 Body = Callable[["UnitOfWork", engine.Context], Awaitable[tuple[Case, list[Event]]]]
 After = Callable[["UnitOfWork"], Awaitable[None]]
+# Sees every committed batch of events inside its transaction (e.g. the records kept when a
+# case finishes); what it writes commits or rolls back with them.
+Listener = Callable[["UnitOfWork", Case, Sequence[Event], engine.Context], Awaitable[None]]
 
 ATTEMPTS = 3
 
@@ -43,6 +46,10 @@ class StoredFile:
     media_type: str
 
 
+# Builds and stores a file inside the transaction that records it (see attach_stored).
+Maker = Callable[["UnitOfWork", Case, engine.Context], Awaitable[StoredFile]]
+
+
 @dataclass
 class Result:
     case: Case | None
@@ -62,6 +69,7 @@ class Workflow:
         ramadan: RamadanSchedule | None = None,
         files: FileStore | None = None,
         generated: frozenset[str] = frozenset(),
+        listeners: Sequence[Listener] = (),
     ) -> None:
         self.uow = uow
         self.sop = sop
@@ -70,6 +78,7 @@ class Workflow:
         self.ramadan = ramadan
         self.files = files
         self.generated = generated
+        self.listeners = list(listeners)
 
     async def calendar(self, uow: UnitOfWork) -> OfficeCalendar:
         """The office calendar with the admin's current holiday overrides."""
@@ -136,31 +145,34 @@ class Workflow:
         step_code: str,
         actor_id: int,
         artifact: str,
-        stored: StoredFile,
+        stored: StoredFile | Maker,
         *,
         update: UpdateKey | None = None,
         after: After | None = None,
     ) -> Result:
-        """Record a file already in the file store as the step's artifact, with its metadata."""
+        """Record a file as the step's artifact, with its metadata.
+
+        `stored` is a file already in the file store, or a maker that builds and stores it
+        inside the same transaction (a naskah taking its agenda number there).
+        """
 
         async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
             case = await uow.cases.get(case_id)
+            file = stored if isinstance(stored, StoredFile) else await stored(uow, case, ctx)
             record = await uow.documents.add(
                 DocumentRecord(
                     case_id,
                     artifact,
-                    stored.filename,
-                    stored.sha256,
-                    stored.size,
-                    stored.media_type,
+                    file.filename,
+                    file.sha256,
+                    file.size,
+                    file.media_type,
                     actor_id,
                     ctx.now,
                     step_code,
                 )
             )
-            ref = DocumentRef(
-                stored.sha256, stored.filename, stored.size, stored.media_type, record.id
-            )
+            ref = DocumentRef(file.sha256, file.filename, file.size, file.media_type, record.id)
             cmd = AttachDocument(actor_id, case_id, step_code, None, artifact, ref)
             events = engine.decide(case, cmd, ctx)
             await uow.cases.save(case)
@@ -187,6 +199,8 @@ class Workflow:
                     record(uow, events)
                     if after is not None:  # its messages go before the ones the events cause
                         await after(uow)
+                    for listener in self.listeners:  # their notices before the events' own
+                        await listener(uow, case, events, ctx)
                     view = ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
                     for message in notify.messages_for(case, events, view):
                         await uow.outbox.add(message, ctx.now)

@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,9 @@ class Stage:
         """Start the real bot (every loop of `sopbot run`), polling the stand-in."""
         self.app = await bootstrap.build_app(self.settings(), self.clock)
         self._running = AsyncExitStack()
-        await self._running.enter_async_context(against_standin(self.app, self.standin))
+        self.service = await self._running.enter_async_context(
+            against_standin(self.app, self.standin)
+        )
 
     async def stop(self) -> None:
         """Stop the bot and close the database."""
@@ -125,6 +127,10 @@ class Stage:
         """A person sends a .docx file."""
         self.say(f"👤 {CAST[who][3]}: 📎 {filename}")
         self.users[who].upload(filename, data, DOCX)
+        await self._settle()
+
+    async def settle(self) -> None:
+        """Wait until the bot has sent what it queued, and print it."""
         await self._settle()
 
     async def _settle(self) -> None:
@@ -193,6 +199,10 @@ async def write_outputs(stage: Stage, case: Case, out: Path) -> list[str]:
     ).encode()  # fmt: skip
     verified = await app.admin.verify_audit()
     assert verified.ok, verified
+    # The official records: the SRIKANDI registration package and the case archive.
+    assert app.records is not None
+    for package in (await app.records.srikandi(case.ref), await app.records.archive(case.ref)):
+        files[package.filename] = package.data
     save(out, files)
     return sorted(files)
 
@@ -258,7 +268,22 @@ async def play(stage: Stage) -> Case:
     await stage.press("walikota", "Isi Rencana waktu")
     await stage.send("walikota", "2026-04-06 10:00")
     await stage.press("walikota", "Selesai")
+    await sign_and_register(stage)
     return await stage.app.workflow.get("KB-2026-0001")
+
+
+async def sign_and_register(stage: Stage) -> None:
+    """The agreement is signed on the planned day and takes its number; the Kabag asks for the
+    SRIKANDI package with the finish notice's button and receives it."""
+    records = stage.app.records
+    assert records is not None
+    stage.at("2026-04-06T11:00")
+    entry = await records.record_signing("KB-2026-0001", date(2026, 4, 6))
+    stage.say(f"$ sopbot register sign KB-2026-0001 --on 2026-04-06  → nomor {entry.nomor}")
+    await stage.press("kabag", "Paket SRIKANDI")
+    await records.process_exports()  # the periodic work of `sopbot run` builds and sends it
+    stage.service.runtime.delivery.wake()
+    await stage.settle()
 
 
 async def run_demo(out: Path, say: Callable[[str], None], data_dir: Path) -> Case:
