@@ -61,7 +61,9 @@ class FaultReport:
             line = (f"{mix.name}: {mix.commands} commands, lost {mix.lost}, doubled "
                     f"{mix.doubled} (sends whose outcome was unknown: {mix.unknown_sends})")
             if faulty is not None:
-                line += f", longest extra delay in other chats {self.extra(mix, faulty):.2f} s"
+                slowest = max(mix.others(faulty))
+                line += (f", longest extra delay in other chats {self.extra(mix, faulty):.2f} s "
+                         f"(their slowest answer {slowest:.2f} s)")  # fmt: skip
             out.append(line)
         return out
 

@@ -26,6 +26,11 @@ from bot.texts import t
 from handlers.telegram.adapter import CHANNEL, TelegramAdapter
 from handlers.telegram.sender import TelegramSender
 
+# Bounded, and longer than a slow answer of a busy Bot API: a send that times out may have
+# arrived, so it is sent again and may arrive twice. A slow chat holds up only itself.
+CONNECT_SECONDS = 5.0
+READ_SECONDS = 15.0
+
 MENU = ("tugas", "baru", "status", "riwayat", "lapor", "laporan", "batal", "bantuan", "sop")
 
 
@@ -64,6 +69,9 @@ def build_telegram(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
+    else:
+        builder = builder.connect_timeout(CONNECT_SECONDS).read_timeout(READ_SECONDS)
+        builder = builder.write_timeout(READ_SECONDS)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
     application = builder.build()
