@@ -33,19 +33,20 @@ def main(
     lanes: int = typer.Option(2, help="Lanes run side by side per backend."),
     seed: int = typer.Option(None, help="Replay: the seed a failing run printed."),
     faults: bool = typer.Option(True, help="Also run the fault mixes."),
+    commands: int = typer.Option(6, help="Commands per official in each fault mix."),
     out: Path = typer.Option(Path("proof-output"), help="Logs and databases go here."),
 ) -> None:
     """Run the proof and print what it found; exit 1 if anything was lost or doubled."""
     seed = seed if seed is not None else random.SystemRandom().randrange(10**9)
     shutil.rmtree(out, ignore_errors=True)
     postgres = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
-    ok = asyncio.run(_run(kills, external, backends.split(","), lanes, seed, faults, out,
-                          postgres))  # fmt: skip
+    ok = asyncio.run(_run(kills, external, backends.split(","), lanes, seed,
+                          commands if faults else 0, out.resolve(), postgres))  # fmt: skip
     raise typer.Exit(0 if ok else 1)
 
 
 async def _run(kills: int, external: int, backends: list[str], lanes: int, seed: int,
-               faults: bool, out: Path, postgres: str) -> bool:  # fmt: skip
+               commands: int, out: Path, postgres: str) -> bool:  # fmt: skip
     ok = True
     for backend in backends:
         started = time.monotonic()
@@ -56,8 +57,8 @@ async def _run(kills: int, external: int, backends: list[str], lanes: int, seed:
             for index, lane_seed in enumerate(seeds)
         ))  # fmt: skip
         ok &= _print_crashes(backend, results, time.monotonic() - started)
-        if faults:
-            report = await fault_mixes(out / backend / "faults", backend, postgres, seed)
+        if commands:
+            report = await fault_mixes(out / backend / "faults", backend, postgres, seed, commands)
             ok &= _print_faults(backend, report)
     print("all held" if ok else f"FAILED: replay with --seed {seed} --backends ...")
     return ok

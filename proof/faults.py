@@ -21,7 +21,7 @@ from sqlalchemy import text
 from proof.world import Lane
 
 PEOPLE = 20
-COMMANDS = 6  # per person and mix
+COMMANDS = 6  # per person and mix (the default)
 # Between an answer and the next command: longer than Telegram's pace of one message a second
 # per chat, so an answer's wait is the bot's doing, not the pacing's.
 THINK_SECONDS = 1.2
@@ -82,23 +82,25 @@ class FaultReport:
         return True
 
 
-async def fault_mixes(folder: Path, backend: str, postgres: str, seed: int) -> FaultReport:
-    """The baseline and the three mixes on one running bot."""
+async def fault_mixes(
+    folder: Path, backend: str, postgres: str, seed: int, commands: int = COMMANDS
+) -> FaultReport:
+    """The baseline and the three mixes on one running bot, `commands` per person each."""
     lane = Lane(folder, backend, postgres, pacing=True)
     await lane.open()
     try:
         for index in range(PEOPLE):
             await lane.hire_on_telegram(f"staf{index}", FIRST_ID + index, "tkksd", f"Staf {index}")
         await asyncio.sleep(THINK_SECONDS)  # the welcome messages' pace is over
-        baseline = await _mix(lane, "baseline")
+        baseline = await _mix(lane, "baseline", commands)
         chaos = lane.standin.chaos(0.05, 0.05, seed)
-        refused_lost = await _mix(lane, "5% sends refused, 5% answers lost")
+        refused_lost = await _mix(lane, "5% sends refused, 5% answers lost", commands)
         refused_lost.name += f" ({chaos.refused} refused, {chaos.lost} lost)"
         lane.standin.chaos(0, 0, seed)
         lane.standin.fail_next("sendMessage", status=429, retry_after=10, chat_id=FIRST_ID)
-        throttled = await _mix(lane, "429 (retry_after 10 s) on one chat")
+        throttled = await _mix(lane, "429 (retry_after 10 s) on one chat", commands)
         lane.standin.stall(FIRST_ID, 5.0)
-        stalled = await _mix(lane, "5 s stall on one chat")
+        stalled = await _mix(lane, "5 s stall on one chat", commands)
         lane.standin.stall(FIRST_ID, 0)
         return FaultReport(baseline, [(refused_lost, None), (throttled, FIRST_ID),
                                       (stalled, FIRST_ID)])  # fmt: skip
@@ -106,25 +108,25 @@ async def fault_mixes(folder: Path, backend: str, postgres: str, seed: int) -> F
         await lane.close()
 
 
-async def _mix(lane: Lane, name: str) -> Mix:
+async def _mix(lane: Lane, name: str, commands: int) -> Mix:
     mix = Mix(name)
     doubtful_before = await _doubtful(lane)
     counts = {key: len(lane.standin.sent_to(user.id)) for key, user in lane.telegram.items()}
-    await asyncio.gather(*(_person(lane, key, mix) for key in lane.telegram))
+    await asyncio.gather(*(_person(lane, key, mix, commands) for key in lane.telegram))
     await lane.settle()
     for key, user in lane.telegram.items():
         got = len(lane.standin.sent_to(user.id)) - counts[key]
-        mix.lost += max(0, COMMANDS - got)
-        mix.doubled += max(0, got - COMMANDS)
+        mix.lost += max(0, commands - got)
+        mix.doubled += max(0, got - commands)
     mix.unknown_sends = await _doubtful(lane) - doubtful_before
     return mix
 
 
-async def _person(lane: Lane, key: str, mix: Mix) -> None:
+async def _person(lane: Lane, key: str, mix: Mix, commands: int) -> None:
     """One official: a command, then wait for its answer before the next."""
     user = lane.telegram[key]
     times = mix.latencies.setdefault(user.id, [])
-    for _ in range(COMMANDS):
+    for _ in range(commands):
         before = len(lane.standin.sent_to(user.id))
         started = time.monotonic()
         user.send("/sop")

@@ -82,6 +82,7 @@ class Lane:
 
     async def open(self) -> None:
         """Stand-ins serving, the database migrated, the officials invited."""
+        self.folder = self.folder.resolve()  # the bot runs in this folder: no relative paths
         self.folder.mkdir(parents=True, exist_ok=True)
         self.standin = StandIn(token=TOKEN)
         api = await self.standin.serve()
