@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 
+from bot.bootstrap.demo import staged
 from handlers.telegram.demo import Stage, register
 from handlers.telegram.standin import StandIn
 
@@ -57,9 +58,7 @@ async def echo_rate(count: int) -> float:
 async def sopbot_rate(count: int, text: str) -> float:
     """The real bot (SQLite, the conversation core, the outbox) answering `text`."""
     with tempfile.TemporaryDirectory() as folder:
-        stage = Stage(lambda _: None, Path(folder))
-        await stage.start()
-        try:
+        async with staged(Stage(lambda _: None, Path(folder))) as stage:
             await register(stage)
             user = stage.users["kabag"]
             started = time.perf_counter()
@@ -67,8 +66,6 @@ async def sopbot_rate(count: int, text: str) -> float:
                 user.send(text)
             await stage.standin.settle(max_wait=300)
             elapsed = time.perf_counter() - started
-        finally:
-            await stage.stop()
     return count / elapsed
 
 

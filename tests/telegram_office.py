@@ -14,10 +14,10 @@ from docx import Document
 from pydantic import SecretStr
 
 from bot import bootstrap
+from bot.bootstrap.demo import against_standin
 from bot.clock import JAKARTA, FixedClock
 from bot.config import Settings
 from bot.periodic import TickReport
-from handlers.telegram.demo import against_standin
 from handlers.telegram.standin.core import StandIn
 from handlers.telegram.standin.users import SimUser
 

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from bot.bootstrap import interactive_demo
-from handlers.telegram.demo import Stage
-from handlers.telegram.interactive import build_play, open_stage
+from bot.bootstrap.demo import staged
+from handlers.telegram.demo import Stage, register
+from handlers.telegram.interactive import build_play
 from tests.test_web_browser import PNG_MAGIC, browse, chromium
 
 KABAG_CHAT = 1001
@@ -23,9 +24,9 @@ OPEN = "/baru Pemerintah Kota Bandung | Pengelolaan sampah"
 
 @pytest.fixture
 async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
-    stage = await open_stage(tmp_path / "data", lambda line: None)
-    yield stage
-    await stage.stop()
+    async with staged(Stage(lambda line: None, tmp_path / "data")) as stage:
+        await register(stage)
+        yield stage
 
 
 @pytest.fixture

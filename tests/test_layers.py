@@ -99,3 +99,44 @@ def test_the_walk_sees_real_imports():
     names = imported_modules(ROOT / "bot" / "workflow" / "service.py")
 
     assert "bot.workflow.engine" in names or "bot.workflow" in names
+
+
+def chat_imports(path: Path) -> set[str]:
+    """The `bot.chat` modules a module of it imports, at any depth (function level too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "bot.chat":
+            found.update(f"bot.chat.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.chat."):
+            found.add(str(node.module))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("bot.chat."))
+    return found
+
+
+def test_the_chat_modules_import_each_other_in_a_tree_without_a_cycle():
+    graph = {f"bot.chat.{p.stem}": chat_imports(p) for p in files_in("bot/chat")}
+    cycles: list[str] = []
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        for target in sorted(graph.get(module, ())):
+            if target in path:
+                cycles.append(" → ".join((*path[path.index(target) :], target)))
+            elif len(path) < len(graph):
+                visit(target, (*path, target))
+
+    for module in sorted(graph):
+        visit(module, (module,))
+
+    assert cycles == []
+
+
+def test_only_the_command_line_calls_the_composition_root():
+    found = [
+        f"{p.relative_to(ROOT)} imports {name}"
+        for p in files_in("handlers") + files_in("storage")
+        for name in imported_modules(p)
+        if name.startswith("bot.bootstrap")
+    ]
+
+    assert found == []

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions import Action, encode
-from bot.chat.core import ChatCore, Turn
+from bot.chat import dialogues, newcase, people
 from bot.chat.model import Answer
 from bot.chat.review import notes_for_reviewers
+from bot.chat.session import Chat, Turn
+from bot.chat.tasks import artifact_at, build, decided, refreshed
 from bot.errors import StaleAction
-from bot.fmt import format_datetime
 from bot.ports import OutgoingMessage, UnitOfWork
 from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
-from bot.texts import t
 from bot.views import task_view
 from bot.workflow import commands as c
 from bot.workflow import rules
-from bot.workflow.model import Case, CaseStatus
-from bot.workflow.service import Result
+from bot.workflow.model import CaseStatus
 
 DECISIONS: dict[str, type[c.StepCommand]] = {
     "approve": c.Approve,
@@ -28,20 +27,18 @@ DECISIONS: dict[str, type[c.StepCommand]] = {
 NEEDS_NOTE = {"return": "chat.ask_return_note", "skip": "chat.ask_skip_reason"}
 
 
-async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     """Carry out one button press."""
-    from bot.chat import dialogues, people
-
     if action.verb == "cancel":
         await core.clear_prompt(turn.person)
         return Answer([Reply("chat.cancelled")], edit=None)
     if action.verb == "kind":
-        return await dialogues.new_case_kind(core, turn, action.args[0])
+        return await newcase.new_case_kind(core, turn, action.args[0])
     if action.verb == "done":
         prompt = await core.prompt_of(turn.person)
         if prompt is not None and prompt.kind == "people":
             return await people.done(core, turn)
-        return await dialogues.new_case_later(core, turn)
+        return await newcase.new_case_later(core, turn)
     if action.verb == "toggle":
         return await people.toggle(core, turn, action)
     if action.verb == "package":
@@ -67,7 +64,7 @@ async def press(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return await handler(core, turn, action)
 
 
-async def decide(core: ChatCore, turn: Turn, action: Action, *, confirmed: bool = False) -> Answer:
+async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = False) -> Answer:
     """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided."""
     case_id, number, version = action.args
     step = core.sop.step(core.step_code(number))
@@ -90,27 +87,6 @@ async def decide(core: ChatCore, turn: Turn, action: Action, *, confirmed: bool 
     return await core.result_answer(result, await decided(core, result, command.step_code))
 
 
-async def decided(core: ChatCore, result: Result, step_code: str) -> Reply | None:
-    """What a finished task's message says afterwards: outcome, who and when, no buttons."""
-    if result.case is None:
-        return None
-    run = next(r for r in reversed(result.case.runs) if r.step_code == step_code)
-    if run.outcome is None or run.finished_at is None:
-        return None
-    roster = await core.workflow.roster()
-    by = roster.name(run.decided_by)
-    if run.acting_for is not None:
-        kind = (run.delegation_kind or "").upper()
-        by = t("chat.acting_for", name=by, kind=kind, principal=roster.name(run.acting_for))
-    step = core.sop.step(step_code)
-    return Reply(
-        "task.decided",
-        {"ref": result.case.ref, "number": step.number, "title": step.title,
-         "outcome": t(f"outcome.{run.outcome}"), "by": by,
-         "at": format_datetime(run.finished_at), "note": _note(run.note)},
-    )  # fmt: skip
-
-
 def _confirmation(question: str, case_id: int, number: int, version: int) -> Answer:
     """Ask before a finishing press takes effect: Ya or Batal."""
     yes = Choice("button.confirm", encode("confirm", case_id, number, version))
@@ -118,11 +94,7 @@ def _confirmation(question: str, case_id: int, number: int, version: int) -> Ans
     return Answer([Reply("chat.confirm", {"question": question}, (yes, no))])
 
 
-def _note(note: str | None) -> str:
-    return t("task.decided_note", note=note) if note else ""
-
-
-async def ask_note(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:
     """Kembalikan and Lewati take effect only after the note; check the button first."""
     case_id, number, version = action.args
     case = await core.workflow.get(case_id)
@@ -136,10 +108,10 @@ async def ask_note(core: ChatCore, turn: Turn, action: Action) -> Answer:
     )  # fmt: skip
 
 
-async def ask_input(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def ask_input(core: Chat, turn: Turn, action: Action) -> Answer:
     """Ask for one input of a step: a file, a text or a date and time."""
     case_id, number, index = action.args
-    key = _artifact(core, index)
+    key = artifact_at(core, index)
     case, run = await core.run_of(case_id, number)
     condition = core.sop.first_step.precondition
     held = case.status is CaseStatus.WAITING and condition and key in condition.requires
@@ -151,8 +123,6 @@ async def ask_input(core: ChatCore, turn: Turn, action: Action) -> Answer:
         await core.authorise_task(turn.person, case, run.step_code)
     artifact = core.sop.artifacts[key]
     if artifact.kind is ArtifactKind.PEOPLE:
-        from bot.chat import people
-
         return await people.ask(core, turn, case_id, number, key)
     text_key = {
         ArtifactKind.DOCUMENT: "chat.ask_file",
@@ -167,7 +137,7 @@ async def ask_input(core: ChatCore, turn: Turn, action: Action) -> Answer:
     )  # fmt: skip
 
 
-async def pick(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def pick(core: Chat, turn: Turn, action: Action) -> Answer:
     """Choose a person for a role the step assigns (the Kabag naming the Ketua Tim)."""
     case_id, number, role_index, person_id = action.args
     roles = list(core.sop.roles)
@@ -180,7 +150,7 @@ async def pick(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return await refreshed(core, result, command.step_code)
 
 
-async def pick_date(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def pick_date(core: Chat, turn: Turn, action: Action) -> Answer:
     """One of the offered working days for the step's date-and-time input."""
     case_id, number, yyyymmdd = action.args
     try:
@@ -200,7 +170,7 @@ async def pick_date(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return await refreshed(core, result, step.code)
 
 
-async def show_task(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def show_task(core: Chat, turn: Turn, action: Action) -> Answer:
     """Show one task again with its current buttons."""
     case_id, number = action.args
     case, run = await core.run_of(case_id, number)
@@ -209,10 +179,10 @@ async def show_task(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return Answer([task_view(case, run, await core.view())])
 
 
-async def generate(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def generate(core: Chat, turn: Turn, action: Action) -> Answer:
     """Let the bot build a document from its template and record it as the step's input."""
     case_id, number, index = action.args
-    key = _artifact(core, index)
+    key = artifact_at(core, index)
     if core.documents is None:
         return Answer.say("chat.generate_unavailable")
     case, run = await core.run_of(case_id, number)
@@ -228,41 +198,3 @@ async def generate(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return await build(core, turn, case, run.step_code, key, {})
 
 
-async def build(
-    core: ChatCore, turn: Turn, case: Case, step_code: str, key: str, answers: dict[str, str]
-) -> Answer:
-    """Build the document from its template with the answers given, and record it."""
-    assert core.documents is not None
-    await core.authorise_task(turn.person, case, step_code)  # before any work is done
-    result = await core.documents.issue(
-        key, case, step_code, turn.person, answers, update=turn.update,
-        after=core.clearing(turn.person),
-    )  # fmt: skip
-    return await refreshed(core, result, step_code, new_message=True)
-
-
-async def refreshed(
-    core: ChatCore, result: Result, step_code: str, *, new_message: bool = False
-) -> Answer:
-    """The task's view after an input: replaces the pressed message, or a new one."""
-    if result.case is None:
-        return Answer()
-    run = result.case.current_run(step_code)
-    if run is None:
-        return Answer()
-    view = task_view(result.case, run, await core.view())
-    return Answer([view]) if new_message else Answer(edit=view)
-
-
-def _artifact(core: ChatCore, index: int) -> str:
-    keys = list(core.sop.artifacts)
-    if index >= len(keys):
-        raise StaleAction()
-    return keys[index]
-
-
-def case_of(result: Result) -> Case:
-    """The case a successful command returned."""
-    if result.case is None:
-        raise StaleAction()
-    return result.case

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot import actions
-from bot.chat import dialogues
-from bot.chat.core import ChatCore, Turn
+from bot.chat import newcase
 from bot.chat.model import Answer, Sender
 from bot.chat.screens import case_history, case_status, help_text, my_cases, sop_summary
+from bot.chat.session import Chat, Turn
 from bot.errors import InvalidInput
 from bot.replies import Choice, Reply
 from bot.texts import t
@@ -16,7 +16,7 @@ from bot.workflow.model import CaseStatus, Person
 from bot.workflow.queries import WaitingItem, tasks_of
 
 
-async def start(core: ChatCore, sender: Sender, person: Person | None, code: str) -> Answer:
+async def start(core: Chat, sender: Sender, person: Person | None, code: str) -> Answer:
     """`/start CODE`: register with an invite code; without one, say how to get one."""
     if not code:
         if person is None:
@@ -31,11 +31,11 @@ async def start(core: ChatCore, sender: Sender, person: Person | None, code: str
     return Answer([welcome, help_text(core, registered)])
 
 
-async def run(core: ChatCore, turn: Turn, command: str, arg: str) -> Answer:
+async def run(core: Chat, turn: Turn, command: str, arg: str) -> Answer:
     """Dispatch a command word."""
     handlers = {
         "tugas": tasks,
-        "baru": dialogues.start_new_case,
+        "baru": newcase.start_new_case,
         "status": status,
         "riwayat": history,
         "lapor": report,
@@ -50,24 +50,24 @@ async def run(core: ChatCore, turn: Turn, command: str, arg: str) -> Answer:
     return await handler(core, turn, arg)
 
 
-async def show_help(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def show_help(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/bantuan`: what I can do here."""
     return Answer([help_text(core, turn.person)])
 
 
-async def show_sop(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def show_sop(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/sop`: the SOP's steps."""
     return Answer([sop_summary(core.sop)])
 
 
-async def cancel(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def cancel(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/batal`: forget the pending question."""
     prompt = await core.prompt_of(turn.person)
     await core.clear_prompt(turn.person)
     return Answer.say("chat.cancelled" if prompt else "chat.nothing_to_cancel")
 
 
-async def tasks(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/tugas`: each open task of mine as its own message with its buttons."""
     view = await core.view()
     items = await core.workflow.waiting()
@@ -84,7 +84,7 @@ async def tasks(core: ChatCore, turn: Turn, arg: str) -> Answer:
     return Answer([Reply("chat.tasks_header", {"count": len(replies)}), *replies])
 
 
-async def _held_cases(core: ChatCore, turn: Turn, items: list[WaitingItem]) -> list[Reply]:
+async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[Reply]:
     """Cases I opened that wait for their precondition, with a button to record it."""
     first = core.sop.first_step
     if first.precondition is None:
@@ -105,7 +105,7 @@ async def _held_cases(core: ChatCore, turn: Turn, items: list[WaitingItem]) -> l
     return out
 
 
-async def status(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def status(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/status [CASE]`: one case in detail, or my cases in short."""
     view = await core.view()
     if arg:
@@ -115,7 +115,7 @@ async def status(core: ChatCore, turn: Turn, arg: str) -> Answer:
     return Answer([my_cases(cases, turn.person, view)])
 
 
-async def history(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def history(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/riwayat CASE`: the case's timeline, every return with its note."""
     if not arg:
         return Answer.say("chat.usage", usage=t("usage.riwayat"))
@@ -123,7 +123,7 @@ async def history(core: ChatCore, turn: Turn, arg: str) -> Answer:
     return Answer([case_history(case, await core.view())])
 
 
-async def report(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def report(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/lapor CASE teks`: a progress report, passed to the reporter's superior."""
     ref, _, text = arg.partition(" ")
     if not ref or not text.strip():
@@ -138,7 +138,7 @@ async def report(core: ChatCore, turn: Turn, arg: str) -> Answer:
     return Answer() if result.duplicate else Answer.say("chat.report_sent", ref=case.ref)
 
 
-async def compliance(core: ChatCore, turn: Turn, arg: str) -> Answer:
+async def compliance(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/laporan CASE`: the compliance report as a file."""
     if not arg:
         return Answer.say("chat.usage", usage=t("usage.laporan"))

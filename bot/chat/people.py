@@ -7,15 +7,16 @@ from typing import Any
 
 from bot import actions
 from bot.actions import Action
-from bot.chat.core import ChatCore, Turn
 from bot.chat.model import Answer
+from bot.chat.session import Chat, Turn
+from bot.chat.tasks import refreshed
 from bot.errors import StaleAction
 from bot.ports import Prompt
 from bot.replies import Choice, Reply
 from bot.workflow import commands as c
 
 
-async def ask(core: ChatCore, turn: Turn, case_id: int, number: int, key: str) -> Answer:
+async def ask(core: Chat, turn: Turn, case_id: int, number: int, key: str) -> Answer:
     """Start choosing: every holder of the artifact's role is offered, nobody chosen yet."""
     data = {"case_id": case_id, "number": number, "artifact": key, "chosen": [], "typed": []}
     reply = await question(core, data)
@@ -23,7 +24,7 @@ async def ask(core: ChatCore, turn: Turn, case_id: int, number: int, key: str) -
                           **data)  # fmt: skip
 
 
-async def question(core: ChatCore, data: dict[str, Any]) -> Reply:
+async def question(core: Chat, data: dict[str, Any]) -> Reply:
     """The choice as it stands: ✅/⬜ per person, names typed so far, and Selesai memilih."""
     artifact = core.sop.artifacts[data["artifact"]]
     roster = await core.workflow.roster()
@@ -40,7 +41,7 @@ async def question(core: ChatCore, data: dict[str, Any]) -> Reply:
     return Reply("people.question", params, (*choices, cancel))
 
 
-async def toggle(core: ChatCore, turn: Turn, action: Action) -> Answer:
+async def toggle(core: Chat, turn: Turn, action: Action) -> Answer:
     """Add or remove one person; the question message shows the new state."""
     prompt = await _prompt(core, turn)
     case_id, number, person_id = action.args
@@ -58,7 +59,7 @@ async def toggle(core: ChatCore, turn: Turn, action: Action) -> Answer:
     return Answer(edit=await question(core, data))
 
 
-async def typed(core: ChatCore, turn: Turn, prompt: Prompt, text: str) -> Answer:
+async def typed(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     """Names typed in (stakeholders who are not registered), separated by commas or lines."""
     names = [n.strip() for n in re.split(r"[,\n;]", text) if n.strip()]
     data = {**prompt.data, "typed": [*prompt.data["typed"], *names]}
@@ -66,10 +67,8 @@ async def typed(core: ChatCore, turn: Turn, prompt: Prompt, text: str) -> Answer
     return Answer([await question(core, data)])
 
 
-async def done(core: ChatCore, turn: Turn) -> Answer:
+async def done(core: Chat, turn: Turn) -> Answer:
     """Record the chosen and typed names as the step's input."""
-    from bot.chat.buttons import refreshed
-
     prompt = await _prompt(core, turn)
     data = prompt.data
     roster = await core.workflow.roster()
@@ -85,7 +84,7 @@ async def done(core: ChatCore, turn: Turn) -> Answer:
     return await refreshed(core, result, code, new_message=True)
 
 
-async def _prompt(core: ChatCore, turn: Turn) -> Prompt:
+async def _prompt(core: Chat, turn: Turn) -> Prompt:
     prompt = await core.prompt_of(turn.person)
     if prompt is None or prompt.kind != "people":
         raise StaleAction()

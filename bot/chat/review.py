@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chat.core import ChatCore
+from bot.chat.session import Chat
 from bot.ports import DocumentRecord, OutgoingMessage
 from bot.replies import FileRef, Reply
 from bot.sop.model import Step
@@ -10,7 +10,7 @@ from bot.uploads import DOCX_MEDIA_TYPE
 from bot.workflow.model import Case
 
 
-async def notes_for_reviewers(core: ChatCore, case: Case, step: Step) -> list[OutgoingMessage]:
+async def notes_for_reviewers(core: Chat, case: Case, step: Step) -> list[OutgoingMessage]:
     """When a step hands a draft to a decision step: the draft's check and its changes."""
     documents = core.documents
     if documents is None or step.goto is None:
@@ -43,13 +43,13 @@ async def notes_for_reviewers(core: ChatCore, case: Case, step: Step) -> list[Ou
     ]
 
 
-async def _versions(core: ChatCore, case: Case, key: str) -> list[DocumentRecord]:
+async def _versions(core: Chat, case: Case, key: str) -> list[DocumentRecord]:
     async with core.uow() as uow:
         records = await uow.documents.list_for_case(case.id or 0)
     return sorted((r for r in records if r.kind == key), key=lambda r: r.version)
 
 
-async def _reviewers(core: ChatCore, case: Case, step: Step) -> list[int]:
+async def _reviewers(core: Chat, case: Case, step: Step) -> list[int]:
     if step.performer in case.assignments:
         return [case.assignments[step.performer]]
     return [p.id for p in (await core.workflow.roster()).holders(step.performer)]

@@ -12,10 +12,10 @@ from bot.views import ViewContext
 from bot.workflow.model import Case, Outcome, Person
 
 if TYPE_CHECKING:
-    from bot.chat.core import ChatCore
+    from bot.chat.session import Chat
 
 
-def help_text(core: ChatCore, person: Person) -> Reply:
+def help_text(core: Chat, person: Person) -> Reply:
     """The commands, with the ones this person's roles use first."""
     lines = [t("help.common")]
     if set(core.sop.allowed("open_case")) & person.roles:

@@ -13,13 +13,13 @@ from bot.ports import AuditEntry, ExportRequest
 from bot.replies import Reply
 
 if TYPE_CHECKING:
-    from bot.chat.core import ChatCore, Turn
     from bot.chat.model import Answer
+    from bot.chat.session import Chat, Turn
 
 KIND = "srikandi"
 
 
-async def ask_package(core: ChatCore, turn: Turn, case_id: int) -> Answer:
+async def ask_package(core: Chat, turn: Turn, case_id: int) -> Answer:
     """Queue the case's SRIKANDI package for the person who pressed (once while it waits)."""
     from bot.chat.model import Answer
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from docx import Document
-from telegram.request import HTTPXRequest
 
-from bot import bootstrap
 from bot.casefile import describe
 from bot.clock import JAKARTA, FixedClock
 from bot.config import Settings
@@ -39,38 +36,6 @@ CAST: dict[str, tuple[int, str, str, str]] = {
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@asynccontextmanager
-async def against_standin(
-    app: bootstrap.App,
-    standin: StandIn,
-    *,
-    webhook: bool = False,
-    listener: Any = None,
-    whatsapp_session: Any = None,
-) -> AsyncIterator[bootstrap.Service]:
-    """The real bot on `app`, every loop of `sopbot run`, reaching the stand-in in-process.
-
-    Without rate limits: the stand-in enforces none unless asked. The stand-in's settle()
-    then also waits for the bot's inbox and outbox to go idle. With WhatsApp configured its
-    webhook is not served: callers post to the service's app in-process.
-    """
-    core = bootstrap.build_chat(app)
-
-    def requests() -> HTTPXRequest:
-        return HTTPXRequest(httpx_kwargs={"transport": standin.transport})
-
-    channels = bootstrap.build_channels(
-        core, app.settings, telegram_requests=requests, whatsapp_session=whatsapp_session,
-        rate_limit=False,
-    )  # fmt: skip
-    async with bootstrap.running(
-        app, channels, webhook=webhook, rate_limit=False, telegram_listener=listener,
-        poll_timeout=1, serve_webhooks=webhook,
-    ) as service:  # fmt: skip
-        standin.attach(service.runtime)
-        yield service
-
-
 class Stage:
     """The stand-in, the bot and a printer of everything that passes between them."""
 
@@ -82,6 +47,9 @@ class Stage:
         self.users: dict[str, SimUser] = {}
         self.names = {user_id: label for user_id, _, _, label in CAST.values()}
         self._printed = 0
+        # Set by the composition root when it starts the bot on this stage (bot.bootstrap).
+        self.app: Any  # bot.bootstrap.App
+        self.service: Any  # bot.bootstrap.Service
 
     def settings(self) -> Settings:
         """Settings for an offline run: the stand-in's URLs, a throw-away data folder."""
@@ -92,19 +60,6 @@ class Stage:
             sopbot_data_dir=self.data_dir,
             database_url=None,
         )
-
-    async def start(self) -> None:
-        """Start the real bot (every loop of `sopbot run`), polling the stand-in."""
-        self.app = await bootstrap.build_app(self.settings(), self.clock)
-        self._running = AsyncExitStack()
-        self.service = await self._running.enter_async_context(
-            against_standin(self.app, self.standin)
-        )
-
-    async def stop(self) -> None:
-        """Stop the bot and close the database."""
-        await self._running.aclose()
-        await self.app.close()
 
     def at(self, iso: str) -> None:
         """Move the clock and print the new time."""
@@ -244,8 +199,8 @@ async def play(stage: Stage) -> Case:
     await stage.press("ketua", "Selesai")
     # 18–24 March 2026: Nyepi, Idul Fitri and cuti bersama; the work resumes on the 25th.
     stage.at("2026-03-26T14:00")
-    case = await stage.app.workflow.get("KB-2026-0001")
-    draft = stage.app.files.read(case.artifacts["draft_rancangan"].value)
+    opened: Case = await stage.app.workflow.get("KB-2026-0001")
+    draft = stage.app.files.read(opened.artifacts["draft_rancangan"].value)
     await stage.press("ketua", "Unggah Rancangan Kesepakatan Bersama berparaf")
     await stage.upload("ketua", "rancangan-kb-paraf.docx", draft)
     await stage.press("ketua", "Selesai")
@@ -269,7 +224,8 @@ async def play(stage: Stage) -> Case:
     await stage.send("walikota", "2026-04-06 10:00")
     await stage.press("walikota", "Selesai")
     await sign_and_register(stage)
-    return await stage.app.workflow.get("KB-2026-0001")
+    finished: Case = await stage.app.workflow.get("KB-2026-0001")
+    return finished
 
 
 async def sign_and_register(stage: Stage) -> None:
@@ -286,17 +242,12 @@ async def sign_and_register(stage: Stage) -> None:
     await stage.settle()
 
 
-async def run_demo(out: Path, say: Callable[[str], None], data_dir: Path) -> Case:
-    """Play the whole case and write its documents to `out`."""
-    stage = Stage(say, data_dir)
-    await stage.start()
-    try:
-        say(f"SOP {stage.app.sop.number}: {stage.app.sop.title}\n")
-        await register(stage)
-        stage.at("2026-03-16T08:00")
-        case = await play(stage)
-        written = await write_outputs(stage, case, out)
-        say("\n" + "\n".join(f"  {name}" for name in written))
-    finally:
-        await stage.stop()
+async def perform(stage: Stage, out: Path) -> Case:
+    """Play the whole case on a started stage and write its documents to `out`."""
+    stage.say(f"SOP {stage.app.sop.number}: {stage.app.sop.title}\n")
+    await register(stage)
+    stage.at("2026-03-16T08:00")
+    case = await play(stage)
+    written = await write_outputs(stage, case, out)
+    stage.say("\n" + "\n".join(f"  {name}" for name in written))
     return case

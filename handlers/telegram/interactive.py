@@ -7,8 +7,6 @@ the bot's answer. Everyone is registered already; nothing leaves the machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from jinja2 import Environment, select_autoescape
@@ -18,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.texts import t
-from handlers.telegram.demo import CAST, Stage, register
+from handlers.telegram.demo import CAST, Stage
 from handlers.telegram.standin import SimMessage
 
 PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8">
@@ -123,9 +121,3 @@ def build_play(stage: Stage) -> Starlette:
     )
 
 
-async def open_stage(data_dir: Path, say: Callable[[str], None]) -> Stage:
-    """Start the bot against the stand-in and register the five officials."""
-    stage = Stage(say, data_dir)
-    await stage.start()
-    await register(stage)
-    return stage

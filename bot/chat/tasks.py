@@ -1,0 +1,79 @@
+"""What the handlers share about a task: its view after a change, its decided message, the
+documents the bot builds for it."""
+
+from __future__ import annotations
+
+from bot.chat.model import Answer
+from bot.chat.session import Chat, Turn
+from bot.errors import StaleAction
+from bot.fmt import format_datetime
+from bot.replies import Reply
+from bot.texts import t
+from bot.views import task_view
+from bot.workflow.model import Case
+from bot.workflow.service import Result
+
+
+async def build(
+    core: Chat, turn: Turn, case: Case, step_code: str, key: str, answers: dict[str, str]
+) -> Answer:
+    """Build the document from its template with the answers given, and record it."""
+    assert core.documents is not None
+    await core.authorise_task(turn.person, case, step_code)  # before any work is done
+    result = await core.documents.issue(
+        key, case, step_code, turn.person, answers, update=turn.update,
+        after=core.clearing(turn.person),
+    )  # fmt: skip
+    return await refreshed(core, result, step_code, new_message=True)
+
+
+async def decided(core: Chat, result: Result, step_code: str) -> Reply | None:
+    """What a finished task's message says afterwards: outcome, who and when, no buttons."""
+    if result.case is None:
+        return None
+    run = next(r for r in reversed(result.case.runs) if r.step_code == step_code)
+    if run.outcome is None or run.finished_at is None:
+        return None
+    roster = await core.workflow.roster()
+    by = roster.name(run.decided_by)
+    if run.acting_for is not None:
+        kind = (run.delegation_kind or "").upper()
+        by = t("chat.acting_for", name=by, kind=kind, principal=roster.name(run.acting_for))
+    step = core.sop.step(step_code)
+    return Reply(
+        "task.decided",
+        {"ref": result.case.ref, "number": step.number, "title": step.title,
+         "outcome": t(f"outcome.{run.outcome}"), "by": by,
+         "at": format_datetime(run.finished_at), "note": _note(run.note)},
+    )  # fmt: skip
+
+
+async def refreshed(
+    core: Chat, result: Result, step_code: str, *, new_message: bool = False
+) -> Answer:
+    """The task's view after an input: replaces the pressed message, or a new one."""
+    if result.case is None:
+        return Answer()
+    run = result.case.current_run(step_code)
+    if run is None:
+        return Answer()
+    view = task_view(result.case, run, await core.view())
+    return Answer([view]) if new_message else Answer(edit=view)
+
+
+def case_of(result: Result) -> Case:
+    """The case a successful command returned."""
+    if result.case is None:
+        raise StaleAction()
+    return result.case
+def artifact_at(core: Chat, index: int) -> str:
+    keys = list(core.sop.artifacts)
+    if index >= len(keys):
+        raise StaleAction()
+    return keys[index]
+
+
+def _note(note: str | None) -> str:
+    return t("task.decided_note", note=note) if note else ""
+
+
