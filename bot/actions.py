@@ -26,6 +26,8 @@ VERBS: dict[str, tuple[str, int]] = {
     "pick": ("pk", 4),  # case, step number, role index, person id
     "date": ("dt", 3),  # case, step number, yyyymmdd
     "task": ("tk", 2),  # case, step number: show that task
+    "amend": ("ub", 2),  # case, step number: the card lists its filled items to change
+    "card": ("kt", 2),  # case, step number: the card again, in place of the pressed message
     "upload_to": ("ut", 3),  # case, step number, artifact index: file the pending upload there
     "kind": ("jp", 1),  # /baru: partner kind index
     "toggle": ("pt", 3),  # case, step number, person id (choose meeting participants)

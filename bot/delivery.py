@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from bot import failpoints
+from bot import cards, failpoints
 from bot.calendar import wall_clock_after
 from bot.pacing import Pacer
 from bot.ports import (
@@ -236,9 +236,10 @@ class Delivery:
             await self._release([message.id], wall_clock_after(self.clock.now(), seconds=30))
             return Outcome("foreign")
         pace = self.pacer.pace(route.key) if self.pacer else None
+        edit_ref = await self._edit_ref(message, route)
         try:
             result = await sender.send(
-                route.external_id, message.reply, message.key, pace, message.edit_ref
+                route.external_id, message.reply, message.key, pace, edit_ref
             )
         except Exception as error:  # a sender bug must not stop the queue; the row says why
             logger.exception("sending outbox message %s failed", message.id)
@@ -249,6 +250,16 @@ class Delivery:
         outcome = await self._record(message, result, route.channel)
         failpoints.reached("outbox.marked")
         return outcome
+
+    async def _edit_ref(self, message: QueuedMessage, route: ChatRoute) -> str | None:
+        """The message to edit; a task card's edit goes to its newest delivered copy."""
+        target = cards.edit_target(message.edit_ref or "")
+        if target is None:
+            return message.edit_ref
+        card, fallback = target
+        async with self.uow() as uow:
+            copy = await uow.outbox.card_copy(card, route.channel)
+        return f"{route.external_id}:{copy}" if copy is not None else fallback
 
     async def _record(
         self, message: QueuedMessage, result: SendResult, channel: str = ""

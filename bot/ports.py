@@ -51,6 +51,13 @@ class OutgoingMessage:
         if self.recipient_id is None and self.chat is None:
             raise ValueError("an outgoing message needs a recipient or a chat")
 
+    @property
+    def card(self) -> str | None:
+        """The task card this message shows as a new copy: one per recipient and task run."""
+        if self.reply.card is None or self.recipient_id is None or self.edit_ref is not None:
+            return None
+        return f"{self.recipient_id}:{self.reply.card}"
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -239,6 +246,9 @@ class OutboxRepository(Protocol):
         self, messages: Sequence[OutgoingMessage], created_at: datetime, since: int
     ) -> None: ...
     async def exists(self, key: str) -> bool: ...
+    # Whether a copy of this task card was queued; the platform id of its last delivered copy.
+    async def has_card(self, card: str) -> bool: ...
+    async def card_copy(self, card: str, channel: str) -> str | None: ...
     # Due rows, oldest first, none of them behind an unsent earlier row of the same chat.
     async def claim(self, claim: Claim, limit: int) -> list[QueuedMessage]: ...
     async def mark_sent(

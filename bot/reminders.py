@@ -161,7 +161,7 @@ def reminder_message(
     """
     where = where or acting.Route(reminder.recipient_id, reminder.recipient_id)
     step = view.sop.step(run.step_code)
-    missing = rules.missing_for_completion(case, step)
+    missing = rules.missing_for_completion(case, step, view.sop)
     missing_text = (
         t("reminder.missing", missing=rules.labels(missing, view.sop)) if missing else ""
     )

@@ -24,14 +24,23 @@ class FileRef:
 
 @dataclass(frozen=True)
 class Reply:
+    """A message of the core.
+
+    `card` names the task card it shows (case, step and run: `bot.cards`): a person has one
+    live card per task, edited in place. `edit_only` replies only change an earlier message
+    (an old card losing its buttons) and are dropped where there is nothing to change.
+    """
+
     text_key: str
     params: dict[str, Any] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
     files: tuple[FileRef, ...] = ()
+    card: str | None = None
+    edit_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form for the outbox."""
-        return {
+        data: dict[str, Any] = {
             "text_key": self.text_key,
             "params": self.params,
             "choices": [
@@ -43,6 +52,11 @@ class Reply:
                 for f in self.files
             ],
         }
+        if self.card is not None:
+            data["card"] = self.card
+        if self.edit_only:
+            data["edit_only"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
@@ -52,4 +66,6 @@ class Reply:
             params=dict(data.get("params", {})),
             choices=tuple(Choice(**c) for c in data.get("choices", [])),
             files=tuple(FileRef(**f) for f in data.get("files", [])),
+            card=data.get("card"),
+            edit_only=bool(data.get("edit_only", False)),
         )

@@ -7,13 +7,16 @@ from datetime import datetime
 
 from bot import actions
 from bot.calendar import OfficeCalendar
+from bot.cards import card_of
 from bot.fmt import format_date, format_datetime, format_minutes
 from bot.replies import Choice, FileRef, Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
 from bot.workflow.model import ArtifactValue, Case, Outcome, Roster, StepRun
+from bot.workflow.rules import missing_for_completion, passed_down
 
 DATE_CHOICES = 3
+MAX_BUTTONS = 6  # a phone shows them without scrolling
 
 
 @dataclass(frozen=True)
@@ -32,16 +35,40 @@ def inputs_of(step: Step) -> list[str]:
     return list(dict.fromkeys(step.needs + step.produces + step.collects))
 
 
+def own_inputs(step: Step, sop: Sop) -> list[str]:
+    """The inputs this step's performer gives: not those an earlier step handed down."""
+    passed = passed_down(sop, step)
+    return [key for key in inputs_of(step) if key not in passed]
+
+
+def waiting_for(case: Case, key: str, sop: Sop) -> list[str]:
+    """What must be filled before the bot can build `key` (labels), in SOP order."""
+    out = []
+    for name in sop.artifacts[key].after:
+        if name in sop.roles:
+            if name not in case.assignments:
+                out.append(t("task.choose_person", role=sop.roles[name].title))
+        elif not case.has(name):
+            out.append(sop.artifact_label(name))
+    return out
+
+
 def checklist(case: Case, step: Step, sop: Sop, roster: Roster) -> str:
     """One line per input of the step: ✅ with its value, or ⬜ when still missing."""
     lines = []
+    passed = passed_down(sop, step)
     for key in inputs_of(step):
         label = sop.artifact_label(key)
         value = case.artifacts.get(key)
-        if value is None:
-            lines.append(t("task.line_missing", label=label))
-        else:
+        if value is not None:
             lines.append(t("task.line_done", label=label, value=shown_value(value, sop)))
+        elif key in passed:
+            source = next(s for s in sop.steps if key in s.produces)
+            lines.append(t("task.line_passed", label=label, number=source.number))
+        elif waiting := waiting_for(case, key, sop):
+            lines.append(t("task.line_waiting", label=label, after=", ".join(waiting)))
+        else:
+            lines.append(t("task.line_missing", label=label))
     for role in step.assigns:
         title = sop.roles[role].title
         person = case.assignments.get(role)
@@ -86,8 +113,9 @@ def task_view(case: Case, run: StepRun, view: ViewContext, intro: str = "") -> R
         "intro": intro,
         "summary": review_summary(case, step, view),
     }
-    choices = input_choices(case, run, step, view) + decision_choices(case, run, step)
-    return Reply("task.view", params, tuple(choices), review_files(case, step))
+    choices = card_choices(case, run, step, view)
+    return Reply("task.view", params, tuple(choices), review_files(case, step),
+                 card=card_of(case, run))  # fmt: skip
 
 
 def review_summary(case: Case, step: Step, view: ViewContext) -> str:
@@ -117,57 +145,112 @@ def _hint(step: Step, sop: Sop) -> str:
     if step.action == "sampaikan" and step.goto:
         target = sop.roles[sop.step(step.goto).performer].title
         return t("task.hint_submit", to=target)
-    return t("task.hint_complete")
+    files = any(sop.artifacts[key].kind is ArtifactKind.DOCUMENT for key in own_inputs(step, sop))
+    return t("task.hint_complete") + (t("task.hint_files") if files else "")
 
 
-def decision_choices(case: Case, run: StepRun, step: Step) -> list[Choice]:
-    """The buttons that finish the task, pinned to its current version."""
+def decision_choices(case: Case, run: StepRun, step: Step, sop: Sop) -> list[Choice]:
+    """The button that finishes the task, pinned to its current version.
+
+    While something is missing only Lewati (with a reason) can finish it; once complete,
+    Selesai or Sampaikan.
+    """
 
     def choice(label: str, verb: str) -> Choice:
         return Choice(label, actions.encode(verb, case.id or 0, step.number, run.version))
 
     if step.decisions:
         return [choice("button.approve", "approve"), choice("button.return", "return")]
-    main = (
-        choice("button.submit", "submit")
-        if step.action == "sampaikan"
-        else choice("button.complete", "complete")
-    )
-    missing = [k for k in step.needs + step.produces if not case.has(k)]
-    missing += [r for r in step.assigns if r not in case.assignments]
-    return [main, choice("button.skip", "skip")] if missing else [main]
+    if missing_for_completion(case, step, sop):
+        return [choice("button.skip", "skip")]
+    if step.action == "sampaikan":
+        return [choice("button.submit", "submit")]
+    return [choice("button.complete", "complete")]
 
 
-def input_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> list[Choice]:
-    """Buttons to give what the step still lacks: people to choose, files, texts, dates."""
-    sop, roster, calendar = view.sop, view.roster, view.calendar
-    keys = list(sop.artifacts)
+def card_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> list[Choice]:
+    """At most six buttons, for what can be done now: the missing items in SOP order, Ubah
+    when something is filled, and the finishing button."""
+    finish = decision_choices(case, run, step, view.sop)
+    if step.decisions:
+        return finish
+    amend = amend_choices(case, run, step, view)
+    room = MAX_BUTTONS - len(finish) - (1 if amend else 0)
+    inputs = input_choices(case, run, step, view, room)
+    more = [Choice("button.amend", actions.encode("amend", case.id or 0, step.number))]
+    return inputs + (more if amend else []) + finish
+
+
+def input_choices(
+    case: Case, run: StepRun, step: Step, view: ViewContext, room: int = MAX_BUTTONS
+) -> list[Choice]:
+    """Buttons for what the step still lacks and can take now: people, texts, files.
+
+    One button per missing item first, in SOP order; a document the bot can build offers Buat
+    once what it is built from is filled, and Unggah beside it while there is room (an
+    official may bring a signed or handwritten one).
+    """
+    sop, roster = view.sop, view.roster
     roles = list(sop.roles)
     case_id = case.id or 0
-    out: list[Choice] = []
+    out: list[list[Choice]] = []
     for role in step.assigns:
         if role not in case.assignments:
             for person in roster.holders(role):
                 data = actions.encode("pick", case_id, step.number, roles.index(role), person.id)
-                out.append(Choice("button.pick", data, {"name": person.name}))
-    for key in inputs_of(step):
+                out.append([Choice("button.pick", data, {"name": person.name})])
+    for key in own_inputs(step, sop):
         if case.has(key):
             continue
-        artifact = sop.artifacts[key]
-        index = keys.index(key)
-        label = {"label": artifact.label}
-        if key in view.generated:
-            data = actions.encode("generate", case_id, step.number, index)
-            out.append(Choice("button.generate", data, label))
-        verb_key = {
-            ArtifactKind.DOCUMENT: "button.upload",
-            ArtifactKind.PEOPLE: "button.choose",
-        }.get(artifact.kind, "button.fill")
-        out.append(Choice(verb_key, actions.encode("input", case_id, step.number, index), label))
-        if artifact.kind is ArtifactKind.DATETIME and calendar is not None and run.started_at:
-            for day in calendar.next_working_days(run.started_at.date(), DATE_CHOICES):
-                data = actions.encode("date", case_id, step.number, int(day.strftime("%Y%m%d")))
-                out.append(Choice("button.date", data, {"date": format_date(day)}))
+        upload = _input_choice(case_id, step, key, view, "missing")
+        if key in view.generated and not waiting_for(case, key, sop):
+            out.append([_input_choice(case_id, step, key, view, "generate"), upload])
+        else:
+            out.append([upload])
+    shown = out[:room]
+    spare = room - len(shown)
+    flat: list[Choice] = []
+    for group in shown:
+        flat.append(group[0])
+        if len(group) > 1 and spare > 0:
+            flat.extend(group[1:])
+            spare -= len(group) - 1
+    return flat
+
+
+def amend_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> list[Choice]:
+    """`Ubah …` for every item already filled on this step, while the step is open."""
+    case_id = case.id or 0
+    filled = [key for key in own_inputs(step, view.sop) if case.has(key)]
+    return [_input_choice(case_id, step, key, view, "amend") for key in filled]
+
+
+def _input_choice(case_id: int, step: Step, key: str, view: ViewContext, mode: str) -> Choice:
+    artifact = view.sop.artifacts[key]
+    index = list(view.sop.artifacts).index(key)
+    label = {"label": artifact.label}
+    if mode == "amend":
+        verb = "generate" if key in view.generated else "input"
+        data = actions.encode(verb, case_id, step.number, index)
+        return Choice("button.amend_item", data, label)
+    if mode == "generate":
+        data = actions.encode("generate", case_id, step.number, index)
+        return Choice("button.generate", data, label)
+    verb_key = {
+        ArtifactKind.DOCUMENT: "button.upload",
+        ArtifactKind.PEOPLE: "button.choose",
+    }.get(artifact.kind, "button.fill")
+    return Choice(verb_key, actions.encode("input", case_id, step.number, index), label)
+
+
+def date_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> list[Choice]:
+    """The next working days, offered with the question for a date and time."""
+    if view.calendar is None or run.started_at is None:
+        return []
+    out = []
+    for day in view.calendar.next_working_days(run.started_at.date(), DATE_CHOICES):
+        data = actions.encode("date", case.id or 0, step.number, int(day.strftime("%Y%m%d")))
+        out.append(Choice("button.date", data, {"date": format_date(day)}))
     return out
 
 

@@ -264,6 +264,7 @@ class OutboxRow(Base):
         _one_of("status", OUTBOX_STATUSES),
         Index(None, "status", "next_attempt_at"),
         Index(None, "chat_key", "status"),
+        Index(None, "card", "channel"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -284,7 +285,8 @@ class OutboxRow(Base):
     # The chat account an answer goes back to, instead of the person's preferred one.
     chat_channel: Mapped[str | None] = mapped_column(String(16))
     chat_id: Mapped[str | None] = mapped_column(String(64))
-    edit_ref: Mapped[str | None] = mapped_column(String(64))  # the message this one replaces
+    # The message this one replaces: `<chat>:<message>`, or `card:<card>|<fallback>`.
+    edit_ref: Mapped[str | None] = mapped_column(String(200))
     # Messages with the same key go out in id order: `p:<person>` or `c:<channel>:<chat>`.
     chat_key: Mapped[str] = mapped_column(String(100), server_default="")
     claimed_by: Mapped[str | None] = mapped_column(String(40))  # the worker sending it
@@ -293,6 +295,8 @@ class OutboxRow(Base):
     # Its place in its chat's order when not its id: an answer to the person who wrote goes
     # just before the first message its update caused for the same chat.
     position: Mapped[int | None] = mapped_column(Integer)
+    # The task card a new message shows (`bot.cards`): its edits go to the card's last copy.
+    card: Mapped[str | None] = mapped_column(String(120))
 
 
 class ProcessedUpdateRow(Base):

@@ -80,6 +80,7 @@ class SqlOutboxRepository:
             chat_channel=chat.channel if chat else None,
             chat_id=chat.external_id if chat else None,
             edit_ref=message.edit_ref,
+            card=message.card,
             chat_key=chat_key(message),
             position=position,
         )
@@ -93,6 +94,22 @@ class SqlOutboxRepository:
         """Whether a message with this idempotency key was ever queued."""
         found = await self._session.scalar(select(_outbox.c.id).where(_outbox.c.key == key))
         return found is not None
+
+    async def has_card(self, card: str) -> bool:
+        """Whether a copy of this task card was ever queued."""
+        found = await self._session.scalar(select(_outbox.c.id).where(_outbox.c.card == card))
+        return found is not None
+
+    async def card_copy(self, card: str, channel: str) -> str | None:
+        """The platform id of the last delivered copy of this task card on `channel`."""
+        found: str | None = await self._session.scalar(
+            select(_outbox.c.platform_message_id)
+            .where(_outbox.c.card == card, _outbox.c.channel == channel,
+                   _outbox.c.status == "sent", _outbox.c.platform_message_id.is_not(None))
+            .order_by(_outbox.c.id.desc())
+            .limit(1)
+        )  # fmt: skip
+        return found
 
     async def claim(self, claim: Claim, limit: int) -> builtins.list[QueuedMessage]:
         """Take due rows (and rows of gone workers) as `sending`, oldest first per chat."""

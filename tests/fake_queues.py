@@ -46,6 +46,15 @@ class FakeOutbox(_Repo):
     async def exists(self, key: str) -> bool:
         return key in self.s.outbox
 
+    async def has_card(self, card: str) -> bool:
+        return any(m.card == card for m, _ in self.s.outbox.values())
+
+    async def card_copy(self, card: str, channel: str) -> str | None:
+        copies = [self.s.delivered[k] for k, (m, _) in self.s.outbox.items()
+                  if m.card == card and k in self.s.delivered]  # fmt: skip
+        ids = [platform for ch, platform, _ in copies if ch == channel and platform]
+        return ids[-1] if ids else None
+
     async def claim(self, claim: Claim, limit: int) -> list[QueuedMessage]:
         """Due rows in queue order, none behind an unsent earlier row of its chat."""
         claimed: list[QueuedMessage] = []

@@ -134,6 +134,18 @@ class TelegramOffice:
         await self.settle()
         return self.users[who].last
 
+    async def give_file(self, who: str, label: str, filename: str, data: bytes) -> Any:
+        """Hand in a document as a person would: with its Unggah button when the card has
+        room for one, else by sending the file and choosing where it belongs."""
+        try:
+            await self.press(who, f"Unggah {label}")
+        except AssertionError:
+            answer = await self.upload(who, filename, data)
+            if answer.labels:
+                await self.press(who, label, answer)
+            return self.last(who)
+        return await self.upload(who, filename, data)
+
     def inbox(self, who: str) -> list[Any]:
         return self.users[who].inbox
 

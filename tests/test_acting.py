@@ -50,7 +50,7 @@ async def test_a_reminder_due_while_a_plt_is_in_office_reaches_the_plt(office, d
     text = render(reminder.reply)
     assert "Yth. Andi Pratama, S.IP. (Plt. Ketua Tim Otonomi Daerah dan Kerja Sama, untuk " \
            "Siti Rahmawati, S.H.)" in text  # fmt: skip
-    assert "PENGINGAT" in text and "[Selesai]" in text
+    assert "PENGINGAT" in text and "[Lewati]" in text
 
 
 async def test_the_plt_may_act_on_the_task_the_reminder_brought(office, db):

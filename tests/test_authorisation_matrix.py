@@ -357,6 +357,8 @@ BUTTON_ACTS: dict[str, Act] = {
                                 lambda s: s.ids["ketua"]), KABAG, assigned_ketua),
     "date": Act("step2", press("date", case_id, 2, 20260304), KETUA, recorded("waktu_rapat")),
     "task": Act("sekda", press("task", case_id, 7), EVERYONE, replied("task.view")),
+    "card": Act("sekda", press("card", case_id, 7), EVERYONE, replied("task.view")),
+    "amend": Act("step2", press("amend", case_id, 2), KETUA, replied("task.amend")),
     "upload_to": Act("assigned", press("upload_to", case_id, 1, artifact("disposisi_kabag")),
                      KABAG, recorded("disposisi_kabag"), plant=upload_prompt),
     "kind": Act("step2", press("kind", 0), KABAG, replied("baru.ask_subject", "baru"),

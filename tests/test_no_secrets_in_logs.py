@@ -158,8 +158,9 @@ async def telegram(tmp_path: Path) -> AsyncIterator[SecretOffice]:
 async def test_the_telegram_office_logs_no_secret(captured, secrets, telegram):
     await hire(telegram, secrets)
     await step_two(telegram)
-    await telegram.press("ketua", "Unggah Surat undangan")
-    await telegram.upload("ketua", "undangan.docx", docx_bytes("Surat undangan rapat"))
+    await telegram.give_file(
+        "ketua", "Surat undangan", "undangan.docx", docx_bytes("Surat undangan rapat")
+    )
     telegram.standin.fail_next("sendMessage", error="connect")
     await telegram.say("ketua", "/tugas")  # the answer goes out at once, and fails
     await queue_for(telegram, "kabag")

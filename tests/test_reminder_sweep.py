@@ -69,7 +69,7 @@ async def test_half_the_mutu_baku_reminds_the_performer_with_the_task_and_its_bu
     text = render(message.reply)
     assert "PENGINGAT" in text and "sisa 8 jam 30 menit waktu kerja" in text
     assert "Perkara KB-2026-0001" in text and "Langkah 2" in text
-    assert "[Selesai]" in text and "[Unggah Surat undangan]" in text
+    assert "[Lewati]" in text and "[Unggah Surat undangan]" in text
 
 
 async def test_a_reminder_says_what_is_still_missing(office, db):

@@ -34,7 +34,8 @@ async def test_the_kabag_opens_a_case_in_chat_and_gets_step_one(office):
 
     task = office.last("kabag")
     assert "KB-2026-0001" in task.text and "Langkah 1" in task.text
-    assert "Siti Rahmawati, S.H." in task.labels and "Selesai" in task.labels
+    assert "Siti Rahmawati, S.H." in task.labels and "Lewati" in task.labels
+    assert "Selesai" not in task.labels  # nothing to finish until the card is complete
 
 
 async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
@@ -50,10 +51,12 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     await office.say("ketua", "Ruang Rapat Tapem Lt. 3, proyektor")
     await office.press("ketua", "Isi Waktu rapat")
     await office.say("ketua", "2026-03-04 09:00")
-    await office.press("ketua", "Unggah Surat undangan")
-    await office.upload("ketua", "undangan.docx", docx_bytes("SURAT UNDANGAN"))
-    await office.press("ketua", "Unggah Draft rancangan")
-    await office.upload("ketua", "draft-v1.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 1"))
+    await office.give_file(
+        "ketua", "Surat undangan", "undangan.docx", docx_bytes("SURAT UNDANGAN")
+    )
+    await office.give_file(
+        "ketua", "Draft rancangan", "draft-v1.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 1")
+    )
     await office.press("ketua", "Selesai")
 
     invitation = office.last("tkksd")
@@ -91,7 +94,9 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     await office.press("walikota", "Setujui")
     schedule = office.last("walikota")
     assert "Langkah 10" in schedule.text
-    day_button = next(label for label in schedule.labels if "2026" in label)
+    await office.press("walikota", "Isi Rencana waktu penandatanganan")
+    question = office.last("walikota")
+    day_button = next(label for label in question.labels if "2026" in label)
     await office.press("walikota", day_button)
     await office.press("walikota", "Selesai")
 
@@ -112,7 +117,7 @@ async def test_commands_answer_in_indonesian(office):
     help_text = await office.say("ketua", "/bantuan")
     unknown = await office.say("ketua", "/hapus")
 
-    assert "Langkah 1" in tasks.text and "Selesai" in tasks.labels
+    assert "Langkah 1" in tasks.text and "Lewati" in tasks.labels
     assert "menunggu Drs. Budi Santoso" in status.text
     assert "dibuka oleh Drs. Budi Santoso" in history.text
     assert "10. " in sop.text and "6. " not in sop.text and "11 hari" in sop.text
@@ -201,8 +206,9 @@ async def test_the_bot_builds_the_lembar_disposisi_from_its_template(office):
 
 async def test_an_uploaded_draft_is_checked_and_compared_with_the_version_before(office):
     await step_two(office)
-    await office.press("ketua", "Unggah Draft rancangan")
-    await office.upload("ketua", "draft-1.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 1"))
+    await office.give_file(
+        "ketua", "Draft rancangan", "draft-1.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 1")
+    )
 
     office.users["ketua"].send("/tugas")
     await office.settle()

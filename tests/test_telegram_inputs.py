@@ -39,11 +39,10 @@ async def at_sekda(office: TelegramOffice) -> None:
         await office.press("ketua", label)
         await office.say("ketua", text)
     for label, name in (
-        ("Unggah Surat undangan", "undangan.docx"),
-        ("Unggah Draft rancangan", "draft.docx"),
+        ("Surat undangan", "undangan.docx"),
+        ("Draft rancangan", "draft.docx"),
     ):
-        await office.press("ketua", label)
-        await office.upload("ketua", name, docx_bytes(name))
+        await office.give_file("ketua", label, name, docx_bytes(name))
     await office.press("ketua", "Selesai")
     office.at("2026-03-04T10:30")
     await office.press("ketua", "Unggah Notulensi")

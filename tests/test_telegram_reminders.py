@@ -25,7 +25,7 @@ async def test_the_periodic_job_sends_a_due_reminder_with_the_task_buttons(offic
 
     [reminder] = [m for m in office.inbox("kabag") if "PENGINGAT" in m.text]
     assert "Langkah 1" in reminder.text and "sisa 7 menit" in reminder.text
-    assert "Selesai" in reminder.labels
+    assert "Lewati" in reminder.labels
 
 
 async def test_the_periodic_job_escalates_a_late_task_to_the_superior(office):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions import Action, encode
+from bot.cards import card_of
 from bot.chat import dialogues, newcase, people
 from bot.chat.model import Answer
 from bot.chat.review import notes_for_reviewers
@@ -14,7 +15,7 @@ from bot.errors import StaleAction
 from bot.ports import OutgoingMessage, UnitOfWork
 from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
-from bot.views import task_view
+from bot.views import MAX_BUTTONS, amend_choices, date_choices, task_view
 from bot.workflow import commands as c
 from bot.workflow import rules
 from bot.workflow.model import CaseStatus
@@ -56,6 +57,8 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
         "pick": pick,
         "date": pick_date,
         "task": show_task,
+        "amend": show_amend,
+        "card": show_card,
         "upload_to": dialogues.file_to,
         "generate": generate,
     }.get(action.verb)
@@ -130,7 +133,11 @@ async def ask_input(core: Chat, turn: Turn, action: Action) -> Answer:
         ArtifactKind.DATE: "chat.ask_date",
     }.get(artifact.kind, "chat.ask_text")
     types = ", ".join(f".{kind}" for kind in sorted(core.policy.allowed))
-    reply = Reply(text_key, {"label": artifact.label, "ref": case.ref, "types": types})
+    days: list[Choice] = []
+    if artifact.kind is ArtifactKind.DATETIME and run is not None:
+        days = date_choices(case, run, core.sop.step(run.step_code), await core.view())
+    params = {"label": artifact.label, "ref": case.ref, "types": types}
+    reply = Reply(text_key, params, tuple(days))
     return await core.ask(
         turn, "input", reply, case_id=case_id, number=number, artifact=key,
         message_ref=turn.incoming.message_ref,
@@ -166,7 +173,9 @@ async def pick_date(core: Chat, turn: Turn, action: Action) -> Answer:
     if key is None:
         raise StaleAction()
     command = c.RecordFact(turn.person.id, case_id, step.code, None, key, f"{day}T09:00")
-    result = await core.workflow.handle(command, update=turn.update)
+    result = await core.workflow.handle(
+        command, update=turn.update, after=core.clearing(turn.person)
+    )
     return await refreshed(core, result, step.code)
 
 
@@ -177,6 +186,29 @@ async def show_task(core: Chat, turn: Turn, action: Action) -> Answer:
     if run is None:
         raise StaleAction()
     return Answer([task_view(case, run, await core.view())])
+
+
+async def show_amend(core: Chat, turn: Turn, action: Action) -> Answer:
+    """The card turns into the list of its filled items, each with `Ubah …`, and Kembali."""
+    case_id, number = action.args
+    case, run = await core.run_of(case_id, number)
+    if run is None:
+        raise StaleAction()
+    await core.authorise_task(turn.person, case, run.step_code)
+    step = core.sop.step(run.step_code)
+    items = amend_choices(case, run, step, await core.view())[: MAX_BUTTONS - 1]
+    back = Choice("button.back", encode("card", case_id, number))
+    params = {"ref": case.ref, "number": number, "title": step.title}
+    return Answer(edit=Reply("task.amend", params, (*items, back), card=card_of(case, run)))
+
+
+async def show_card(core: Chat, turn: Turn, action: Action) -> Answer:
+    """Kembali: the task card again, in place of the pressed message."""
+    case_id, number = action.args
+    case, run = await core.run_of(case_id, number)
+    if run is None:
+        raise StaleAction()
+    return Answer(edit=task_view(case, run, await core.view()))
 
 
 async def generate(core: Chat, turn: Turn, action: Action) -> Answer:

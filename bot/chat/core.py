@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import actions
+from bot import actions, cards
 from bot.chat import buttons, commands, dialogues
 from bot.chat.model import Answer, Incoming
 from bot.chat.session import Chat, Turn
@@ -61,6 +61,7 @@ class ChatCore(Chat):
             person = await uow.people.by_identity(sender.channel, sender.external_id)
             person_id = person.id if person is not None else None
             messages = answer_messages(incoming, answer, person_id, edits=edits, toasts=toasts)
+            messages = await cards.place(uow, messages)
             # It answers the person: it comes before the notices its update caused.
             await uow.outbox.add_ahead(messages, self.clock.now(), since)
             await uow.commit()

@@ -28,6 +28,8 @@ def answer_messages(
             parts.append((answer.edit, None))
         elif target is not None:
             parts.append((answer.edit, target))
+        elif answer.edit.card is not None:
+            parts.append((answer.edit, ""))  # a task card: its live copy, wherever it is
     parts += [(reply, None) for reply in answer.replies]
     if toast is not None and toasts and incoming.action is None:
         parts.append((toast, None))  # no button to answer: the notice comes as a message

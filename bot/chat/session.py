@@ -134,7 +134,10 @@ class Chat:
             await uow.prompts.put(turn.person.id, prompt)
             await uow.commit()
         cancel = Choice("button.cancel", actions.encode("cancel"))
-        return Answer([Reply(reply.text_key, reply.params, (*reply.choices, cancel))])
+        choices = reply.choices
+        if cancel not in choices:
+            choices = (*choices, cancel)
+        return Answer([Reply(reply.text_key, reply.params, choices)])
 
     def clearing(self, person: Person) -> Callable[[UnitOfWork], Awaitable[None]]:
         """An after-hook that ends the person's dialogue in the command's own transaction."""

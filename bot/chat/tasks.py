@@ -3,6 +3,7 @@ documents the bot builds for it."""
 
 from __future__ import annotations
 
+from bot.cards import card_of
 from bot.chat.model import Answer
 from bot.chat.session import Chat, Turn
 from bot.errors import StaleAction
@@ -45,20 +46,22 @@ async def decided(core: Chat, result: Result, step_code: str) -> Reply | None:
         {"ref": result.case.ref, "number": step.number, "title": step.title,
          "outcome": t(f"outcome.{run.outcome}"), "by": by,
          "at": format_datetime(run.finished_at), "note": _note(run.note)},
+        card=card_of(result.case, run),
     )  # fmt: skip
 
 
 async def refreshed(
     core: Chat, result: Result, step_code: str, *, new_message: bool = False
 ) -> Answer:
-    """The task's view after an input: replaces the pressed message, or a new one."""
+    """The task's card after an input, edited in place (the pressed one, or the live copy)."""
     if result.case is None:
         return Answer()
     run = result.case.current_run(step_code)
     if run is None:
         return Answer()
     view = task_view(result.case, run, await core.view())
-    return Answer([view]) if new_message else Answer(edit=view)
+    # After a typed answer nothing was pressed: the live card is found by its name.
+    return Answer(edit=view, edit_ref="") if new_message else Answer(edit=view)
 
 
 def case_of(result: Result) -> Case:

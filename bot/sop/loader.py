@@ -199,15 +199,17 @@ def _roles(node: Node, where: str) -> Mapping[str, Role]:
 def _artifacts(node: Node, where: str, roles: Mapping[str, Role]) -> Mapping[str, Artifact]:
     artifacts: dict[str, Artifact] = {}
     kinds = [kind.value for kind in ArtifactKind]
+    names = [key for key, _ in entries(node, where, "artifact key")] + list(roles)
     for key, value in entries(node, where, "artifact key"):
-        m = Map(value, at(where, key), ("label", "kind"), ("role", "template", "checked"))
+        m = Map(value, at(where, key), ("label", "kind"), ("role", "template", "checked", "after"))
         kind = ArtifactKind(m("kind", lambda n, w: ref(n, w, kinds, "artifact kind")))
         role = m.opt("role", lambda n, w: ref(n, w, roles, "role"), None)
         if kind is ArtifactKind.PEOPLE and role is None:
             fail(value, at(where, key), "a people artifact names the role they are chosen from")
         template = m.opt("template", lambda n, w: identifier(n, w, "template"), None)
         checked = m.opt("checked", boolean, False)
-        artifacts[key] = Artifact(key, m("label", text), kind, role, template, checked)
+        after = m.opt("after", lambda n, w: refs(n, w, names, "artifact or role"), ())
+        artifacts[key] = Artifact(key, m("label", text), kind, role, template, checked, after)
     return artifacts
 
 

@@ -99,6 +99,9 @@ class Artifact:
     role: str | None = None  # for PEOPLE: the role whose holders are offered
     template: str | None = None  # a Word template the bot can fill to produce it ("Buat …")
     checked: bool = False  # a draft of the agreement: checked on upload, compared by version
+    # What must be filled before the bot can build it: artifact keys, or role keys whose
+    # person must be chosen (the surat undangan names the meeting's time and place).
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ def _complete(case: Case, cmd: Complete, ctx: Context) -> list[Event]:
     step, run, acting = rules.open_task(case, cmd, ctx.sop, ctx.roster, ctx.now)
     if step.decisions:
         raise InvalidInput(reason=t("invalid.not_a_decision_step", step=step.number))
-    missing = rules.missing_for_completion(case, step)
+    missing = rules.missing_for_completion(case, step, ctx.sop)
     if missing:
         raise MissingKelengkapan(step=step.number, missing=rules.labels(missing, ctx.sop))
     return finish_run(

@@ -96,9 +96,21 @@ def _why_stale(case: Case, cmd: StepCommand, roster: Roster) -> Exception:
     return StaleAction()
 
 
-def missing_for_completion(case: Case, step: Step) -> list[str]:
+def passed_down(sop: Sop, step: Step) -> frozenset[str]:
+    """Kelengkapan another step produces and this one does not: given, or skipped, there.
+
+    Its absence was accounted for on that step (a skip needs a reason); the next performer is
+    not asked for it again.
+    """
+    produced = {key for other in sop.steps if other.code != step.code for key in other.produces}
+    own = set(step.produces) | set(step.collects)
+    return frozenset(key for key in step.needs if key in produced and key not in own)
+
+
+def missing_for_completion(case: Case, step: Step, sop: Sop | None = None) -> list[str]:
     """Kelengkapan, outputs and choices of people a step still lacks, in SOP order."""
-    missing = [key for key in step.needs + step.produces if not case.has(key)]
+    passed = passed_down(sop, step) if sop is not None else frozenset()
+    missing = [k for k in step.needs + step.produces if not case.has(k) and k not in passed]
     missing += [f"role:{role}" for role in step.assigns if role not in case.assignments]
     return list(dict.fromkeys(missing))
 

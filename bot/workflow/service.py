@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot import cards
 from bot.calendar import OfficeCalendar, OfficeHours, RamadanSchedule
 from bot.errors import ConcurrentUpdate
 from bot.ports import AuditEntry, Clock, DocumentRecord, FileStore, UnitOfWork, UnitOfWorkFactory
@@ -202,7 +203,8 @@ class Workflow:
                     for listener in self.listeners:  # their notices before the events' own
                         await listener(uow, case, events, ctx)
                     view = ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
-                    for message in notify.messages_for(case, events, view):
+                    messages = notify.messages_for(case, events, view)
+                    for message in await cards.place(uow, messages):
                         await uow.outbox.add(message, ctx.now)
                     await schedule_reminders(uow, case, events, ctx)
                     await uow.commit()

@@ -45,6 +45,8 @@ class TelegramSender:
         edit_ref: str | None = None,
     ) -> SendResult:
         """Deliver a reply to a private chat (or edit `edit_ref`), awaiting `pace` per call."""
+        if reply.edit_only and not edit_ref:
+            return SendResult(True)  # nothing left to change
         try:
             if edit_ref:
                 message_id = await self._edit(int(recipient), edit_ref, reply, pace)
@@ -57,7 +59,7 @@ class TelegramSender:
                               permanent=result.permanent, unknown=True)  # fmt: skip
         except Exception as error:
             return result_of(error)
-        return SendResult(True, message_id=str(message_id))
+        return SendResult(True, message_id=str(message_id) if message_id else None)
 
     async def _send(self, chat_id: int, reply: Reply, pace: Pace | None) -> int:
         sent = 0
@@ -88,7 +90,7 @@ class TelegramSender:
         """Replace the text and buttons of an earlier message; an identical edit is a success."""
         chat, _, message = edit_ref.partition(":")
         if reply.files or not message.isdigit():
-            return await self._send(chat_id, reply, pace)
+            return 0 if reply.edit_only else await self._send(chat_id, reply, pace)
         if pace is not None:
             await pace()
         try:
@@ -103,7 +105,7 @@ class TelegramSender:
             if "not modified" in text:
                 return int(message)
             if any(reason in text for reason in _NOT_EDITABLE):
-                return await self._send(chat_id, reply, pace)
+                return 0 if reply.edit_only else await self._send(chat_id, reply, pace)
             raise
         return int(message)
 

@@ -115,8 +115,11 @@ class WhatsAppSender:
     ) -> SendResult:
         """Deliver a queued reply, or hold it behind a template when the window is closed.
 
-        WhatsApp cannot edit a message: an edit (`edit_ref`) comes as a new message.
+        WhatsApp cannot edit a message: an edit (`edit_ref`) comes as a new message, and a
+        reply that only changes an earlier message is not sent.
         """
+        if reply.edit_only:
+            return SendResult(True)
         try:
             async with self.uow() as uow:
                 window = await uow.windows.get(CHANNEL, recipient)
