@@ -18,6 +18,9 @@ from bot.replies import Reply
 from bot.workflow.model import Case, StepRun
 
 EDIT_PREFIX = "card:"
+# A person's open question (`Chat.ask`) is a card too: a new question, or the answer that
+# settles it, takes the buttons off the one before, so no stale Batal or date stays pressable.
+QUESTION = "ask"
 
 
 def card_of(case: Case, run: StepRun) -> str:
@@ -51,8 +54,7 @@ async def place(uow: UnitOfWork, messages: Sequence[OutgoingMessage]) -> list[Ou
             placed.append(replace(message, edit_ref=edit))
             continue
         if name in seen or await uow.outbox.has_card(name):
-            params = {k: message.reply.params.get(k, "") for k in ("ref", "number", "title")}
-            retire = Reply("task.moved", params, edit_only=True)
+            retire = _retired(message.reply)
             placed.append(
                 OutgoingMessage(message.recipient_id, retire, f"{message.key}:moved",
                                 chat=message.chat, edit_ref=f"{EDIT_PREFIX}{name}|")
@@ -60,3 +62,16 @@ async def place(uow: UnitOfWork, messages: Sequence[OutgoingMessage]) -> list[Ou
         seen.add(name)
         placed.append(message)
     return placed
+
+
+def closing(recipient_id: int) -> OutgoingMessage:
+    """The edit that closes a person's settled question (its key is set by the caller)."""
+    reply = Reply("chat.question_closed", {}, card=QUESTION, edit_only=True)
+    return OutgoingMessage(recipient_id, reply, "", edit_ref="")
+
+
+def _retired(reply: Reply) -> Reply:
+    if reply.card == QUESTION:
+        return Reply("chat.question_closed", {}, edit_only=True)
+    params = {k: reply.params.get(k, "") for k in ("ref", "number", "title")}
+    return Reply("task.moved", params, edit_only=True)

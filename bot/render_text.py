@@ -16,7 +16,8 @@ def render(reply: Reply) -> str:
 
 
 def chunks(text: str, limit: int) -> list[str]:
-    """Split a long text at line breaks (or hard, for a single long line) into messages."""
+    """Split a long text into messages at line breaks; a line longer than a message is split
+    at the last space that fits, and only a single word longer than a message inside it."""
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
@@ -24,8 +25,10 @@ def chunks(text: str, limit: int) -> list[str]:
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
+            cut = line.rfind(" ", 1, limit + 1)
+            cut = cut if cut > 0 else limit
+            parts.append(line[:cut].rstrip())
+            line = line[cut:].lstrip(" ")
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)

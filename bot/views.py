@@ -229,9 +229,8 @@ def _input_choice(case_id: int, step: Step, key: str, view: ViewContext, mode: s
     artifact = view.sop.artifacts[key]
     index = list(view.sop.artifacts).index(key)
     label = {"label": artifact.label}
-    if mode == "amend":
-        verb = "generate" if key in view.generated else "input"
-        data = actions.encode(verb, case_id, step.number, index)
+    if mode == "amend":  # a document is changed by sending the new version
+        data = actions.encode("input", case_id, step.number, index)
         return Choice("button.amend_item", data, label)
     if mode == "generate":
         data = actions.encode("generate", case_id, step.number, index)

@@ -59,8 +59,8 @@ async def case(lane: Lane, number: int, remind: Callable[[], str | None]) -> Non
     await lane.press("ketua", "Pilih Peserta rapat")
     await lane.press("ketua", "Rina Marlina")
     await lane.say("ketua", "Bappeda, Dinas Lingkungan Hidup")
-    await lane.press("ketua", "Selesai memilih")
-    await lane.press("ketua", "Buat Surat undangan")
+    await lane.press("ketua", "Selesai memilih")  # the surat undangan is built by now
+    await lane.say("ketua", "Pembahasan rancangan kesepakatan bersama")
     await lane.press("ketua", "Buat Draft rancangan")
     await lane.press("ketua", "Selesai")
     await lane.say("tkksd", "/tugas")

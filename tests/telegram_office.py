@@ -166,6 +166,21 @@ async def open_case(office: TelegramOffice) -> None:
     await office.say("kabag", "Disposisi No. 005/123-Tapem")
 
 
+async def set_meeting(
+    office: TelegramOffice,
+    place: str = "Ruang Rapat Tapem",
+    when: str = "2026-03-04 09:00",
+    agenda: str = "Pembahasan rancangan kesepakatan bersama",
+) -> None:
+    """Step 2's meeting items as the card asks them, one after another: the place, the time
+    (the surat undangan is then built), the participants (the TKKSD come chosen), the agenda."""
+    await office.press("ketua", "Isi Tempat rapat")
+    await office.say("ketua", place)
+    await office.say("ketua", when)
+    await office.press("ketua", "Selesai memilih")
+    await office.say("ketua", agenda)
+
+
 async def step_two(office: TelegramOffice) -> None:
     """Step 1 done with a generated disposition; the Ketua Tim has step 2."""
     await open_case(office)

@@ -15,7 +15,7 @@ def test_a_long_text_is_split_at_line_breaks_within_the_limit():
     assert "\n".join(parts) == text
 
 
-def test_a_single_line_longer_than_the_limit_is_cut_hard():
+def test_a_single_word_longer_than_the_limit_is_cut_hard():
     text = "a" * 10_000
 
     parts = chunks(text, 4096)
@@ -26,3 +26,20 @@ def test_a_single_line_longer_than_the_limit_is_cut_hard():
 
 def test_a_short_text_stays_whole():
     assert chunks("Halo", 4096) == ["Halo"]
+
+
+def test_a_long_line_is_split_between_words_never_inside_one():
+    words = [f"kata{i:04d}" for i in range(1500)]
+    text = " ".join(words)
+
+    parts = chunks(text, 4096)
+
+    assert all(len(part) <= 4096 for part in parts) and len(parts) > 1
+    assert [w for part in parts for w in part.split(" ")] == words
+
+
+def test_a_whatsapp_title_is_shortened_at_a_word_boundary():
+    from handlers.whatsapp.render import shorten
+
+    assert shorten("Unggah Rancangan Kesepakatan Bersama berparaf", 24) == "Unggah Rancangan…"
+    assert shorten("Penunjukan", 24) == "Penunjukan"

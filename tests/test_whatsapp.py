@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.workflow.model import Outcome
 from handlers.whatsapp.standin import VERIFY_TOKEN, sign
 from storage.sql import table
-from tests.telegram_office import docx_bytes, step_two
+from tests.telegram_office import docx_bytes, set_meeting, step_two
 from tests.whatsapp_office import WEBHOOK, WhatsAppOffice
 
 REF = "KB-2026-0001"
@@ -30,13 +30,7 @@ async def prepare_on_telegram(office: WhatsAppOffice) -> None:
     """Steps 1 to 4 on Telegram; the Kabag has step 5 (Sampaikan) waiting."""
     tg = office.telegram
     await step_two(tg)
-    for label, text in (
-        ("Isi Tempat rapat", "Ruang Rapat Tapem"),
-        ("Isi Waktu rapat", "2026-03-04 09:00"),
-    ):
-        await tg.press("ketua", label)
-        await tg.say("ketua", text)
-    await tg.press("ketua", "Buat Surat undangan")
+    await set_meeting(tg)
     await tg.press("ketua", "Buat Draft rancangan")
     await tg.press("ketua", "Selesai")
     tg.at("2026-03-04T10:30")

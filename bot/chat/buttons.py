@@ -76,7 +76,9 @@ async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = Fa
         case = await core.workflow.get(case_id)
         roster = await core.workflow.roster()
         rules.open_task(case, command, core.sop, roster, core.clock.now())
-        return _confirmation(step.confirm, case_id, number, version)
+        run = case.current_run(step.code)
+        card = card_of(case, run) if run is not None else None
+        return _confirmation(step.confirm, case_id, number, version, card)
     notes: list[OutgoingMessage] = []
     if not step.decisions:
         notes = await notes_for_reviewers(core, await core.workflow.get(case_id), step)
@@ -90,11 +92,14 @@ async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = Fa
     return await core.result_answer(result, await decided(core, result, command.step_code))
 
 
-def _confirmation(question: str, case_id: int, number: int, version: int) -> Answer:
-    """Ask before a finishing press takes effect: Ya or Batal."""
+def _confirmation(
+    question: str, case_id: int, number: int, version: int, card: str | None
+) -> Answer:
+    """Ask before a finishing press takes effect, in place of the task card: Ya, or Kembali
+    to the card as it was."""
     yes = Choice("button.confirm", encode("confirm", case_id, number, version))
-    no = Choice("button.cancel", encode("cancel"))
-    return Answer([Reply("chat.confirm", {"question": question}, (yes, no))])
+    back = Choice("button.back", encode("card", case_id, number))
+    return Answer(edit=Reply("chat.confirm", {"question": question}, (yes, back), card=card))
 
 
 async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:

@@ -8,19 +8,40 @@ handlers it dispatches to work with `bot.chat.session.Chat`, which this class ex
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot import actions, cards
-from bot.chat import buttons, commands, dialogues
+from bot.chat import buttons, commands, dialogues, tasks
 from bot.chat.model import Answer, Incoming
 from bot.chat.session import Chat, Turn
 from bot.errors import SopbotError
+from bot.ports import OutgoingMessage, Prompt, UnitOfWork
 from bot.replies import Reply
+from bot.sop.model import ArtifactKind
+from bot.views import own_inputs, waiting_for
 from bot.workflow.model import Person
 
 logger = logging.getLogger(__name__)
 
+# Items the bot asks one after another once a card's first one is answered.
+ASKED = (ArtifactKind.TEXT, ArtifactKind.DATETIME, ArtifactKind.DATE, ArtifactKind.PEOPLE)
+
 COMMANDS = ("start", "daftar", "tugas", "baru", "status", "riwayat", "lapor", "laporan",
             "batal", "bantuan", "sop")  # fmt: skip
+
+
+async def _close_settled(
+    uow: UnitOfWork, person_id: int, asked: Prompt, messages: list[OutgoingMessage]
+) -> list[OutgoingMessage]:
+    """The question this update settled loses its buttons, unless a new question replaces it
+    (that one retires it as it is placed)."""
+    if any(m.reply.card == cards.QUESTION and m.edit_ref is None for m in messages):
+        return messages
+    if await uow.prompts.get(person_id) == asked or not messages:
+        return messages
+    close = replace(cards.closing(person_id), key=f"{messages[0].key}:closed",
+                    chat=messages[0].chat)  # fmt: skip
+    return [close, *messages]
 
 
 def parse_command(text: str) -> tuple[str | None, str]:
@@ -53,14 +74,18 @@ class ChatCore(Chat):
 
         if incoming.update_id is None:
             raise ValueError("an answer is queued under the update's id")
+        sender = incoming.sender
         async with self.uow() as uow:
             since = await uow.outbox.newest()
+            person = await uow.people.by_identity(sender.channel, sender.external_id)
+            asked = await uow.prompts.get(person.id) if person and person.id else None
         answer = await self.handle(incoming)
-        sender = incoming.sender
         async with self.uow() as uow:
             person = await uow.people.by_identity(sender.channel, sender.external_id)
             person_id = person.id if person is not None else None
             messages = answer_messages(incoming, answer, person_id, edits=edits, toasts=toasts)
+            if asked is not None and person_id is not None:
+                messages = await _close_settled(uow, person_id, asked, messages)
             messages = await cards.place(uow, messages)
             # It answers the person: it comes before the notices its update caused.
             await uow.outbox.add_ahead(messages, self.clock.now(), since)
@@ -80,15 +105,64 @@ class ChatCore(Chat):
         if person is None:
             return Answer.say("chat.unregistered")
         turn = Turn(person, incoming)
+        asked = await self.prompt_of(person)
         if command is not None and await self._is_answer(person, incoming.text or ""):
             command = None
         if incoming.action is not None:
-            return await buttons.press(self, turn, actions.decode(incoming.action))
-        if incoming.file is not None:
-            return await dialogues.on_file(self, turn)
-        if command is not None:
+            answer = await buttons.press(self, turn, actions.decode(incoming.action))
+        elif incoming.file is not None:
+            answer = await dialogues.on_file(self, turn)
+        elif command is not None:
             return await commands.run(self, turn, command, arg)
-        return await dialogues.on_text(self, turn, incoming.text or "")
+        else:
+            answer = await dialogues.on_text(self, turn, incoming.text or "")
+        if asked is not None and asked.kind in ("input", "people"):
+            return await self._next_question(turn, asked, answer)
+        return answer
+
+    async def _next_question(self, turn: Turn, asked: Prompt, answer: Answer) -> Answer:
+        """After an item of a card is answered, what follows at once: a document the bot can
+        now build from the answers is built (the surat undangan, once time and place are
+        set), and the card's next item to type or choose is asked, so the person answers on
+        without looking for the next button."""
+        if answer.edit is None or answer.edit.card is None:
+            return answer
+        if await self.prompt_of(turn.person) is not None:
+            return answer  # answered wrongly, or a new question is already asked
+        case_id, number = asked.data["case_id"], asked.data["number"]
+        case, run = await self.run_of(case_id, number)
+        if run is None:
+            return answer
+        view = await self.view()
+        step = self.sop.step(run.step_code)
+        keys = list(self.sop.artifacts)
+        ready = [
+            key for key in own_inputs(step, self.sop)
+            if not case.has(key) and key in view.generated and self.sop.artifacts[key].after
+            and not waiting_for(case, key, self.sop) and self.documents is not None
+            and not self.documents.QUESTIONS.get(key)
+        ]  # fmt: skip
+        for key in ready:
+            built = await tasks.build(self, self._follow_up(turn, key), case, step.code, key, {})
+            answer = replace(answer, replies=[*answer.replies, *built.replies],
+                             edit=built.edit or answer.edit)  # fmt: skip
+            case, run = await self.run_of(case_id, number)
+            if run is None:
+                return answer
+        for key in own_inputs(step, self.sop):
+            if case.has(key) or self.sop.artifacts[key].kind not in ASKED or key in view.generated:
+                continue
+            action = actions.Action("input", (case.id or 0, step.number, keys.index(key)))
+            follow = await buttons.press(self, self._follow_up(turn, "next"), action)
+            return replace(answer, replies=[*answer.replies, *follow.replies])
+        return answer
+
+    @staticmethod
+    def _follow_up(turn: Turn, what: str) -> Turn:
+        """A turn for work that follows an answer, under its own update key (the answered
+        update is already marked as handled; a redelivery of it repeats neither)."""
+        update_id = f"{turn.incoming.update_id}:{what}" if turn.incoming.update_id else None
+        return Turn(turn.person, replace(turn.incoming, update_id=update_id, message_ref=None))
 
     async def _is_answer(self, person: Person, text: str) -> bool:
         """A plain command word ("status …") answering a pending question is just an answer.

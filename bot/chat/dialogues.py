@@ -14,7 +14,7 @@ from bot.replies import Choice, FileRef, Reply
 from bot.sop.importer.chat import answer_upload as sop_document
 from bot.sop.model import ArtifactKind
 from bot.uploads import DOCX_MEDIA_TYPE, check_declared_size, inspect_upload
-from bot.views import inputs_of
+from bot.views import inputs_of, own_inputs
 from bot.workflow import commands as c
 from bot.workflow.model import ArtifactValue, Case, CaseStatus
 from bot.workflow.service import StoredFile
@@ -133,7 +133,7 @@ async def _attach(
     answer = await refreshed(core, result, code, new_message=True)
     note = Reply("chat.file_saved", {"filename": stored.filename, "label": _label(core, key)})
     review = await _review_draft(core, result.case, key, stored, before)
-    return Answer([note, *review, *answer.replies])
+    return Answer([note, *review], edit=answer.edit, edit_ref=answer.edit_ref)
 
 
 async def _review_draft(
@@ -174,12 +174,21 @@ async def _route(core: Chat, turn: Turn, stored: StoredFile) -> Answer:
 
     mine = tasks_of(turn.person.id, items, view.roster, core.sop, core.clock.now())
     keys = list(core.sop.artifacts)
+    documents = (ArtifactKind.DOCUMENT, ArtifactKind.ANY)
     targets: list[tuple[int, int, str, str]] = []
+    filled: list[tuple[int, int, str, str]] = []  # a new version of one already given
     for item in mine:
         step = core.sop.step(item.step_code)
+        case = await core.workflow.get(item.case_id)
+        own = own_inputs(step, core.sop)
         for key in inputs_of(step):
-            if core.sop.artifacts[key].kind in (ArtifactKind.DOCUMENT, ArtifactKind.ANY):
-                targets.append((item.case_id, step.number, key, item.case_ref))
+            if core.sop.artifacts[key].kind in documents:
+                target = (item.case_id, step.number, key, item.case_ref)
+                if case.has(key):
+                    filled.append(target)
+                elif key in own:
+                    targets.append(target)
+    targets = targets or filled
     if not targets:
         return Answer.say("chat.upload_no_task")
     if len(targets) == 1:

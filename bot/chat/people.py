@@ -17,8 +17,12 @@ from bot.workflow import commands as c
 
 
 async def ask(core: Chat, turn: Turn, case_id: int, number: int, key: str) -> Answer:
-    """Start choosing: every holder of the artifact's role is offered, nobody chosen yet."""
-    data = {"case_id": case_id, "number": number, "artifact": key, "chosen": [], "typed": []}
+    """Start choosing: every holder of the artifact's role is offered and chosen (the team
+    usually attends whole; a tap leaves one out)."""
+    role = core.sop.artifacts[key].role or ""
+    everyone = [person.id for person in (await core.workflow.roster()).holders(role)]
+    data = {"case_id": case_id, "number": number, "artifact": key, "chosen": everyone,
+            "typed": []}  # fmt: skip
     reply = await question(core, data)
     return await core.ask(turn, "people", Reply(reply.text_key, reply.params, reply.choices),
                           **data)  # fmt: skip

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot import actions
+from bot import actions, cards
 from bot.admin import Admin
 from bot.chat.model import Answer, Incoming, Sender
 from bot.errors import InvalidInvite
@@ -137,7 +137,7 @@ class Chat:
         choices = reply.choices
         if cancel not in choices:
             choices = (*choices, cancel)
-        return Answer([Reply(reply.text_key, reply.params, choices)])
+        return Answer([Reply(reply.text_key, reply.params, choices, card=cards.QUESTION)])
 
     def clearing(self, person: Person) -> Callable[[UnitOfWork], Awaitable[None]]:
         """An after-hook that ends the person's dialogue in the command's own transaction."""

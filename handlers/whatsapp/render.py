@@ -122,8 +122,12 @@ def _unique(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def shorten(text: str, limit: int) -> str:
-    """The text cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+    """The text cut to `limit` characters at a word boundary, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip() + ELLIPSIS
 
 
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
