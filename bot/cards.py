@@ -21,6 +21,7 @@ EDIT_PREFIX = "card:"
 # A person's open question (`Chat.ask`) is a card too: a new question, or the answer that
 # settles it, takes the buttons off the one before, so no stale Batal or date stays pressable.
 QUESTION = "ask"
+CLOSED = "chat.question_closed"  # delivered as the question itself, without its buttons
 
 
 def card_of(case: Case, run: StepRun) -> str:
@@ -66,12 +67,12 @@ async def place(uow: UnitOfWork, messages: Sequence[OutgoingMessage]) -> list[Ou
 
 def closing(recipient_id: int) -> OutgoingMessage:
     """The edit that closes a person's settled question (its key is set by the caller)."""
-    reply = Reply("chat.question_closed", {}, card=QUESTION, edit_only=True)
+    reply = Reply(CLOSED, {}, card=QUESTION, edit_only=True)
     return OutgoingMessage(recipient_id, reply, "", edit_ref="")
 
 
 def _retired(reply: Reply) -> Reply:
     if reply.card == QUESTION:
-        return Reply("chat.question_closed", {}, edit_only=True)
+        return Reply(CLOSED, {}, edit_only=True)
     params = {k: reply.params.get(k, "") for k in ("ref", "number", "title")}
     return Reply("task.moved", params, edit_only=True)

@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
@@ -236,11 +236,9 @@ class Delivery:
             await self._release([message.id], wall_clock_after(self.clock.now(), seconds=30))
             return Outcome("foreign")
         pace = self.pacer.pace(route.key) if self.pacer else None
-        edit_ref = await self._edit_ref(message, route)
+        reply, edit_ref = await self._edit_of(message, route)
         try:
-            result = await sender.send(
-                route.external_id, message.reply, message.key, pace, edit_ref
-            )
+            result = await sender.send(route.external_id, reply, message.key, pace, edit_ref)
         except Exception as error:  # a sender bug must not stop the queue; the row says why
             logger.exception("sending outbox message %s failed", message.id)
             result = SendResult(False, error=repr(error))
@@ -251,15 +249,22 @@ class Delivery:
         failpoints.reached("outbox.marked")
         return outcome
 
-    async def _edit_ref(self, message: QueuedMessage, route: ChatRoute) -> str | None:
-        """The message to edit; a task card's edit goes to its newest delivered copy."""
+    async def _edit_of(self, message: QueuedMessage, route: ChatRoute) -> tuple[Reply, str | None]:
+        """What to send and which message it edits: a card's edit goes to its newest delivered
+        copy; a closed question keeps its text there and loses its buttons."""
         target = cards.edit_target(message.edit_ref or "")
         if target is None:
-            return message.edit_ref
+            return message.reply, message.edit_ref
         card, fallback = target
         async with self.uow() as uow:
             copy = await uow.outbox.card_copy(card, route.channel)
-        return f"{route.external_id}:{copy}" if copy is not None else fallback
+        if copy is None:
+            return message.reply, fallback
+        platform_id, shown = copy
+        reply = message.reply
+        if reply.text_key == cards.CLOSED:
+            reply = replace(shown, choices=(), files=(), edit_only=True)
+        return reply, f"{route.external_id}:{platform_id}"
 
     async def _record(
         self, message: QueuedMessage, result: SendResult, channel: str = ""

@@ -100,16 +100,16 @@ class SqlOutboxRepository:
         found = await self._session.scalar(select(_outbox.c.id).where(_outbox.c.card == card))
         return found is not None
 
-    async def card_copy(self, card: str, channel: str) -> str | None:
-        """The platform id of the last delivered copy of this task card on `channel`."""
-        found: str | None = await self._session.scalar(
-            select(_outbox.c.platform_message_id)
+    async def card_copy(self, card: str, channel: str) -> tuple[str, Reply] | None:
+        """The platform id and the reply of the last delivered copy of a card on `channel`."""
+        found = (await self._session.execute(
+            select(_outbox.c.platform_message_id, _outbox.c.payload)
             .where(_outbox.c.card == card, _outbox.c.channel == channel,
                    _outbox.c.status == "sent", _outbox.c.platform_message_id.is_not(None))
             .order_by(_outbox.c.id.desc())
             .limit(1)
-        )  # fmt: skip
-        return found
+        )).first()  # fmt: skip
+        return None if found is None else (found[0], Reply.from_json(found[1]))
 
     async def claim(self, claim: Claim, limit: int) -> builtins.list[QueuedMessage]:
         """Take due rows (and rows of gone workers) as `sending`, oldest first per chat."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.ports import Claim, OutgoingMessage, QueuedMessage, Reminder
+from bot.replies import Reply
 
 
 class _Repo:
@@ -49,11 +50,12 @@ class FakeOutbox(_Repo):
     async def has_card(self, card: str) -> bool:
         return any(m.card == card for m, _ in self.s.outbox.values())
 
-    async def card_copy(self, card: str, channel: str) -> str | None:
-        copies = [self.s.delivered[k] for k, (m, _) in self.s.outbox.items()
+    async def card_copy(self, card: str, channel: str) -> tuple[str, Reply] | None:
+        copies = [(self.s.delivered[k], m.reply) for k, (m, _) in self.s.outbox.items()
                   if m.card == card and k in self.s.delivered]  # fmt: skip
-        ids = [platform for ch, platform, _ in copies if ch == channel and platform]
-        return ids[-1] if ids else None
+        found = [(platform, reply) for (ch, platform, _), reply in copies
+                 if ch == channel and platform]  # fmt: skip
+        return found[-1] if found else None
 
     async def claim(self, claim: Claim, limit: int) -> list[QueuedMessage]:
         """Due rows in queue order, none behind an unsent earlier row of its chat."""

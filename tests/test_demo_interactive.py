@@ -60,7 +60,9 @@ async def test_pressing_a_button_on_the_page_answers_the_bot(page, stage):
     await page.post("/press", data={"who": "kabag", "message": asked.message_id, "data": "jp:0"})
 
     assert stage.standin.world.chats[KABAG_CHAT].messages[-1].message_id != asked.message_id
-    assert "Pemerintah Daerah lain" in (await page.get("/?who=kabag")).text
+    shown = (await page.get("/?who=kabag")).text
+    assert "Apa jenis mitranya?" in shown and 'value="jp:0"' not in shown  # answered
+    assert "Silakan ketik Nomor dan tanggal surat jawaban" in shown  # the next question
 
 
 @pytest.fixture

@@ -98,7 +98,11 @@ async def test_a_whole_case_costs_each_official_little_on_a_phone(office, capsys
     case = await office.app.workflow.get("KB-2026-0001")
     assert case.status is CaseStatus.DONE
     received = {who: walk.received(who) for who in WHO}
-    widest = max(len(m.labels) for who in WHO for m in received[who])
+    shown = [  # every look a message had: as first sent and after each edit
+        [label for row in version.buttons for label, _ in row]
+        for who in WHO for m in received[who] for version in m.history
+    ] + [m.labels for who in WHO for m in received[who]]  # fmt: skip
+    widest = max(len(labels) for labels in shown)
     working = [
         (who, m.text.splitlines()[0], m.labels)
         for who in WHO

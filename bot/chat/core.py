@@ -31,14 +31,14 @@ COMMANDS = ("start", "daftar", "tugas", "baru", "status", "riwayat", "lapor", "l
 
 
 async def _close_settled(
-    uow: UnitOfWork, person_id: int, asked: Prompt, messages: list[OutgoingMessage]
+    uow: UnitOfWork, person_id: int, messages: list[OutgoingMessage]
 ) -> list[OutgoingMessage]:
     """The question this update settled loses its buttons, unless a new question replaces it
     (that one retires it as it is placed)."""
     if any(m.reply.card == cards.QUESTION and m.edit_ref is None for m in messages):
         return messages
-    if await uow.prompts.get(person_id) == asked or not messages:
-        return messages
+    if not messages or await uow.prompts.get(person_id) is not None:
+        return messages  # still asked (a wrong answer, a participant toggled)
     close = replace(cards.closing(person_id), key=f"{messages[0].key}:closed",
                     chat=messages[0].chat)  # fmt: skip
     return [close, *messages]
@@ -85,7 +85,7 @@ class ChatCore(Chat):
             person_id = person.id if person is not None else None
             messages = answer_messages(incoming, answer, person_id, edits=edits, toasts=toasts)
             if asked is not None and person_id is not None:
-                messages = await _close_settled(uow, person_id, asked, messages)
+                messages = await _close_settled(uow, person_id, messages)
             messages = await cards.place(uow, messages)
             # It answers the person: it comes before the notices its update caused.
             await uow.outbox.add_ahead(messages, self.clock.now(), since)

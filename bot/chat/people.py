@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
-from bot import actions
+from bot import actions, cards
 from bot.actions import Action
 from bot.chat.model import Answer
 from bot.chat.session import Chat, Turn
@@ -68,7 +69,8 @@ async def typed(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     names = [n.strip() for n in re.split(r"[,\n;]", text) if n.strip()]
     data = {**prompt.data, "typed": [*prompt.data["typed"], *names]}
     await core.ask(turn, "people", Reply("people.question"), **data)
-    return Answer([await question(core, data)])
+    # Below the typed names, as a new copy of the question (the one above loses its buttons).
+    return Answer([replace(await question(core, data), card=cards.QUESTION)])
 
 
 async def done(core: Chat, turn: Turn) -> Answer:

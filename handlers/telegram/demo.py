@@ -183,13 +183,12 @@ async def play(stage: Stage) -> Case:
     await stage.send(
         "ketua", "Ruang Rapat Bagian Tata Pemerintahan Lt. 3; proyektor dan pengeras suara"
     )
-    await stage.press("ketua", "Isi Waktu rapat")
+    # The card asks on: the time (then the surat undangan is built), the participants (the
+    # TKKSD come chosen), the agenda.
     await stage.send("ketua", "2026-03-17 09:00")
-    await stage.press("ketua", "Pilih Peserta rapat")
-    await stage.press("ketua", "Rina Marlina")
     await stage.send("ketua", "Bappeda, Dinas Lingkungan Hidup")
     await stage.press("ketua", "Selesai memilih")
-    await stage.press("ketua", "Buat Surat undangan")
+    await stage.send("ketua", "Pembahasan rancangan kesepakatan bersama pengelolaan sampah")
     await stage.press("ketua", "Buat Draft rancangan")
     await stage.press("ketua", "Selesai")
     stage.at("2026-03-17T11:00")

@@ -68,8 +68,11 @@ class SimUser:
         return self._post(photo=stored, text=caption, raw_text=caption)
 
     def press(self, label_contains: str, message: SimMessage | None = None) -> SimCallback:
-        """Press the button labelled with `label_contains` on the newest message that has one."""
+        """Press the button labelled with `label_contains` on the newest message that has one;
+        a button labelled exactly so, on any message, goes before one that only contains it
+        ("Selesai" on an older task card before "Selesai memilih" on a newer question)."""
         candidates = [message] if message is not None else list(reversed(self.inbox))
+        exact = any(label == label_contains for m in candidates for label in m.labels)
         for candidate in candidates:
             if candidate.deleted:
                 raise AssertionError(f"message {candidate.message_id} was deleted")
@@ -77,7 +80,7 @@ class SimUser:
                 (label, data)
                 for row in candidate.buttons
                 for label, data in row
-                if label_contains in label
+                if (label == label_contains if exact else label_contains in label)
             ]
             if len(found) > 1:
                 raise AssertionError(
