@@ -417,8 +417,8 @@ BAD_EDITS = [
     pytest.param(
         [
             on(
-                "  waktu_rapat: {label: Waktu rapat koordinasi, kind: datetime}",
-                "  waktu_rapat: {label: Waktu rapat koordinasi, kind: jam}",
+                "    label: Waktu rapat koordinasi\n    kind: datetime",
+                "    label: Waktu rapat koordinasi\n    kind: jam",
             )
         ],
         "artifacts.waktu_rapat.kind: unknown artifact kind 'jam' (expected one of: document,",
