@@ -152,16 +152,27 @@ class Limits:
 
 
 def refusal(at: datetime, limits: Limits, calendar: OfficeCalendar) -> str | None:
-    """Why `at` is refused, in Indonesian, or None if it passes every limit."""
+    """Why `at` is refused, in Indonesian, or None if it passes every limit.
+
+    The earliest bounds (the past first) come before the calendar, the latest after it: a
+    Sunday before a deadline is refused as a Sunday.
+    """
     when = format_datetime(at)
     for bound in limits.earliest:
         if at < bound.at:
             return t(bound.text_key, when=when, bound=format_datetime(bound.at), **bound.params)
+    if limits.office_hours:
+        closed = _closed(at, calendar)
+        if closed is not None:
+            return closed
     for bound in limits.latest:
         if at > bound.at:
             return t(bound.text_key, when=when, bound=format_datetime(bound.at), **bound.params)
-    if not limits.office_hours:
-        return None
+    return None
+
+
+def _closed(at: datetime, calendar: OfficeCalendar) -> str | None:
+    """Why the office is closed at `at`: a holiday or cuti bersama, a day off, the hour."""
     day = at.astimezone(JAKARTA).date()
     hours = calendar.office_hours_on(day)
     if hours is None:

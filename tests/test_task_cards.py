@@ -58,6 +58,7 @@ async def test_the_invitation_can_be_built_only_once_time_and_place_are_set(offi
     await office.say("ketua", "Ruang Rapat Tapem")
     await office.press("ketua", "Isi Waktu rapat", card)
     await office.press("ketua", "Rabu, 4 Maret 2026")
+    await office.say("ketua", "08.00")
 
     assert "Buat Surat undangan" in card.labels
 

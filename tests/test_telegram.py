@@ -50,7 +50,7 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     await office.press("ketua", "Isi Tempat rapat")
     await office.say("ketua", "Ruang Rapat Tapem Lt. 3, proyektor")
     await office.press("ketua", "Isi Waktu rapat")
-    await office.say("ketua", "2026-03-04 09:00")
+    await office.say("ketua", "2026-03-04 08:00")
     await office.give_file(
         "ketua", "Surat undangan", "undangan.docx", docx_bytes("SURAT UNDANGAN")
     )
@@ -249,7 +249,7 @@ async def test_the_notulen_is_built_from_a_few_answers_after_the_meeting(office)
     await step_two(office)
     for label, text in (
         ("Isi Tempat rapat", "Ruang Rapat Tapem"),
-        ("Isi Waktu rapat", "2026-03-04 09:00"),
+        ("Isi Waktu rapat", "2026-03-04 08:00"),
     ):
         await office.press("ketua", label)
         await office.say("ketua", text)

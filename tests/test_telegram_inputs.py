@@ -34,7 +34,7 @@ async def at_sekda(office: TelegramOffice) -> None:
     await office.press("kabag", "Selesai")
     for label, text in (
         ("Isi Tempat rapat", "Ruang Rapat Tapem"),
-        ("Isi Waktu rapat", "2026-03-04 09:00"),
+        ("Isi Waktu rapat", "2026-03-04 08:00"),
     ):
         await office.press("ketua", label)
         await office.say("ketua", text)

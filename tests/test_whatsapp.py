@@ -32,7 +32,7 @@ async def prepare_on_telegram(office: WhatsAppOffice) -> None:
     await step_two(tg)
     for label, text in (
         ("Isi Tempat rapat", "Ruang Rapat Tapem"),
-        ("Isi Waktu rapat", "2026-03-04 09:00"),
+        ("Isi Waktu rapat", "2026-03-04 08:00"),
     ):
         await tg.press("ketua", label)
         await tg.say("ketua", text)

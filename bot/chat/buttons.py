@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.actions import Action, encode
 from bot.cards import card_of
-from bot.chat import dialogues, newcase, people
+from bot.chat import dialogues, newcase, people, when
 from bot.chat.model import Answer
 from bot.chat.review import notes_for_reviewers
 from bot.chat.session import Chat, Turn
@@ -55,7 +53,8 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     handler = {
         "input": ask_input,
         "pick": pick,
-        "date": pick_date,
+        "date": when.pick_day,
+        "at": when.pick_at,
         "task": show_task,
         "amend": show_amend,
         "card": show_card,
@@ -157,28 +156,6 @@ async def pick(core: Chat, turn: Turn, action: Action) -> Answer:
     return await refreshed(core, result, command.step_code)
 
 
-async def pick_date(core: Chat, turn: Turn, action: Action) -> Answer:
-    """One of the offered working days for the step's date-and-time input."""
-    case_id, number, yyyymmdd = action.args
-    try:
-        day = date(yyyymmdd // 10000, yyyymmdd // 100 % 100, yyyymmdd % 100)
-    except ValueError:
-        raise StaleAction() from None
-    step = core.sop.step(core.step_code(number))
-    key = next(
-        (k for k in step.needs + step.produces + step.collects
-         if core.sop.artifacts[k].kind is ArtifactKind.DATETIME),
-        None,
-    )  # fmt: skip
-    if key is None:
-        raise StaleAction()
-    command = c.RecordFact(turn.person.id, case_id, step.code, None, key, f"{day}T09:00")
-    result = await core.workflow.handle(
-        command, update=turn.update, after=core.clearing(turn.person)
-    )
-    return await refreshed(core, result, step.code)
-
-
 async def show_task(core: Chat, turn: Turn, action: Action) -> Answer:
     """Show one task again with its current buttons."""
     case_id, number = action.args
@@ -228,5 +205,3 @@ async def generate(core: Chat, turn: Turn, action: Action) -> Answer:
         return await core.ask(turn, "generate", Reply(f"doc.ask.{questions[0]}", {"label": label}),
                               **data)  # fmt: skip
     return await build(core, turn, case, run.step_code, key, {})
-
-
