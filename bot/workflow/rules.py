@@ -224,10 +224,10 @@ def _artifact_time(case: Case, sop: Sop, key: str) -> dates.Bound | None:
     value = case.artifacts.get(key)
     if value is None:
         return None
-    at = value.recorded_at
+    label = {"label": sop.artifact_label(key)}
     if sop.artifacts[key].kind is ArtifactKind.DATETIME:
-        at = datetime.fromisoformat(value.value)
-    return dates.Bound(at, "dates.before", {"label": sop.artifact_label(key)})
+        return dates.Bound(datetime.fromisoformat(value.value), "dates.before", label)
+    return dates.Bound(value.recorded_at, "dates.before_recorded", label)
 
 
 def record_artifact(
