@@ -12,7 +12,8 @@ from datetime import datetime
 import pytest
 
 from bot.clock import JAKARTA
-from tests.telegram_office import TelegramOffice, step_two
+from tests.office import Office
+from tests.telegram_office import TelegramOffice, docx_bytes, step_two
 
 
 @pytest.fixture
@@ -173,3 +174,31 @@ async def test_after_a_refusal_a_time_alone_keeps_the_typed_date(office):
 
     assert "di luar jam kerja kantor" in refused.text
     assert await meeting_time(office) == jkt(2026, 12, 28, 10).isoformat()
+
+
+async def test_the_minutes_are_refused_at_the_press_before_the_meeting_and_taken_after(office):
+    ids = {}
+    async with office.app.uow() as uow:
+        for key in ("kabag", "ketua"):
+            person = await uow.people.by_identity("telegram", str(office.users[key].id))
+            assert person is not None
+            ids[key] = person.id
+    walk = Office(office.app.uow, office.app.files, clock=office.clock, sop=office.app.sop,
+                  ids=ids)  # fmt: skip
+    case = await walk.open()
+    await walk.assign_and_dispose(case)
+    await walk.prepare(case, meeting="2026-03-04 08:00")
+    office.runtime.delivery.wake()  # send what the services queued, as the running bot does
+    await office.settle()
+
+    await office.press("ketua", "Unggah Notulensi")
+    refused = office.users["ketua"].alerts[-1]
+    office.at("2026-03-04T10:30")
+    await office.press("ketua", "Unggah Notulensi")
+    await office.upload("ketua", "notulen.docx", docx_bytes("NOTULEN RAPAT"))
+
+    assert (
+        "Notulensi koordinasi awal baru dapat disampaikan sesudah Waktu rapat koordinasi "
+        "(Rabu, 4 Maret 2026 pukul 08.00 WIB)" in refused
+    )
+    assert (await office.app.workflow.get("KB-2026-0001")).has("notulensi")

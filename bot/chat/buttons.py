@@ -123,6 +123,7 @@ async def ask_input(core: Chat, turn: Turn, action: Action) -> Answer:
         raise StaleAction()
     else:
         await core.authorise_task(turn.person, case, run.step_code)
+        await when.not_too_early(core, case, run, key)
     artifact = core.sop.artifacts[key]
     if artifact.kind is ArtifactKind.PEOPLE:
         return await people.ask(core, turn, case_id, number, key)
@@ -198,6 +199,7 @@ async def generate(core: Chat, turn: Turn, action: Action) -> Answer:
     if run is None:
         raise StaleAction()
     await core.authorise_task(turn.person, case, run.step_code)
+    await when.not_too_early(core, case, run, key)
     questions = core.documents.QUESTIONS.get(key, ())
     if questions:
         data = {"case_id": case_id, "number": number, "artifact": key, "answers": {}}

@@ -22,6 +22,21 @@ from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
 from bot.texts import t
 from bot.workflow import commands as c
+from bot.workflow import rules
+from bot.workflow.model import Case, StepRun
+
+
+async def not_too_early(core: Chat, case: Case, run: StepRun, key: str) -> None:
+    """Refuse at the press what could not be recorded yet (the minutes before the meeting).
+
+    Only for inputs that are not themselves times: those are checked when typed.
+    """
+    if core.sop.artifacts[key].kind in (ArtifactKind.DATETIME, ArtifactKind.DATE):
+        return
+    view = await core.view()
+    if view.calendar is not None:
+        step = core.sop.step(run.step_code)
+        rules.check_time(case, step, run, key, "", core.sop, core.clock.now(), view.calendar)
 
 
 def datetime_key(core: Chat, number: int) -> str:
