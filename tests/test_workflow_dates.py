@@ -105,3 +105,13 @@ async def test_a_meeting_after_the_preparation_deadline_is_refused(office):
         "melewati batas waktu langkah 2 (Rabu, 4 Maret 2026 pukul 09.00 WIB)"
         in (error.value.params["reason"])
     )
+
+
+async def test_a_late_preparation_still_takes_a_meeting_time(office):
+    case = await office.open()
+    await office.assign_and_dispose(case)
+    at(office, "2026-03-05T10:00")  # step 2 was due on Wednesday 4 March at 09:00
+
+    await office.fact("ketua", case, "persiapan", "waktu_rapat", "6 Maret 2026 pukul 09.00")
+
+    assert (await office.case(case)).artifacts["waktu_rapat"].value == "2026-03-06T09:00:00+07:00"

@@ -201,7 +201,11 @@ def check_time(
 def time_limits(
     case: Case, step: Step, run: StepRun, key: str, sop: Sop, now: datetime
 ) -> dates.Limits:
-    """The limits the SOP sets on one artifact's time, as instants on this case."""
+    """The limits the SOP sets on one artifact's time, as instants on this case.
+
+    The step's deadline binds only while it is ahead: a late step is recorded as late, and
+    refusing every time after it would leave the case stuck.
+    """
     artifact = sop.artifacts[key]
     earliest: list[dates.Bound] = []
     latest: list[dates.Bound] = []
@@ -212,6 +216,8 @@ def time_limits(
             earliest.append(bound)
     for name in artifact.not_after:
         if name == "deadline":
+            if run.due_at < now:
+                continue  # already late: the delay is on record, the case must go on
             params = {"number": str(step.number)}
             latest.append(dates.Bound(run.due_at, "dates.after_deadline", params))
         elif (bound := _artifact_time(case, sop, name)) is not None:
