@@ -436,6 +436,16 @@ BAD_EDITS = [
         id="unknown decision kind",
     ),
     pytest.param(
+        [on("    not_after: [deadline]", "    not_after: [kemarin]")],
+        "artifacts.waktu_rapat.not_after: unknown artifact or limit 'kemarin'",
+        id="unknown limit on a time",
+    ),
+    pytest.param(
+        [on("    not_before: [waktu_rapat]", "    not_before: [waktu_rapatt]")],
+        "artifacts.notulensi.not_before: unknown artifact or limit 'waktu_rapatt'",
+        id="a time limit naming an unknown artifact",
+    ),
+    pytest.param(
         [on(WALIKOTA_RETURN, "goto: telaah_sekda, note_required: perlu}")],
         "steps[6].decisions[1].note_required: expected true or false, got text",
         id="note_required that is not true or false",
