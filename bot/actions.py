@@ -25,6 +25,7 @@ VERBS: dict[str, tuple[str, int]] = {
     "generate": ("tg", 3),  # same, but let the bot build the document from its template
     "pick": ("pk", 4),  # case, step number, role index, person id
     "date": ("dt", 3),  # case, step number, yyyymmdd
+    "at": ("wk", 3),  # case, step number, yyyymmddhhmm: an offered time for the step's input
     "task": ("tk", 2),  # case, step number: show that task
     "amend": ("ub", 2),  # case, step number: the card lists its filled items to change
     "card": ("kt", 2),  # case, step number: the card again, in place of the pressed message

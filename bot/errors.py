@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.texts import t
@@ -63,6 +64,14 @@ class NoteRequired(SopbotError):
 
 class InvalidInput(SopbotError):
     text_key = "error.invalid_input"
+
+
+class DateRefused(InvalidInput):
+    """A time the SOP or the office calendar refuses; `choices` are the nearest accepted ones."""
+
+    def __init__(self, reason: str, choices: tuple[datetime, ...] = ()) -> None:
+        super().__init__(reason=reason)
+        self.choices = choices
 
 
 class CaseClosed(SopbotError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import actions
+from bot import actions, dates
 from bot.calendar import OfficeCalendar
 from bot.cards import card_of
 from bot.fmt import format_date, format_datetime, format_minutes
@@ -13,7 +13,7 @@ from bot.replies import Choice, FileRef, Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
 from bot.workflow.model import ArtifactValue, Case, Outcome, Roster, StepRun
-from bot.workflow.rules import missing_for_completion, passed_down
+from bot.workflow.rules import missing_for_completion, passed_down, time_limits
 
 DATE_CHOICES = 3
 MAX_BUTTONS = 6  # a phone shows them without scrolling
@@ -243,13 +243,26 @@ def _input_choice(case_id: int, step: Step, key: str, view: ViewContext, mode: s
 
 
 def date_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> list[Choice]:
-    """The next working days, offered with the question for a date and time."""
+    """The next working days on which the step's date-and-time input can fall.
+
+    A day is offered only if its opening time passes the SOP's limits (not after the
+    step's deadline, …); the time is asked after the press.
+    """
     if view.calendar is None or run.started_at is None:
         return []
+    now = view.now or run.started_at
+    key = next((k for k in inputs_of(step) if view.sop.artifacts[k].kind is ArtifactKind.DATETIME),
+               None)  # fmt: skip
+    limits = time_limits(case, step, run, key, view.sop, now) if key else dates.Limits()
     out = []
-    for day in view.calendar.next_working_days(run.started_at.date(), DATE_CHOICES):
+    for day in view.calendar.next_working_days(now.date(), DATE_CHOICES * 3):
+        hours = view.calendar.office_hours_on(day)
+        if hours is None or dates.refusal(hours[0], limits, view.calendar) is not None:
+            continue
         data = actions.encode("date", case.id or 0, step.number, int(day.strftime("%Y%m%d")))
         out.append(Choice("button.date", data, {"date": format_date(day)}))
+        if len(out) == DATE_CHOICES:
+            break
     return out
 
 

@@ -169,15 +169,14 @@ async def open_case(office: TelegramOffice) -> None:
 async def set_meeting(
     office: TelegramOffice,
     place: str = "Ruang Rapat Tapem",
-    when: str = "2026-03-04 09:00",
+    when: str = "2026-03-04 08:00",  # step 2 is due then: the meeting is not after it
     agenda: str = "Pembahasan rancangan kesepakatan bersama",
 ) -> None:
     """Step 2's meeting items as the card asks them, one after another: the place, the time
-    (the surat undangan is then built), the participants (the TKKSD come chosen), the agenda."""
+    (the TKKSD are invited and the surat undangan is built), the agenda."""
     await office.press("ketua", "Isi Tempat rapat")
     await office.say("ketua", place)
     await office.say("ketua", when)
-    await office.press("ketua", "Selesai memilih")
     await office.say("ketua", agenda)
 
 

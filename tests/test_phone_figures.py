@@ -68,10 +68,9 @@ async def walk_a_case(walk: Walk) -> None:
 
     await walk.press("ketua", "Isi Tempat rapat")  # the card's next questions follow
     await walk.say("ketua", "Ruang Rapat Tapem Lt. 3")
-    await walk.press("ketua", "Rabu, 4 Maret 2026")
-    await walk.press("ketua", "Selesai memilih")  # the TKKSD members come chosen
+    await walk.press("ketua", "Selasa, 3 Maret 2026")
+    await walk.say("ketua", "09.00")  # the surat undangan is built, the TKKSD invited
     await walk.say("ketua", "Pembahasan rancangan kesepakatan bersama")
-    # The surat undangan is built as soon as time and place are set.
     await walk.press("ketua", "Buat Draft rancangan")
     await walk.press("ketua", "Selesai")
 
@@ -87,6 +86,7 @@ async def walk_a_case(walk: Walk) -> None:
     await walk.press("walikota", "Setujui")
     await walk.press("walikota", "Isi Rencana waktu penandatanganan")
     await walk.press("walikota", "Kamis, 5 Maret 2026")
+    await walk.say("walikota", "10.00")
     await walk.press("walikota", "Selesai")
 
 

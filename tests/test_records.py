@@ -55,7 +55,7 @@ async def test_a_cancelled_undangan_stays_in_the_register_and_the_next_takes_the
     )  # fmt: skip
     await ro.office.act("kabag", c.Skip, second_case, "penugasan", reason="Disposisi lisan")
     await ro.office.fact("ketua", second_case, "persiapan", "tempat_rapat", "Ruang Rapat")
-    await ro.office.fact("ketua", second_case, "persiapan", "waktu_rapat", "2026-03-05 09:00")
+    await ro.office.fact("ketua", second_case, "persiapan", "waktu_rapat", "2026-03-04 09:00")
     ketua = await ro.person("ketua")
     await ro.documents.issue("surat_undangan", second_case, "persiapan", ketua)
 

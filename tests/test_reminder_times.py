@@ -173,9 +173,14 @@ async def test_a_rung_already_past_when_the_task_starts_is_not_scheduled(office,
     # started at 09:00, so its "at the deadline" (11:00) is not scheduled any more.
     case = await office.open()
     await office.assign_and_dispose(case)
+    at(office, 3, 4, 8, 50)
+    await office.attach("ketua", case, "persiapan", "surat_undangan")
+    await office.attach("ketua", case, "persiapan", "draft_rancangan")
+    await office.fact("ketua", case, "persiapan", "tempat_rapat", "Ruang Rapat Tapem")
+    await office.fact("ketua", case, "persiapan", "waktu_rapat", "2026-03-04 09:00")
     at(office, 3, 4, 11, 30)
 
-    await office.prepare(case, meeting="2026-03-04 09:00")
+    await office.act("ketua", c.Complete, case, "persiapan")
 
     run = (await office.case(case)).current_run("rapat_koordinasi")
     kinds = [r.kind for r in db.reminders.values() if r.step_run_id == run.id]

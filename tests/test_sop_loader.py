@@ -417,8 +417,8 @@ BAD_EDITS = [
     pytest.param(
         [
             on(
-                "  waktu_rapat: {label: Waktu rapat koordinasi, kind: datetime}",
-                "  waktu_rapat: {label: Waktu rapat koordinasi, kind: jam}",
+                "    label: Waktu rapat koordinasi\n    kind: datetime",
+                "    label: Waktu rapat koordinasi\n    kind: jam",
             )
         ],
         "artifacts.waktu_rapat.kind: unknown artifact kind 'jam' (expected one of: document,",
@@ -434,6 +434,16 @@ BAD_EDITS = [
         ],
         "steps[6].decisions[1].kind: unknown decision kind 'reject' (expected one of: approve,",
         id="unknown decision kind",
+    ),
+    pytest.param(
+        [on("    not_after: [deadline]", "    not_after: [kemarin]")],
+        "artifacts.waktu_rapat.not_after: unknown artifact or limit 'kemarin'",
+        id="unknown limit on a time",
+    ),
+    pytest.param(
+        [on("    not_before: [waktu_rapat]", "    not_before: [waktu_rapatt]")],
+        "artifacts.notulensi.not_before: unknown artifact or limit 'waktu_rapatt'",
+        id="a time limit naming an unknown artifact",
     ),
     pytest.param(
         [on(WALIKOTA_RETURN, "goto: telaah_sekda, note_required: perlu}")],

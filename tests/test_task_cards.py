@@ -57,9 +57,11 @@ async def test_the_invitation_is_built_once_time_and_place_are_set(office):
     await office.press("ketua", "Isi Tempat rapat", card)
     await office.say("ketua", "Ruang Rapat Tapem")
     await office.press("ketua", "Rabu, 4 Maret 2026")  # the time is asked next, with days
+    await office.say("ketua", "08.00")
 
     assert "✅ Surat undangan: surat-undangan-KB-2026-0001.docx (versi 1)" in card.text
-    assert "Pilih Peserta rapat" in office.last("ketua").text  # and then the participants
+    assert "✅ Peserta rapat: Rina Marlina, S.E." in card.text  # the TKKSD are invited
+    assert "Acara rapat" in office.last("ketua").text  # and the agenda is asked next
 
 
 async def test_a_filled_item_can_be_changed_until_the_step_is_finished(office):
@@ -70,7 +72,9 @@ async def test_a_filled_item_can_be_changed_until_the_step_is_finished(office):
 
     await office.press("ketua", "Ubah isian", card)
     assert "isian mana yang akan diubah" in card.text
-    assert card.labels == ["Ubah Tempat rapat dan kelengkapannya", "Kembali"]
+    assert card.labels == [
+        "Ubah Tempat rapat dan kelengkapannya", "Ubah Peserta rapat", "Kembali"
+    ]
     await office.press("ketua", "Ubah Tempat rapat", card)
     await office.say("ketua", "Aula Kantor Wali Kota")
 

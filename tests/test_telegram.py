@@ -93,6 +93,7 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     question = office.last("walikota")
     day_button = next(label for label in question.labels if "2026" in label)
     await office.press("walikota", day_button)
+    await office.say("walikota", "10.00")
     await office.press("walikota", "Selesai")
 
     case = await office.app.workflow.get("KB-2026-0001")

@@ -160,11 +160,11 @@ async def test_the_meeting_step_clock_starts_at_the_meeting_time(office):
     case = await office.open()
     await office.assign_and_dispose(case)
 
-    await office.prepare(case, meeting="2026-03-05 13:00")
+    await office.prepare(case, meeting="2026-03-03 13:00")
 
     run = (await office.case(case)).current_run("rapat_koordinasi")
-    assert run.started_at == datetime(2026, 3, 5, 13, 0, tzinfo=JAKARTA)
-    assert run.due_at == datetime(2026, 3, 5, 15, 0, tzinfo=JAKARTA)
+    assert run.started_at == datetime(2026, 3, 3, 13, 0, tzinfo=JAKARTA)
+    assert run.due_at == datetime(2026, 3, 3, 15, 0, tzinfo=JAKARTA)
 
 
 async def test_a_wrong_role_cannot_approve_for_the_sekda(office):

@@ -174,7 +174,7 @@ class WhatsAppOffice:
         self.walk = Office(app.uow, app.files, clock=self.clock, sop=app.sop, ids=ids)
         self.case = await self.walk.open()
         await self.walk.assign_and_dispose(self.case)
-        await self.walk.prepare(self.case)
+        await self.walk.prepare(self.case, meeting="2026-03-04 08:00")  # step 2 due 08:00
         self.telegram.at("2026-03-04T10:30")
         await self.walk.meet_and_draft(self.case)
         await self.drain()

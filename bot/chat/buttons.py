@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.actions import Action, encode
 from bot.cards import card_of
-from bot.chat import dialogues, newcase, people
+from bot.chat import dialogues, newcase, people, when
 from bot.chat.model import Answer
 from bot.chat.review import notes_for_reviewers
 from bot.chat.session import Chat, Turn
@@ -55,7 +53,8 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     handler = {
         "input": ask_input,
         "pick": pick,
-        "date": pick_date,
+        "date": when.pick_day,
+        "at": when.pick_at,
         "task": show_task,
         "amend": show_amend,
         "card": show_card,
@@ -129,6 +128,7 @@ async def ask_input(core: Chat, turn: Turn, action: Action) -> Answer:
         raise StaleAction()
     else:
         await core.authorise_task(turn.person, case, run.step_code)
+        await when.not_too_early(core, case, run, key)
     artifact = core.sop.artifacts[key]
     if artifact.kind is ArtifactKind.PEOPLE:
         return await people.ask(core, turn, case_id, number, key)
@@ -160,28 +160,6 @@ async def pick(core: Chat, turn: Turn, action: Action) -> Answer:
     )
     result = await core.workflow.handle(command, update=turn.update)
     return await refreshed(core, result, command.step_code)
-
-
-async def pick_date(core: Chat, turn: Turn, action: Action) -> Answer:
-    """One of the offered working days for the step's date-and-time input."""
-    case_id, number, yyyymmdd = action.args
-    try:
-        day = date(yyyymmdd // 10000, yyyymmdd // 100 % 100, yyyymmdd % 100)
-    except ValueError:
-        raise StaleAction() from None
-    step = core.sop.step(core.step_code(number))
-    key = next(
-        (k for k in step.needs + step.produces + step.collects
-         if core.sop.artifacts[k].kind is ArtifactKind.DATETIME),
-        None,
-    )  # fmt: skip
-    if key is None:
-        raise StaleAction()
-    command = c.RecordFact(turn.person.id, case_id, step.code, None, key, f"{day}T09:00")
-    result = await core.workflow.handle(
-        command, update=turn.update, after=core.clearing(turn.person)
-    )
-    return await refreshed(core, result, step.code)
 
 
 async def show_task(core: Chat, turn: Turn, action: Action) -> Answer:
@@ -226,6 +204,7 @@ async def generate(core: Chat, turn: Turn, action: Action) -> Answer:
     if run is None:
         raise StaleAction()
     await core.authorise_task(turn.person, case, run.step_code)
+    await when.not_too_early(core, case, run, key)
     questions = core.documents.QUESTIONS.get(key, ())
     if questions:
         data = {"case_id": case_id, "number": number, "artifact": key, "answers": {}}
@@ -233,5 +212,3 @@ async def generate(core: Chat, turn: Turn, action: Action) -> Answer:
         return await core.ask(turn, "generate", Reply(f"doc.ask.{questions[0]}", {"label": label}),
                               **data)  # fmt: skip
     return await build(core, turn, case, run.step_code, key, {})
-
-

@@ -19,6 +19,7 @@ from bot.ports import OutgoingMessage, Prompt, UnitOfWork
 from bot.replies import Reply
 from bot.sop.model import ArtifactKind
 from bot.views import own_inputs, waiting_for
+from bot.workflow import commands as c
 from bot.workflow.model import Person
 
 logger = logging.getLogger(__name__)
@@ -117,14 +118,17 @@ class ChatCore(Chat):
         else:
             answer = await dialogues.on_text(self, turn, incoming.text or "")
         if asked is not None and asked.kind in ("input", "people"):
-            return await self._next_question(turn, asked, answer)
+            try:
+                return await self._next_question(turn, asked, answer)
+            except SopbotError:  # the answer itself is committed; the card still offers the rest
+                logger.info("no follow-up question after %s", asked.kind, exc_info=True)
         return answer
 
     async def _next_question(self, turn: Turn, asked: Prompt, answer: Answer) -> Answer:
-        """After an item of a card is answered, what follows at once: a document the bot can
-        now build from the answers is built (the surat undangan, once time and place are
-        set), and the card's next item to type or choose is asked, so the person answers on
-        without looking for the next button."""
+        """After an item of a card is answered, what follows at once: the people to choose
+        come chosen (the whole TKKSD), a document the bot can now build from the answers is
+        built (the surat undangan, once time and place are set), and the card's next item to
+        type is asked, so the person answers on without looking for the next button."""
         if answer.edit is None or answer.edit.card is None:
             return answer
         if await self.prompt_of(turn.person) is not None:
@@ -135,7 +139,18 @@ class ChatCore(Chat):
             return answer
         view = await self.view()
         step = self.sop.step(run.step_code)
-        keys = list(self.sop.artifacts)
+        for key in own_inputs(step, self.sop):
+            artifact = self.sop.artifacts[key]
+            holders = view.roster.holders(artifact.role or "")
+            if artifact.kind is ArtifactKind.PEOPLE and holders and not case.has(key):
+                # The whole team is invited unless the person changes it (Ubah isian).
+                names = "; ".join(person.name for person in holders)
+                command = c.RecordFact(turn.person.id, case_id, step.code, None, key, names)
+                update = self._follow_up(turn, key).update
+                result = await self.workflow.handle(command, update=update)
+                chosen = await tasks.refreshed(self, result, step.code, new_message=True)
+                answer = replace(answer, edit=chosen.edit or answer.edit)
+                case = result.case or case
         ready = [
             key for key in own_inputs(step, self.sop)
             if not case.has(key) and key in view.generated and self.sop.artifacts[key].after
@@ -149,6 +164,7 @@ class ChatCore(Chat):
             case, run = await self.run_of(case_id, number)
             if run is None:
                 return answer
+        keys = list(self.sop.artifacts)
         for key in own_inputs(step, self.sop):
             if case.has(key) or self.sop.artifacts[key].kind not in ASKED or key in view.generated:
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import actions
 from bot.actions import Action
-from bot.chat import newcase, people
+from bot.chat import newcase, people, when
 from bot.chat.model import Answer
 from bot.chat.session import Chat, Turn
 from bot.chat.tasks import build, decided, refreshed
@@ -59,6 +59,8 @@ async def _input(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     if core.sop.artifacts[key].kind is ArtifactKind.DOCUMENT:
         return Answer.say("chat.expect_file", label=core.sop.artifact_label(key))
     case = await core.workflow.get(data["case_id"])
+    if core.sop.artifacts[key].kind is ArtifactKind.DATETIME and case.status is CaseStatus.RUNNING:
+        return await when.typed(core, turn, prompt, text)
     code = core.step_code(data["number"])
     command: c.Command
     if case.status is CaseStatus.WAITING:
@@ -216,5 +218,3 @@ async def file_to(core: Chat, turn: Turn, action: Action) -> Answer:
 
 async def _upload_pending(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     return Answer.say("chat.choose_target", filename=prompt.data["filename"])
-
-

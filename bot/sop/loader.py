@@ -20,7 +20,7 @@ The generic readers of YAML nodes (text, lists, checked mappings) are in `bot.so
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -30,6 +30,8 @@ from yaml.nodes import Node
 from bot.errors import SopFileError
 from bot.sop import reminder_plan
 from bot.sop.model import (
+    NOT_AFTER_NAMES,
+    NOT_BEFORE_NAMES,
     PERMISSIONS,
     RECORD_KINDS,
     Artifact,
@@ -199,9 +201,11 @@ def _roles(node: Node, where: str) -> Mapping[str, Role]:
 def _artifacts(node: Node, where: str, roles: Mapping[str, Role]) -> Mapping[str, Artifact]:
     artifacts: dict[str, Artifact] = {}
     kinds = [kind.value for kind in ArtifactKind]
-    names = [key for key, _ in entries(node, where, "artifact key")] + list(roles)
+    keys = [key for key, _ in entries(node, where, "artifact key")]
+    names = keys + list(roles)
     for key, value in entries(node, where, "artifact key"):
-        m = Map(value, at(where, key), ("label", "kind"), ("role", "template", "checked", "after"))
+        optional = ("role", "template", "checked", "after", *_LIMITS)
+        m = Map(value, at(where, key), ("label", "kind"), optional)
         kind = ArtifactKind(m("kind", lambda n, w: ref(n, w, kinds, "artifact kind")))
         role = m.opt("role", lambda n, w: ref(n, w, roles, "role"), None)
         if kind is ArtifactKind.PEOPLE and role is None:
@@ -209,8 +213,26 @@ def _artifacts(node: Node, where: str, roles: Mapping[str, Role]) -> Mapping[str
         template = m.opt("template", lambda n, w: identifier(n, w, "template"), None)
         checked = m.opt("checked", boolean, False)
         after = m.opt("after", lambda n, w: refs(n, w, names, "artifact or role"), ())
-        artifacts[key] = Artifact(key, m("label", text), kind, role, template, checked, after)
+        not_before = m.opt("not_before", _limit(keys, NOT_BEFORE_NAMES), ())
+        not_after = m.opt("not_after", _limit(keys, NOT_AFTER_NAMES), ())
+        office_hours = m.opt("office_hours", boolean, False)
+        artifacts[key] = Artifact(
+            key, m("label", text), kind, role, template, checked, after,
+            not_before, not_after, office_hours,
+        )  # fmt: skip
     return artifacts
+
+
+_LIMITS = ("not_before", "not_after", "office_hours")
+
+
+def _limit(keys: list[str], names: tuple[str, ...]) -> Callable[[Node, str], tuple[str, ...]]:
+    """A limit on an artifact's time: artifact keys or the special names given."""
+
+    def read(node: Node, where: str) -> tuple[str, ...]:
+        return refs(node, where, [*names, *keys], "artifact or limit")
+
+    return read
 
 
 class _Context:

@@ -102,6 +102,17 @@ class Artifact:
     # What must be filled before the bot can build it: artifact keys, or role keys whose
     # person must be chosen (the surat undangan names the meeting's time and place).
     after: tuple[str, ...] = ()
+    # Limits on a time (the value of a date or datetime, the moment of submission of anything
+    # else): `now`, `deadline` (the step's) or an artifact key (its time, or when it was
+    # recorded); `office_hours` refuses days off and times outside office hours.
+    not_before: tuple[str, ...] = ()
+    not_after: tuple[str, ...] = ()
+    office_hours: bool = False
+
+
+# The names `not_before` / `not_after` accept besides artifact keys.
+NOT_BEFORE_NAMES = ("now",)
+NOT_AFTER_NAMES = ("deadline",)
 
 
 @dataclass(frozen=True)

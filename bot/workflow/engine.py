@@ -202,9 +202,11 @@ def _assign(case: Case, cmd: AssignPerformer, ctx: Context) -> list[Event]:
 
 @_handles(AttachDocument, RecordFact)
 def _record(case: Case, cmd: AttachDocument | RecordFact, ctx: Context) -> list[Event]:
-    step, _run, acting = rules.open_task(case, cmd, ctx.sop, ctx.roster, ctx.now, pinned=False)
+    step, run, acting = rules.open_task(case, cmd, ctx.sop, ctx.roster, ctx.now, pinned=False)
     if cmd.artifact not in step.needs + step.produces + step.collects:
         raise InvalidInput(reason=t("invalid.artifact", artifact=cmd.artifact, step=step.number))
+    value = cmd.value if isinstance(cmd, RecordFact) else ""
+    value = rules.check_time(case, step, run, cmd.artifact, value, ctx.sop, ctx.now, ctx.calendar)
     if isinstance(cmd, AttachDocument):
         if cmd.document is None:
             raise InvalidInput(reason=t("invalid.empty", field="Berkas"))
@@ -222,7 +224,7 @@ def _record(case: Case, cmd: AttachDocument | RecordFact, ctx: Context) -> list[
         )
     else:
         event = rules.record_artifact(
-            case, step.code, cmd.artifact, cmd.value, None, acting, ctx.sop, ctx.now
+            case, step.code, cmd.artifact, value, None, acting, ctx.sop, ctx.now
         )
     return [event]
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from bot.clock import JAKARTA
+from bot import dates
+from bot.calendar import OfficeCalendar
 from bot.errors import (
     AlreadyProcessed,
+    DateRefused,
     InvalidInput,
     NoteRequired,
     NotPermitted,
@@ -140,24 +142,98 @@ def require_note(value: str | None) -> str:
     return value.strip()
 
 
-def normalise_value(sop: Sop, key: str, value: str) -> str:
-    """Validate a recorded value against its artifact kind; datetimes become ISO in WIB."""
+def normalise_value(sop: Sop, key: str, value: str, now: datetime) -> str:
+    """Validate a recorded value against its artifact kind; datetimes become ISO in WIB.
+
+    Dates are read as people type them (`bot.dates.read`), `besok` counting from `now`.
+    """
     artifact = sop.artifacts.get(key)
     if artifact is None:
         raise InvalidInput(reason=t("invalid.unknown_artifact", artifact=key))
     text = require_text(value, artifact.label)
-    if artifact.kind is ArtifactKind.DATETIME:
-        try:
-            at = datetime.fromisoformat(text.replace(" ", "T", 1))
-        except ValueError:
-            raise InvalidInput(reason=t("invalid.datetime", value=text)) from None
-        return (at if at.tzinfo else at.replace(tzinfo=JAKARTA)).isoformat()
+    if artifact.kind not in (ArtifactKind.DATETIME, ArtifactKind.DATE):
+        return text
+    reading = dates.read(text, now)
     if artifact.kind is ArtifactKind.DATE:
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise InvalidInput(reason=t("invalid.date", value=text)) from None
-    return text
+        return reading.day.isoformat()
+    if reading.clock is None:
+        raise InvalidInput(reason=t("invalid.datetime", value=text))
+    return reading.at().isoformat()
+
+
+def check_time(
+    case: Case,
+    step: Step,
+    run: StepRun,
+    key: str,
+    value: str,
+    sop: Sop,
+    now: datetime,
+    calendar: OfficeCalendar,
+) -> str:
+    """The value read and held against the artifact's limits (SOP `not_before`, …).
+
+    A date or datetime is checked itself; anything else (the minutes of a meeting) is checked
+    by the moment it is submitted, `now`. Returns the value to record, ISO for times.
+    """
+    artifact = sop.artifacts[key]
+    limits = time_limits(case, step, run, key, sop, now)
+    timed = artifact.kind in (ArtifactKind.DATETIME, ArtifactKind.DATE)
+    if not timed:
+        for bound in limits.earliest:
+            if now < bound.at:
+                raise InvalidInput(reason=t(
+                    "dates.too_early", label=artifact.label, bound=format_datetime(bound.at),
+                    bound_label=bound.params.get("label", ""),
+                ))  # fmt: skip
+        return value
+    iso = normalise_value(sop, key, value, now)
+    if artifact.kind is ArtifactKind.DATE:
+        return iso
+    at = datetime.fromisoformat(iso)
+    reason = dates.refusal(at, limits, calendar)
+    if reason is not None:
+        choices = dates.nearest(at, limits, calendar)
+        raise DateRefused(reason + "." + dates.choices_text(choices), tuple(choices))
+    return iso
+
+
+def time_limits(
+    case: Case, step: Step, run: StepRun, key: str, sop: Sop, now: datetime
+) -> dates.Limits:
+    """The limits the SOP sets on one artifact's time, as instants on this case.
+
+    The step's deadline binds only while it is ahead: a late step is recorded as late, and
+    refusing every time after it would leave the case stuck.
+    """
+    artifact = sop.artifacts[key]
+    earliest: list[dates.Bound] = []
+    latest: list[dates.Bound] = []
+    for name in artifact.not_before:
+        if name == "now":
+            earliest.append(dates.Bound(now, "dates.past"))
+        elif (bound := _artifact_time(case, sop, name)) is not None:
+            earliest.append(bound)
+    for name in artifact.not_after:
+        if name == "deadline":
+            if run.due_at < now:
+                continue  # already late: the delay is on record, the case must go on
+            params = {"number": str(step.number)}
+            latest.append(dates.Bound(run.due_at, "dates.after_deadline", params))
+        elif (bound := _artifact_time(case, sop, name)) is not None:
+            latest.append(dates.Bound(bound.at, "dates.after", bound.params))
+    return dates.Limits(tuple(earliest), tuple(latest), artifact.office_hours)
+
+
+def _artifact_time(case: Case, sop: Sop, key: str) -> dates.Bound | None:
+    """A recorded artifact as a bound: its own time if it is one, else when it was recorded."""
+    value = case.artifacts.get(key)
+    if value is None:
+        return None
+    label = {"label": sop.artifact_label(key)}
+    if sop.artifacts[key].kind is ArtifactKind.DATETIME:
+        return dates.Bound(datetime.fromisoformat(value.value), "dates.before", label)
+    return dates.Bound(value.recorded_at, "dates.before_recorded", label)
 
 
 def record_artifact(
@@ -179,7 +255,7 @@ def record_artifact(
     if artifact.kind is ArtifactKind.DOCUMENT and document_id is None:
         raise InvalidInput(reason=t("invalid.document_required", artifact=artifact.label))
     if document_id is None:
-        value = normalise_value(sop, key, value)
+        value = normalise_value(sop, key, value, now)
     previous = case.artifacts.get(key)
     version = previous.version + 1 if previous else 1
     case.artifacts[key] = ArtifactValue(
