@@ -8,7 +8,13 @@ from bot.actions import Action, encode
 from bot.cards import card_of
 from bot.chat import dialogues, newcase, people
 from bot.chat.model import Answer
-from bot.chat.review import notes_for_reviewers
+from bot.chat.review import (
+    approval,
+    confirmation,
+    kabag_warning,
+    latest_check,
+    notes_for_reviewers,
+)
 from bot.chat.session import Chat, Turn
 from bot.chat.tasks import artifact_at, build, decided, refreshed
 from bot.errors import StaleAction
@@ -49,7 +55,11 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     if action.verb in DECISIONS:
         return await decide(core, turn, action)
     if action.verb == "confirm":
-        return await decide(core, turn, Action("complete", action.args), confirmed=True)
+        decision = core.sop.step(core.step_code(action.args[1])).decisions
+        verb = "approve" if decision else "complete"
+        return await decide(core, turn, Action(verb, action.args), confirmed=True)
+    if action.verb == "noted":
+        return await noted(core, turn, action)
     if action.verb in NEEDS_NOTE:
         return await ask_note(core, turn, action)
     handler = {
@@ -61,6 +71,7 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
         "card": show_card,
         "upload_to": dialogues.file_to,
         "generate": generate,
+        "checks": show_checks,
     }.get(action.verb)
     if handler is None:
         raise StaleAction()
@@ -68,18 +79,26 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
 
 
 async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = False) -> Answer:
-    """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided."""
+    """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided.
+
+    Setujui, and Selesai of a step whose SOP entry says `confirm`, ask once first (Ya/Batal).
+    """
     case_id, number, version = action.args
     step = core.sop.step(core.step_code(number))
     command = DECISIONS[action.verb](turn.person.id, case_id, step.code, version)
-    if step.confirm and not confirmed:
+    if (step.confirm or action.verb == "approve") and not confirmed:
         case = await core.workflow.get(case_id)
         roster = await core.workflow.roster()
         rules.open_task(case, command, core.sop, roster, core.clock.now())
-        return _confirmation(step.confirm, case_id, number, version)
+        if action.verb == "approve":
+            return Answer([await approval(core, case, step, version)])
+        question = Reply("chat.confirm", {"question": step.confirm})
+        return Answer([confirmation(question, "button.confirm", "confirm", case_id, number,
+                                    version)])  # fmt: skip
     notes: list[OutgoingMessage] = []
     if not step.decisions:
-        notes = await notes_for_reviewers(core, await core.workflow.get(case_id), step)
+        case = await core.workflow.get(case_id)
+        notes = await notes_for_reviewers(core, case, step) + await kabag_warning(core, case, step)
 
     async def after(uow: UnitOfWork) -> None:
         await uow.prompts.clear(turn.person.id)
@@ -88,13 +107,6 @@ async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = Fa
 
     result = await core.workflow.handle(command, update=turn.update, after=after)
     return await core.result_answer(result, await decided(core, result, command.step_code))
-
-
-def _confirmation(question: str, case_id: int, number: int, version: int) -> Answer:
-    """Ask before a finishing press takes effect: Ya or Batal."""
-    yes = Choice("button.confirm", encode("confirm", case_id, number, version))
-    no = Choice("button.cancel", encode("cancel"))
-    return Answer([Reply("chat.confirm", {"question": question}, (yes, no))])
 
 
 async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:
@@ -109,6 +121,36 @@ async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:
         verb=action.verb, case_id=case_id, number=number, version=version,
         message_ref=turn.incoming.message_ref,
     )  # fmt: skip
+
+
+async def noted(core: Chat, turn: Turn, action: Action) -> Answer:
+    """Ya, kembalikan / Ya, lewati: the note shown back is recorded, once."""
+    case_id, number, version = action.args
+    case = await core.workflow.get(case_id)
+    probe = c.Return(turn.person.id, case_id, core.step_code(number), version)
+    roster = await core.workflow.roster()
+    rules.open_task(case, probe, core.sop, roster, core.clock.now())  # decided: "sudah diproses"
+    prompt = await core.prompt_of(turn.person)
+    if prompt is None or prompt.kind != "noted":
+        raise StaleAction()
+    data = prompt.data
+    if (data["case_id"], data["number"], data["version"]) != (case_id, number, version):
+        raise StaleAction()
+    return await dialogues.record_note(core, turn, data)
+
+
+async def show_checks(core: Chat, turn: Turn, action: Action) -> Answer:
+    """Lihat catatan: every point of the draft check, for the draft the step reads."""
+    case_id, number = action.args
+    case = await core.workflow.get(case_id)
+    step = core.sop.step(core.step_code(number))
+    found = await latest_check(core, case, step)
+    if found is None:
+        raise StaleAction()
+    key, latest, checklist = found
+    params = {"ref": case.ref, "label": core.sop.artifact_label(key), "version": latest.version,
+              "checklist": checklist.as_text()}  # fmt: skip
+    return Answer([Reply("guard.full_check", params)])
 
 
 async def ask_input(core: Chat, turn: Turn, action: Action) -> Answer:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import actions
 from bot.actions import Action
 from bot.chat import newcase, people
 from bot.chat.model import Answer
+from bot.chat.review import note_question, real_reason
 from bot.chat.session import Chat, Turn
 from bot.chat.tasks import build, decided, refreshed
 from bot.errors import StaleAction
@@ -27,6 +30,7 @@ async def on_text(core: Chat, turn: Turn, text: str) -> Answer:
         return Answer.say("chat.help_hint")
     handler = {
         "note": _note,
+        "noted": _note,  # a new text while the note is shown back replaces it
         "input": _input,
         "baru": newcase.answer,
         "upload": _upload_pending,
@@ -37,8 +41,20 @@ async def on_text(core: Chat, turn: Turn, text: str) -> Answer:
 
 
 async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
-    data = prompt.data
+    """A return note or a skip reason: shown back to confirm; a skip's reason must be real."""
+    data = {k: v for k, v in prompt.data.items() if k != "note"}
+    if data["verb"] == "skip" and not real_reason(text):
+        return Answer.say("guard.reason_too_short", note=text)
+    case = await core.workflow.get(data["case_id"])
+    step = core.sop.step(core.step_code(data["number"]))
+    question = await note_question(core, case, step, data["verb"], data["version"], text)
+    return await core.ask(turn, "noted", question, **data, note=text)
+
+
+async def record_note(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
+    """Kembalikan or Lewati with the confirmed note; the task's card says who decided."""
     code = core.step_code(data["number"])
+    text = str(data["note"])
     command: c.StepCommand
     if data["verb"] == "return":
         command = c.Return(turn.person.id, data["case_id"], code, data["version"], note=text)
@@ -133,7 +149,7 @@ async def _attach(
     answer = await refreshed(core, result, code, new_message=True)
     note = Reply("chat.file_saved", {"filename": stored.filename, "label": _label(core, key)})
     review = await _review_draft(core, result.case, key, stored, before)
-    return Answer([note, *review, *answer.replies])
+    return Answer([note, *review, *answer.replies], edit=answer.edit, edit_ref=answer.edit_ref)
 
 
 async def _review_draft(
