@@ -124,8 +124,9 @@ async def kabag_warning(core: Chat, case: Case, step: Step) -> list[OutgoingMess
     if found is None or not found[2].failed():
         return []
     key, latest, checklist = found
+    to = core.sop.roles[core.sop.step(target.goto).performer].title
     params = {"ref": case.ref, "label": core.sop.artifact_label(key), "version": latest.version,
-              "warning": short_warning(checklist)}  # fmt: skip
+              "warning": short_warning(checklist), "to": to}  # fmt: skip
     more = Choice("button.show_checks", encode("checks", case.id or 0, target.number))
     reply = Reply("guard.warning_kabag", params, (more,))
     key_base = f"{case.ref}:{key}:v{latest.version}:warning"
