@@ -90,6 +90,17 @@ async def test_kembalikan_shows_the_note_back_and_returns_after_ya(office):
     assert len(await runs_of(office, "telaah_sekda")) == 1
 
 
+async def test_ya_typed_under_the_shown_note_confirms_it(office):
+    await at_sekda(office)
+    await office.press("sekda", "Kembalikan")
+    await office.say("sekda", "Pasal 3 perlu diperbaiki")
+
+    await office.say("sekda", "Ya")
+
+    [run] = await runs_of(office, "telaah_sekda")
+    assert run.outcome is Outcome.RETURNED and run.note == "Pasal 3 perlu diperbaiki"
+
+
 @pytest.mark.parametrize("reason", ["ok", "-", "skip", "tidak ada", "sudah lengkap"])
 async def test_a_skip_without_a_real_reason_is_refused_and_the_question_stays_open(
     office, reason

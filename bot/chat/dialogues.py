@@ -22,6 +22,8 @@ from bot.workflow import commands as c
 from bot.workflow.model import ArtifactValue, Case, CaseStatus
 from bot.workflow.service import StoredFile
 
+TYPED_YES = frozenset({"ya", "iya", "y"})  # typed instead of tapping Ya under the note
+
 
 async def on_text(core: Chat, turn: Turn, text: str) -> Answer:
     """Free text answers the pending question; without one, the bot says what it can do."""
@@ -42,6 +44,8 @@ async def on_text(core: Chat, turn: Turn, text: str) -> Answer:
 
 async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     """A return note or a skip reason: shown back to confirm; a skip's reason must be real."""
+    if prompt.kind == "noted" and text.lower().rstrip(".!") in TYPED_YES:
+        return await record_note(core, turn, prompt.data)
     data = {k: v for k, v in prompt.data.items() if k != "note"}
     if data["verb"] == "skip" and not real_reason(text):
         return Answer.say("guard.reason_too_short", note=text)
