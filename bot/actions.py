@@ -20,7 +20,9 @@ VERBS: dict[str, tuple[str, int]] = {
     "complete": ("sl", 3),
     "submit": ("sp", 3),
     "skip": ("lw", 3),
-    "confirm": ("ya", 3),  # the confirmed "Selesai" of a step that asks for confirmation
+    "confirm": ("ya", 3),  # the confirmed Selesai (a step that asks) or Setujui (a decision)
+    "noted": ("yn", 3),  # case, step number, task version: the typed note or reason confirmed
+    "checks": ("lc", 2),  # case, step number: the full draft check of the step's draft
     "input": ("in", 3),  # case, step number, artifact index in the SOP's artifact list
     "generate": ("tg", 3),  # same, but let the bot build the document from its template
     "pick": ("pk", 4),  # case, step number, role index, person id

@@ -51,8 +51,9 @@ async def place(uow: UnitOfWork, messages: Sequence[OutgoingMessage]) -> list[Ou
             continue
         name = f"{message.recipient_id}:{card}"
         if message.edit_ref is not None:
+            # The card's files came with its first copy; an edit changes its text and buttons.
             edit = f"{EDIT_PREFIX}{name}|{message.edit_ref}"
-            placed.append(replace(message, edit_ref=edit))
+            placed.append(replace(message, edit_ref=edit, reply=replace(message.reply, files=())))
             continue
         if name in seen or await uow.outbox.has_card(name):
             retire = _retired(message.reply)

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.periodic import TickReport
 from handlers.telegram.standin.core import StandIn
 from handlers.telegram.standin.users import SimUser
+from tests.deciding import Deciding
 
 WEBHOOK_SECRET = "rahasia-webhook-123"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -44,7 +45,7 @@ def docx_bytes(*paragraphs: str) -> bytes:
 
 
 @dataclass
-class TelegramOffice:
+class TelegramOffice(Deciding):
     """The bot, its database and the simulated officials; `start()` and `stop()` the bot."""
 
     data_dir: Path

@@ -297,6 +297,13 @@ def people_prompt(s: Stage) -> Prompt:
     return Prompt("people", data, s.now)
 
 
+def note_prompt(s: Stage) -> Prompt:
+    """A return note typed and shown back, waiting for Ya, kembalikan."""
+    data = {"verb": "return", "case_id": s.case_id, "number": 7, "message_ref": None,
+            "version": run_version("telaah_sekda")(s), "note": "Pasal 3 perlu diperbaiki"}
+    return Prompt("noted", data, s.now)  # fmt: skip
+
+
 def new_case_prompt(stage_name: str, **data: Any) -> Callable[[Stage], Prompt]:
     base = {"partner": "Kementerian Dalam Negeri", "facts": {}, "stage": stage_name}
     return lambda s: Prompt("baru", {**base, **data}, s.now)
@@ -332,7 +339,12 @@ COMMAND_ACTS: dict[str, Act] = {
 
 BUTTON_ACTS: dict[str, Act] = {
     "approve": Act("sekda", press("approve", case_id, 7, run_version("telaah_sekda")), SEKDA,
-                   finished("telaah_sekda", Outcome.APPROVED)),
+                   replied("guard.approve")),
+    "confirm (approve)": Act("sekda", press("confirm", case_id, 7, run_version("telaah_sekda")),
+                             SEKDA, finished("telaah_sekda", Outcome.APPROVED)),
+    "noted": Act("sekda", press("noted", case_id, 7, run_version("telaah_sekda")), SEKDA,
+                 finished("telaah_sekda", Outcome.RETURNED), plant=note_prompt),
+    "checks": Act("sekda", press("checks", case_id, 7), EVERYONE, replied("guard.full_check")),
     "return": Act("sekda", press("return", case_id, 7, run_version("telaah_sekda")), SEKDA,
                   replied("chat.ask_return_note", "note")),
     "complete": Act("step1_ready", press("complete", case_id, 1, run_version("penugasan")),

@@ -43,6 +43,7 @@ async def test_a_note_that_starts_with_a_command_word_is_taken_as_the_note(offic
     await chat.handle(Incoming(sekda, "u1", action=f"kb:{case.id}:7:{run.version}"))
 
     await chat.handle(Incoming(sekda, "u2", text="status pembiayaan belum jelas"))
+    await chat.handle(Incoming(sekda, "u3", action=f"yn:{case.id}:7:{run.version}"))
 
     returned = (await office.case(case)).latest_run("telaah_sekda")
     assert returned.note == "status pembiayaan belum jelas"

@@ -16,7 +16,8 @@ from bot.workflow.model import CaseStatus
 from tests.telegram_office import TelegramOffice, docx_bytes
 
 WHO = ("kabag", "ketua", "sekda", "walikota", "tkksd")
-STILL_USEFUL = {"Paket SRIKANDI"}  # a finished case's records package stays on offer
+# Views that stay useful after the case: its records package, a draft's full check list.
+STILL_USEFUL = {"Paket SRIKANDI", "Lihat catatan"}
 
 
 class Walk:
@@ -83,7 +84,9 @@ async def walk_a_case(walk: Walk) -> None:
 
     await walk.press("kabag", "Sampaikan")
     await walk.press("sekda", "Setujui")
+    await walk.press("sekda", "Ya, setujui")
     await walk.press("walikota", "Setujui")
+    await walk.press("walikota", "Ya, setujui")
     await walk.press("walikota", "Isi Rencana waktu penandatanganan")
     await walk.press("walikota", "Kamis, 5 Maret 2026")
     await walk.say("walikota", "10.00")

@@ -98,8 +98,7 @@ async def test_kembali_brings_the_card_back_unchanged(office):
 async def test_a_disposition_the_kabag_skipped_is_not_handed_to_the_ketua_tim(office):
     await open_case(office)
     await office.press("kabag", "Siti Rahmawati")
-    await office.press("kabag", "Lewati")
-    await office.say("kabag", "Disposisi diberikan lisan dalam rapat pimpinan pagi ini.")
+    await office.skip("kabag", "Disposisi diberikan lisan dalam rapat pimpinan pagi ini.")
 
     card = cards(office, "ketua", 2)[-1]
     assert "⏭ Lembar disposisi Kabag: tidak ada pada langkah 1" in card.text

@@ -73,20 +73,18 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     assert "hari kerja sejak" in review.text and "versi 1" in review.text
     attached = office.inbox("sekda")[-2].document
     assert attached is not None and attached.data == initialled
-    await office.press("sekda", "Kembalikan", review)
-    await office.say("sekda", "Pasal 3 perlu diperbaiki")
+    await office.give_back("sekda", "Pasal 3 perlu diperbaiki", review)
     assert review.labels == []
     assert "dikembalikan oleh Dr. Hendra Wijaya, M.M." in review.text
 
     returned = office.last("kabag")
     assert "Pasal 3 perlu diperbaiki" in returned.text
     await office.press("kabag", "Sampaikan")
-    await office.press("sekda", "Setujui")
-    await office.press("walikota", "Kembalikan")
-    await office.say("walikota", "Tambahkan pasal keadaan kahar")
+    await office.approve("sekda")
+    await office.give_back("walikota", "Tambahkan pasal keadaan kahar")
     assert "Tambahkan pasal keadaan kahar" in office.last("sekda").text
-    await office.press("sekda", "Setujui")
-    await office.press("walikota", "Setujui")
+    await office.approve("sekda")
+    await office.approve("walikota")
     schedule = office.last("walikota")
     assert "Langkah 10" in schedule.text
     await office.press("walikota", "Isi Rencana waktu penandatanganan")
@@ -269,4 +267,5 @@ async def test_the_notulen_is_built_from_a_few_answers_after_the_meeting(office)
     minutes = office.app.files.read(case.artifacts["notulensi"].value)
     text = paragraphs_text(minutes) + tables_text(minutes)
     assert "Pembiayaan bersama" in text and "Draft diperbaiki dalam 3 hari" in text
-    assert any("✅ Notulensi koordinasi awal" in m.text for m in office.inbox("ketua"))
+    card = [m for m in office.inbox("ketua") if "Langkah 3" in m.text][-1]
+    assert "✅ Notulensi koordinasi awal" in card.text

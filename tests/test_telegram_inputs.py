@@ -111,7 +111,7 @@ async def test_a_corrupt_docx_is_refused_and_the_question_stays_open(office):
     await office.upload("kabag", "baik.docx", docx_bytes("LEMBAR DISPOSISI"))
 
     assert "rusak" in reply.text.lower()
-    assert any("disimpan sebagai Lembar disposisi Kabag" in m.text for m in office.inbox("kabag"))
+    assert "disimpan sebagai Lembar disposisi Kabag" in office.last("kabag").text
     case = await office.app.workflow.get("KB-2026-0001")
     assert case.artifacts["disposisi_kabag"].filename == "baik.docx"
 
@@ -168,8 +168,10 @@ async def test_a_double_tap_approves_once_and_the_second_tap_says_who_did(office
     await at_sekda(office)
     review = office.last("sekda")
 
-    office.users["sekda"].press("Setujui", review)
-    office.users["sekda"].press("Setujui", review)
+    await office.press("sekda", "Setujui", review)
+    question = office.last("sekda")
+    office.users["sekda"].press("Ya, setujui", question)
+    office.users["sekda"].press("Ya, setujui", question)
     await office.settle()
 
     case = await office.app.workflow.get("KB-2026-0001")
@@ -180,7 +182,8 @@ async def test_a_double_tap_approves_once_and_the_second_tap_says_who_did(office
 
 async def test_a_redelivered_update_is_processed_once(office):
     await at_sekda(office)
-    callback = office.users["sekda"].press("Setujui")
+    await office.press("sekda", "Setujui")
+    callback = office.users["sekda"].press("Ya, setujui")
     await office.settle()
 
     office.standin.redeliver(callback.update_id)
@@ -199,6 +202,7 @@ async def test_the_case_survives_a_restart_in_the_middle(office):
     await office.stop()
     await office.start()
     await office.say("sekda", "Pasal 2 kurang jelas")
+    await office.press("sekda", "Ya, kembalikan")
 
     returned = office.last("kabag")
     assert "Pasal 2 kurang jelas" in returned.text
@@ -229,8 +233,7 @@ async def test_a_system_failure_keeps_the_users_words_and_tells_the_admin(office
 
 async def test_the_sekda_sees_the_check_and_the_changes_of_a_corrected_draft(office):
     await at_sekda(office)
-    await office.press("sekda", "Kembalikan")
-    await office.say("sekda", "Tambahkan pasal pembiayaan")
+    await office.give_back("sekda", "Tambahkan pasal pembiayaan")
     await office.say("kabag", "/tugas")
     await office.upload("kabag", "paraf-v2.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pembiayaan"))
 

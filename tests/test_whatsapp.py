@@ -72,7 +72,7 @@ async def test_a_sekda_on_whatsapp_approves_a_case_prepared_on_telegram(office):
     await review_on_whatsapp(office)
     review = office.with_choice("sekda", "Setujui")
 
-    await office.press("sekda", "Setujui", review)
+    await office.approve("sekda", review)
 
     case = await office.telegram.app.workflow.get(REF)
     assert case.latest_run("telaah_sekda").outcome is Outcome.APPROVED
@@ -93,9 +93,7 @@ async def test_the_review_request_carries_the_draft_as_a_document_before_the_but
 
 async def test_a_return_from_whatsapp_reaches_the_kabag_on_telegram_with_the_note(office):
     await quick_review(office)
-    await office.press("sekda", "Kembalikan")
-
-    await office.say("sekda", "Pasal 3 perlu diperbaiki")
+    await office.give_back("sekda", "Pasal 3 perlu diperbaiki")
 
     case = await office.telegram.app.workflow.get(REF)
     assert case.latest_run("telaah_sekda").outcome is Outcome.RETURNED
@@ -141,9 +139,10 @@ async def test_an_unsigned_update_is_refused(office):
 
 async def test_a_replayed_message_id_is_processed_once(office):
     await quick_review(office)
-    review = office.with_choice("sekda", "Setujui")
+    await office.press("sekda", "Setujui")
+    review = office.with_choice("sekda", "Ya, setujui")
     payload = office.wa_users["sekda"].button(
-        "Setujui", review.choices[0][1], review.id, office.clock.now()
+        "Ya, setujui", review.choices[0][1], review.id, office.clock.now()
     )
     await office.send("sekda", payload)
     sent = len(office.graph.sent)

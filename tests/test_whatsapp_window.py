@@ -53,7 +53,7 @@ async def test_the_task_that_followed_the_template_can_be_approved(office):
     await office.submit()
     await office.say("sekda", "Selamat siang")
 
-    await office.press("sekda", "Setujui")
+    await office.approve("sekda")
 
     case = await office.telegram.app.workflow.get(REF)
     assert case.latest_run("telaah_sekda").outcome is Outcome.APPROVED

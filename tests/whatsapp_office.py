@@ -28,6 +28,7 @@ from handlers.whatsapp.standin import (
     WaUser,
     sign,
 )
+from tests.deciding import Deciding
 from tests.office import Office
 from tests.telegram_office import CAST, DOCX, TelegramOffice
 
@@ -52,7 +53,7 @@ def whatsapp_settings(base: Settings, **changes: Any) -> Settings:
 
 
 @dataclass
-class WhatsAppOffice:
+class WhatsAppOffice(Deciding):
     """`telegram` prepares; `wa_users` answer on WhatsApp. `start()` and `stop()` the bot."""
 
     data_dir: Path

@@ -6,7 +6,12 @@ from bot.actions import Action, encode
 from bot.cards import card_of
 from bot.chat import dialogues, newcase, people, when
 from bot.chat.model import Answer
-from bot.chat.review import notes_for_reviewers
+from bot.chat.review import (
+    approval,
+    kabag_warning,
+    latest_check,
+    notes_for_reviewers,
+)
 from bot.chat.session import Chat, Turn
 from bot.chat.tasks import artifact_at, build, decided, refreshed
 from bot.errors import StaleAction
@@ -47,7 +52,11 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     if action.verb in DECISIONS:
         return await decide(core, turn, action)
     if action.verb == "confirm":
-        return await decide(core, turn, Action("complete", action.args), confirmed=True)
+        decision = core.sop.step(core.step_code(action.args[1])).decisions
+        verb = "approve" if decision else "complete"
+        return await decide(core, turn, Action(verb, action.args), confirmed=True)
+    if action.verb == "noted":
+        return await noted(core, turn, action)
     if action.verb in NEEDS_NOTE:
         return await ask_note(core, turn, action)
     handler = {
@@ -60,6 +69,7 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
         "card": show_card,
         "upload_to": dialogues.file_to,
         "generate": generate,
+        "checks": show_checks,
     }.get(action.verb)
     if handler is None:
         raise StaleAction()
@@ -67,20 +77,27 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
 
 
 async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = False) -> Answer:
-    """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided."""
+    """Setujui, Selesai, Sampaikan: one command; the pressed message then says who decided.
+
+    Setujui, and Selesai of a step whose SOP entry says `confirm`, ask once first (Ya/Batal).
+    """
     case_id, number, version = action.args
     step = core.sop.step(core.step_code(number))
     command = DECISIONS[action.verb](turn.person.id, case_id, step.code, version)
-    if step.confirm and not confirmed:
+    if (step.confirm or action.verb == "approve") and not confirmed:
         case = await core.workflow.get(case_id)
         roster = await core.workflow.roster()
         rules.open_task(case, command, core.sop, roster, core.clock.now())
         run = case.current_run(step.code)
         card = card_of(case, run) if run is not None else None
+        if action.verb == "approve":
+            asked = await approval(core, case, step, version)
+            return _in_place(asked, card, case_id, number)
         return _confirmation(step.confirm, case_id, number, version, card)
     notes: list[OutgoingMessage] = []
     if not step.decisions:
-        notes = await notes_for_reviewers(core, await core.workflow.get(case_id), step)
+        case = await core.workflow.get(case_id)
+        notes = await notes_for_reviewers(core, case, step) + await kabag_warning(core, case, step)
 
     async def after(uow: UnitOfWork) -> None:
         await uow.prompts.clear(turn.person.id)
@@ -97,8 +114,14 @@ def _confirmation(
     """Ask before a finishing press takes effect, in place of the task card: Ya, or Kembali
     to the card as it was."""
     yes = Choice("button.confirm", encode("confirm", case_id, number, version))
+    return _in_place(Reply("chat.confirm", {"question": question}, (yes,)), card, case_id, number)
+
+
+def _in_place(asked: Reply, card: str | None, case_id: int, number: int) -> Answer:
+    """A confirmation shown in place of the task card; Kembali (not Batal) brings it back."""
     back = Choice("button.back", encode("card", case_id, number))
-    return Answer(edit=Reply("chat.confirm", {"question": question}, (yes, back), card=card))
+    choices = (*(c for c in asked.choices if c.label_key != "button.cancel"), back)
+    return Answer(edit=Reply(asked.text_key, asked.params, choices, card=card))
 
 
 async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:
@@ -113,6 +136,36 @@ async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:
         verb=action.verb, case_id=case_id, number=number, version=version,
         message_ref=turn.incoming.message_ref,
     )  # fmt: skip
+
+
+async def noted(core: Chat, turn: Turn, action: Action) -> Answer:
+    """Ya, kembalikan / Ya, lewati: the note shown back is recorded, once."""
+    case_id, number, version = action.args
+    case = await core.workflow.get(case_id)
+    probe = c.Return(turn.person.id, case_id, core.step_code(number), version)
+    roster = await core.workflow.roster()
+    rules.open_task(case, probe, core.sop, roster, core.clock.now())  # decided: "sudah diproses"
+    prompt = await core.prompt_of(turn.person)
+    if prompt is None or prompt.kind != "noted":
+        raise StaleAction()
+    data = prompt.data
+    if (data["case_id"], data["number"], data["version"]) != (case_id, number, version):
+        raise StaleAction()
+    return await dialogues.record_note(core, turn, data)
+
+
+async def show_checks(core: Chat, turn: Turn, action: Action) -> Answer:
+    """Lihat catatan: every point of the draft check, for the draft the step reads."""
+    case_id, number = action.args
+    case = await core.workflow.get(case_id)
+    step = core.sop.step(core.step_code(number))
+    found = await latest_check(core, case, step)
+    if found is None:
+        raise StaleAction()
+    key, latest, checklist = found
+    params = {"ref": case.ref, "label": core.sop.artifact_label(key), "version": latest.version,
+              "checklist": checklist.as_text()}  # fmt: skip
+    return Answer([Reply("guard.full_check", params)])
 
 
 async def ask_input(core: Chat, turn: Turn, action: Action) -> Answer:

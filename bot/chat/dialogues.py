@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import actions
 from bot.actions import Action
 from bot.chat import newcase, people, when
 from bot.chat.model import Answer
+from bot.chat.review import note_question, real_reason
 from bot.chat.session import Chat, Turn
 from bot.chat.tasks import build, decided, refreshed
 from bot.errors import StaleAction
@@ -19,6 +22,8 @@ from bot.workflow import commands as c
 from bot.workflow.model import ArtifactValue, Case, CaseStatus
 from bot.workflow.service import StoredFile
 
+TYPED_YES = frozenset({"ya", "iya", "y"})  # typed instead of tapping Ya under the note
+
 
 async def on_text(core: Chat, turn: Turn, text: str) -> Answer:
     """Free text answers the pending question; without one, the bot says what it can do."""
@@ -27,6 +32,7 @@ async def on_text(core: Chat, turn: Turn, text: str) -> Answer:
         return Answer.say("chat.help_hint")
     handler = {
         "note": _note,
+        "noted": _note,  # a new text while the note is shown back replaces it
         "input": _input,
         "baru": newcase.answer,
         "upload": _upload_pending,
@@ -37,8 +43,22 @@ async def on_text(core: Chat, turn: Turn, text: str) -> Answer:
 
 
 async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
-    data = prompt.data
+    """A return note or a skip reason: shown back to confirm; a skip's reason must be real."""
+    if prompt.kind == "noted" and text.lower().rstrip(".!") in TYPED_YES:
+        return await record_note(core, turn, prompt.data)
+    data = {k: v for k, v in prompt.data.items() if k != "note"}
+    if data["verb"] == "skip" and not real_reason(text):
+        return Answer.say("guard.reason_too_short", note=text)
+    case = await core.workflow.get(data["case_id"])
+    step = core.sop.step(core.step_code(data["number"]))
+    question = await note_question(core, case, step, data["verb"], data["version"], text)
+    return await core.ask(turn, "noted", question, **data, note=text)
+
+
+async def record_note(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
+    """Kembalikan or Lewati with the confirmed note; the task's card says who decided."""
     code = core.step_code(data["number"])
+    text = str(data["note"])
     command: c.StepCommand
     if data["verb"] == "return":
         command = c.Return(turn.person.id, data["case_id"], code, data["version"], note=text)

@@ -8,7 +8,7 @@ never the dispatcher.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -55,8 +55,14 @@ class DocumentMaker(Protocol):
     ) -> Comparison | None: ...
 
 
+class CheckPoint(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
 class Checklist(Protocol):
     def as_text(self) -> str: ...
+    def failed(self) -> Sequence[CheckPoint]: ...
 
 
 class Comparison(Protocol):

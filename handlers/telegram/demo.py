@@ -183,11 +183,9 @@ async def play(stage: Stage) -> Case:
     await stage.send(
         "ketua", "Ruang Rapat Bagian Tata Pemerintahan Lt. 3; proyektor dan pengeras suara"
     )
-    # The card asks on: the time (then the surat undangan is built), the participants (the
-    # TKKSD come chosen), the agenda.
+    # The card asks on: the time (then the TKKSD are invited and the surat undangan built),
+    # the agenda.
     await stage.send("ketua", "2026-03-17 09:00")
-    await stage.send("ketua", "Bappeda, Dinas Lingkungan Hidup")
-    await stage.press("ketua", "Selesai memilih")
     await stage.send("ketua", "Pembahasan rancangan kesepakatan bersama pengelolaan sampah")
     await stage.press("ketua", "Buat Draft rancangan")
     await stage.press("ketua", "Selesai")
@@ -209,6 +207,7 @@ async def play(stage: Stage) -> Case:
     stage.at("2026-03-26T14:20")
     await stage.press("sekda", "Kembalikan")
     await stage.send("sekda", "Pasal pembiayaan perlu merinci pembagian biaya operasional.")
+    await stage.press("sekda", "Ya, kembalikan")
     stage.at("2026-03-27T09:00")
     fixed = revised(draft, "Biaya operasional ditanggung bersama secara proporsional.")
     await stage.send("kabag", "/tugas")
@@ -216,8 +215,10 @@ async def play(stage: Stage) -> Case:
     await stage.press("kabag", "Sampaikan")
     stage.at("2026-03-27T09:10")
     await stage.press("sekda", "Setujui")
+    await stage.press("sekda", "Ya, setujui")
     stage.at("2026-03-27T09:20")
     await stage.press("walikota", "Setujui")
+    await stage.press("walikota", "Ya, setujui")
     stage.at("2026-03-27T10:00")
     await stage.press("walikota", "Isi Rencana waktu")
     await stage.send("walikota", "2026-04-06 10:00")
