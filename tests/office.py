@@ -135,6 +135,11 @@ class Office:
         await self.attach("ketua", case, "penyusunan", "rancangan_berparaf")
         await self.act("ketua", c.Complete, case, "penyusunan")
 
+    async def fix(self, case: Case, who: str = "kabag") -> Result:
+        """After a Sekda's return: a new version of the draft on step 5."""
+        data = f"rancangan perbaikan {self.clock.now().isoformat()}".encode()
+        return await self.attach(who, case, "penyampaian", "rancangan_berparaf", data)
+
     async def until_sekda(self, case: Case) -> None:
         """Steps 1 to 5 on time, so the draft lies with the Sekda."""
         await self.assign_and_dispose(case)

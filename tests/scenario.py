@@ -70,4 +70,6 @@ async def _reviews(office: Office, case: Case) -> None:
     await office.admin.delegate("Hendra", "Joko", "plh", date(2026, 3, 9), date(2026, 3, 9))
     for time, who, command, step, extra in steps:
         at(office, f"2026-03-09 {time}")
+        if command is c.Submit and time != "13:10":  # the fix after the Sekda's return
+            await office.fix(case)
         await office.act(who, command, case, step, **extra)

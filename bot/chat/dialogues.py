@@ -40,6 +40,12 @@ async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     data = prompt.data
     code = core.step_code(data["number"])
     command: c.StepCommand
+    if data["verb"] == "unchanged":
+        keep = c.KeepUnchanged(turn.person.id, data["case_id"], code, reason=text)
+        kept = await core.workflow.handle(
+            keep, update=turn.update, after=core.clearing(turn.person)
+        )
+        return await refreshed(core, kept, code, new_message=True)
     if data["verb"] == "return":
         command = c.Return(turn.person.id, data["case_id"], code, data["version"], note=text)
     else:
@@ -207,5 +213,3 @@ async def file_to(core: Chat, turn: Turn, action: Action) -> Answer:
 
 async def _upload_pending(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     return Answer.say("chat.choose_target", filename=prompt.data["filename"])
-
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from bot.calendar import Duration
 from bot.clock import JAKARTA
 from bot.errors import (
     AlreadyProcessed,
@@ -15,11 +16,11 @@ from bot.errors import (
     StaleAction,
 )
 from bot.fmt import format_datetime
-from bot.sop.model import ArtifactKind, Sop, Step
+from bot.sop.model import ArtifactKind, Decision, DecisionKind, Sop, Step
 from bot.texts import t
 from bot.workflow.commands import StepCommand
 from bot.workflow.events import ArtifactRecorded
-from bot.workflow.model import Acting, ArtifactValue, Case, Person, Roster, StepRun
+from bot.workflow.model import Acting, ArtifactValue, Case, Outcome, Person, Roster, StepRun
 
 
 def authorise_permission(
@@ -105,6 +106,50 @@ def passed_down(sop: Sop, step: Step) -> frozenset[str]:
     produced = {key for other in sop.steps if other.code != step.code for key in other.produces}
     own = set(step.produces) | set(step.collects)
     return frozenset(key for key in step.needs if key in produced and key not in own)
+
+
+def return_before(case: Case, run: StepRun, sop: Sop) -> tuple[StepRun, Decision] | None:
+    """The return that started this run (a fix), with the SOP's return decision."""
+    index = next((i for i, r in enumerate(case.runs) if r is run), 0)
+    if index == 0:
+        return None
+    before = case.runs[index - 1]
+    if before.outcome is not Outcome.RETURNED:
+        return None
+    decision = sop.step(before.step_code).decision(DecisionKind.RETURN)
+    if decision is None or decision.goto != run.step_code:
+        return None
+    return before, decision
+
+
+def mutu_baku_of(case: Case, run: StepRun, sop: Sop) -> Duration:
+    """The time a run may take: the return's fix time for a fix, else the step's mutu baku."""
+    found = return_before(case, run, sop)
+    if found is not None and found[1].fix_time is not None:
+        return found[1].fix_time
+    return sop.step(run.step_code).mutu_baku
+
+
+def unfixed(case: Case, run: StepRun, sop: Sop) -> list[str]:
+    """Documents a return asked to fix that have no new version on this run and no recorded
+    reason for leaving them as they are."""
+    found = return_before(case, run, sop)
+    if found is None:
+        return []
+    returned, decision = found
+
+    def since(key: str) -> bool:
+        value = case.artifacts.get(key)
+        return (
+            value is not None
+            and value.step_code == run.step_code
+            and returned.finished_at is not None
+            and value.recorded_at >= returned.finished_at
+        )
+
+    if decision.unchanged is not None and since(decision.unchanged):
+        return []
+    return [key for key in decision.fixes if not since(key)]
 
 
 def missing_for_completion(case: Case, step: Step, sop: Sop | None = None) -> list[str]:

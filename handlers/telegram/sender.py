@@ -29,6 +29,9 @@ class _Partial(Exception):
         self.error = error
 
 
+MAX_CAPTION = 1024
+
+
 class TelegramSender:
     """`ChannelSender` for Telegram: files, text (split at 4096) with its keyboard, or an edit."""
 
@@ -63,6 +66,17 @@ class TelegramSender:
 
     async def _send(self, chat_id: int, reply: Reply, pace: Pace | None) -> int:
         sent = 0
+        caption = text_of(reply)
+        if len(reply.files) == 1 and not reply.choices and len(caption) <= MAX_CAPTION:
+            # A document with its one-line caption: one message.
+            file = reply.files[0]
+            if pace is not None:
+                await pace()
+            data = self.files.read(file.sha256)
+            message = await self.bot.send_document(
+                chat_id, InputFile(data, filename=file.filename), caption=caption
+            )
+            return message.message_id
         try:
             # Files first, so the text with its buttons is the newest message in the chat.
             for file in reply.files:

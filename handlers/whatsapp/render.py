@@ -60,9 +60,13 @@ class Listing:
 @dataclass(frozen=True)
 class Document:
     file: FileRef
+    caption: str = ""
 
 
 Part = Text | Buttons | Listing | Document
+
+
+MAX_CAPTION = 1024
 
 
 def text_of(reply: Reply) -> str:
@@ -77,8 +81,15 @@ def label_of(choice: Choice) -> str:
 
 def plan(reply: Reply) -> list[Part]:
     """The messages that show a reply: its files first, then its text with its choices last."""
-    parts: list[Part] = [Document(f) for f in reply.files]
     texts = chunks(text_of(reply))
+    if (
+        len(reply.files) == 1
+        and not reply.choices
+        and len(texts) == 1
+        and len(texts[0]) <= MAX_CAPTION
+    ):
+        return [Document(reply.files[0], texts[0])]  # a document with its one-line caption
+    parts: list[Part] = [Document(f) for f in reply.files]
     if not reply.choices:
         return parts + [Text(x) for x in texts]
     if len(texts[-1]) > MAX_BODY:  # an interactive body is shorter than a text
