@@ -178,7 +178,9 @@ async def test_unchanged_is_refused_where_nothing_was_returned(office):
     await office.act("sekda", c.Approve, case, "telaah_sekda")
 
     with pytest.raises(InvalidInput):
-        await office.act("walikota", c.KeepUnchanged, case, "telaah_walikota", reason="Sudah benar")
+        await office.act(
+            "walikota", c.KeepUnchanged, case, "telaah_walikota", reason="Sudah benar"
+        )
 
 
 async def test_a_fix_after_a_return_is_due_in_the_sop_files_fix_time(office):
