@@ -242,5 +242,3 @@ async def worker(app: App) -> AsyncIterator[Workers]:
         yield Workers(liveness)
     finally:
         await liveness.stop()
-
-

@@ -232,5 +232,3 @@ async def generate(core: Chat, turn: Turn, action: Action) -> Answer:
         return await core.ask(turn, "generate", Reply(f"doc.ask.{questions[0]}", {"label": label}),
                               **data)  # fmt: skip
     return await build(core, turn, case, run.step_code, key, {})
-
-

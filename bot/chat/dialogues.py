@@ -139,7 +139,8 @@ async def _attach(
     answer = await refreshed(core, result, code, new_message=True)
     note = Reply("chat.file_saved", {"filename": stored.filename, "label": _label(core, key)})
     review = await _review_draft(core, result.case, key, stored, before)
-    return Answer([note, *review, *answer.replies])
+    # The live card shows the file as given (its buttons change: Selesai once complete).
+    return Answer([note, *review, *answer.replies], edit=answer.edit, edit_ref=answer.edit_ref)
 
 
 async def _review_draft(

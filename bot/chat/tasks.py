@@ -75,6 +75,8 @@ def case_of(result: Result) -> Case:
     if result.case is None:
         raise StaleAction()
     return result.case
+
+
 def artifact_at(core: Chat, index: int) -> str:
     keys = list(core.sop.artifacts)
     if index >= len(keys):
@@ -84,5 +86,3 @@ def artifact_at(core: Chat, index: int) -> str:
 
 def _note(note: str | None) -> str:
     return t("task.decided_note", note=note) if note else ""
-
-

@@ -62,7 +62,7 @@ class Skip(StepCommand):
 
 @dataclass(frozen=True)
 class KeepUnchanged(StepCommand):
-    """"Tanpa perubahan": a returned draft is sent up again as it is, for a recorded reason."""
+    """ "Tanpa perubahan": a returned draft is sent up again as it is, for a recorded reason."""
 
     reason: str = ""
 

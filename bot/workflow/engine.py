@@ -168,6 +168,7 @@ def _approve(case: Case, cmd: Approve, ctx: Context) -> list[Event]:
                 ctx.sop,
                 ctx.now,
                 filename=source.filename,
+                version=source.version,
             )
         )
     note = rules.require_note(cmd.note) if decision.note_required else (cmd.note or "").strip()

@@ -183,6 +183,7 @@ def _told_of_return(
                 "task.returned_told",
                 {"ref": case.ref, "subject": case.subject, "by": roster.name(returned.actor_id),
                  "from_number": sop.step(returned.step_code).number, "note": returned.note or "-",
+                 "earlier": _earlier_return(case, run, sop, roster),
                  "number": sop.step(run.step_code).number,
                  "performer": roster.name(run.assignee_id)},
             )  # fmt: skip

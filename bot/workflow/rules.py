@@ -144,7 +144,7 @@ def unfixed(case: Case, run: StepRun, sop: Sop) -> list[str]:
             value is not None
             and value.step_code == run.step_code
             and returned.finished_at is not None
-            and value.recorded_at >= returned.finished_at
+            and value.recorded_at > returned.finished_at
         )
 
     if decision.unchanged is not None and since(decision.unchanged):
@@ -216,8 +216,10 @@ def record_artifact(
     now: datetime,
     *,
     filename: str | None = None,
+    version: int | None = None,
 ) -> ArtifactRecorded:
-    """Set the artifact's latest value on the case, one version up."""
+    """Set the artifact's latest value on the case, one version up (or at `version`: an
+    approved draft keeps the number of the draft it approves)."""
     artifact = sop.artifacts.get(key)
     if artifact is None:
         raise InvalidInput(reason=t("invalid.unknown_artifact", artifact=key))
@@ -226,7 +228,8 @@ def record_artifact(
     if document_id is None:
         value = normalise_value(sop, key, value)
     previous = case.artifacts.get(key)
-    version = previous.version + 1 if previous else 1
+    if version is None or (previous is not None and version <= previous.version):
+        version = previous.version + 1 if previous else 1
     case.artifacts[key] = ArtifactValue(
         key, value, step_code, acting.actor_id, now, document_id, version, filename
     )

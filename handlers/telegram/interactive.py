@@ -119,5 +119,3 @@ def build_play(stage: Stage) -> Starlette:
             Route("/press", play.press, methods=["POST"]),
         ]
     )
-
-
