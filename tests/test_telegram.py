@@ -257,6 +257,22 @@ async def test_the_bot_builds_the_lembar_disposisi_from_its_template(office):
     assert built.document.data == stored and "Lembar disposisi Kabag, versi 1" in built.text
 
 
+async def test_documents_the_bot_builds_are_in_the_chats_of_who_signs_and_who_edits(office):
+    await step_two(office)
+    # the lembar disposisi: to the Kabag who signs it and to the Ketua Tim it disposes to
+    for who in ("kabag", "ketua"):
+        assert any("Lembar disposisi Kabag, versi 1" in m.text for m in office.documents(who))
+
+    await office.press("ketua", "Buat Draft rancangan")
+
+    draft = office.last("ketua")  # the draft template, to edit, after the card
+    case = await office.app.workflow.get("KB-2026-0001")
+    assert draft.document.data == office.app.files.read(case.artifacts["draft_rancangan"].value)
+    assert draft.text == "📎 Draft rancangan kerja sama, versi 1, perkara KB-2026-0001"
+    inbox = office.inbox("ketua")
+    assert inbox.index(office.card("ketua")) < inbox.index(draft)
+
+
 async def test_an_uploaded_draft_is_checked_and_compared_with_the_version_before(office):
     await step_two(office)
     await office.give_file(
