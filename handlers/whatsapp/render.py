@@ -80,7 +80,8 @@ def label_of(choice: Choice) -> str:
 
 
 def plan(reply: Reply) -> list[Part]:
-    """The messages that show a reply: its files first, then its text with its choices last."""
+    """The messages that show a reply: its text, then the files it explains; with choices the
+    files first, so that the text with its choices is the newest message."""
     texts = chunks(text_of(reply))
     if (
         len(reply.files) == 1
@@ -91,7 +92,7 @@ def plan(reply: Reply) -> list[Part]:
         return [Document(reply.files[0], texts[0])]  # a document with its one-line caption
     parts: list[Part] = [Document(f) for f in reply.files]
     if not reply.choices:
-        return parts + [Text(x) for x in texts]
+        return [Text(x) for x in texts] + parts
     if len(texts[-1]) > MAX_BODY:  # an interactive body is shorter than a text
         texts = texts[:-1] + chunks(texts[-1], MAX_BODY)
     parts += [Text(x) for x in texts[:-1]]
