@@ -41,7 +41,9 @@ def trace_of(error: BaseException) -> str:
     return "".join(traceback.format_exception(error))[-TRACE_CHARS:]
 
 
-async def record_failure(uow: UnitOfWork, sop: Sop, kind: str, trace: str, now: datetime) -> None:
+async def record_failure(
+    uow: UnitOfWork, sop: Sop, kind: str, trace: str, now: datetime
+) -> None:
     """Count a failure; tell the admins at once unless they heard of this kind lately."""
     incident = await uow.incidents.get(kind)
     quiet_since = wall_clock_after(now, seconds=-WINDOW_SECONDS)

@@ -206,7 +206,9 @@ class Delivery:
             return message.chat
         assert message.recipient_id is not None
         identities = await uow.people.identities_of(message.recipient_id)
-        return next((ChatRoute(ch, ext) for ch, ext in identities if ch in self.senders), None)
+        return next(
+            (ChatRoute(ch, ext) for ch, ext in identities if ch in self.senders), None
+        )
 
     async def _send_chat(self, rows: list[Claimed]) -> DrainReport:
         """One chat's rows in queue order; a row that must wait holds back the ones after it."""

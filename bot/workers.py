@@ -18,7 +18,9 @@ class Workers:
         self.liveness = liveness
         self.name = liveness.worker if liveness is not None else name
 
-    async def claim(self, now: datetime, lease_seconds: float, claimers: Sequence[str]) -> Claim:
+    async def claim(
+        self, now: datetime, lease_seconds: float, claimers: Sequence[str]
+    ) -> Claim:
         """A claim by this worker at `now`, freeing the rows of claimers that are gone."""
         dead: frozenset[str] = frozenset()
         others = [w for w in claimers if w != self.name]

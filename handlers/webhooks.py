@@ -47,7 +47,9 @@ def webhook_app(inbounds: Sequence[Inbound], inbox: InboxWorker) -> Starlette:
     return Starlette(routes=routes)
 
 
-def _receiver(inbound: Inbound, inbox: InboxWorker) -> Callable[[Request], Awaitable[Response]]:
+def _receiver(
+    inbound: Inbound, inbox: InboxWorker
+) -> Callable[[Request], Awaitable[Response]]:
     async def receive(request: Request) -> Response:
         """POST: check the sender, store the updates, answer after the commit."""
         body = await request.body()

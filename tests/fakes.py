@@ -530,7 +530,9 @@ class _Exports(_Repo):
             None,
         )
 
-    async def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[ExportRequest]:
+    async def claim(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ExportRequest]:
         taken = []
         for index, request in enumerate(self.s.exports):
             if request.status == "pending" and len(taken) < limit:

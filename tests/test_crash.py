@@ -74,10 +74,9 @@ async def test_a_crash_after_a_send_sends_it_again_marked_doubtful(lane):
     )
     assert (status, bool(doubtful)) == ("sent", True)
     assert len(lane.inbox("kabag")) == before + 2  # the copy the crash made unavoidable
-    assert (
-        f"outbox message {key} sent again after an unknown outcome"
-        in (lane.folder / "sopbot.log").read_text()
-    )
+    assert f"outbox message {key} sent again after an unknown outcome" in (
+        lane.folder / "sopbot.log"
+    ).read_text()
 
 
 async def test_a_whatsapp_update_stored_before_the_webhook_answered_is_handled_once(lane):

@@ -36,7 +36,8 @@ KOP = [
     "PEMERINTAH KOTA TANGERANG",
     "SEKRETARIAT DAERAH",
     "Jl. Satria Sudirman No. 1, Kota Tangerang, Banten 15111",
-    "Telepon: (021) ………………; Pos-el: ………………@tangerangkota.go.id; Laman: www.tangerangkota.go.id",
+    "Telepon: (021) ………………; Pos-el: ………………@tangerangkota.go.id; "
+    "Laman: www.tangerangkota.go.id",
 ]
 DISPOSISI_NUMBER = "1/Disp-Tapem/III/2026"  # as the agenda register gives it
 UNDANGAN_NUMBER = "005/1-Tapem/III/2026"
@@ -313,7 +314,9 @@ def test_the_approval_sheet_lists_every_decision_with_who_when_and_the_note(walk
         "NIP. 19720404 199603 1 006"
     )
     body = lines(data)
-    approved = "disetujui oleh H. Sachrudin (Wali Kota) pada Senin, 9 Maret 2026 pukul 14.10 WIB"
+    approved = (
+        "disetujui oleh H. Sachrudin (Wali Kota) pada Senin, 9 Maret 2026 pukul 14.10 WIB"
+    )
     assert f"Rancangan disetujui: {approved}" in body
     assert "Rencana penandatanganan: Senin, 16 Maret 2026 pukul 10.00 WIB" in body
     assert ["Status", ":", "selesai"] in table_with(data, "Nomor perkara")

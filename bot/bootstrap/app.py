@@ -242,3 +242,5 @@ async def worker(app: App) -> AsyncIterator[Workers]:
         yield Workers(liveness)
     finally:
         await liveness.stop()
+
+

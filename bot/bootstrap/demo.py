@@ -50,6 +50,8 @@ async def against_standin(
         yield service
 
 
+
+
 @asynccontextmanager
 async def staged(stage: Stage) -> AsyncIterator[Stage]:
     """The demo's stage with the real bot started on its settings, clock and stand-in."""

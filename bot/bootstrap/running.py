@@ -185,7 +185,9 @@ async def running(
         stack.push_async_callback(runtime.stop)
         stack.enter_context(_scheduled(runtime, settings.sopbot_sweep_seconds))
         if channels.telegram is not None and not webhook:
-            await stack.enter_async_context(_polling(channels.telegram, runtime, poll_timeout))
+            await stack.enter_async_context(
+                _polling(channels.telegram, runtime, poll_timeout)
+            )
         service = Service(runtime)
         for (host, port), routes in inbounds.items():
             web = webhook_app(routes, runtime.inbox)
@@ -307,3 +309,5 @@ async def until_stopped() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+
+

@@ -99,3 +99,4 @@ class ChatCore(Chat):
         if plain.startswith("/") or plain.lower() == "batal":
             return False
         return await self.prompt_of(person) is not None
+

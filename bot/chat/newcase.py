@@ -152,8 +152,8 @@ async def _open(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
             )
     text_key = "baru.opened_waiting" if case.status is CaseStatus.WAITING else "baru.opened"
     return Answer.say(text_key, ref=case.ref, subject=case.subject)
-
-
 def stored_data(stored: StoredFile) -> dict[str, Any]:
     return {"sha256": stored.sha256, "size": stored.size, "filename": stored.filename,
             "media_type": stored.media_type}  # fmt: skip
+
+

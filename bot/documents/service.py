@@ -40,7 +40,9 @@ from bot.workflow.model import Case, Person, Roster
 from bot.workflow.service import After, Result, StoredFile, UpdateKey, Workflow
 
 # case, roster, who asked, when, their answers, the agenda number (None: not a numbered naskah)
-Builder = Callable[[Case, Roster, Person, datetime, Mapping[str, str], str | None], BuiltDocument]
+Builder = Callable[
+    [Case, Roster, Person, datetime, Mapping[str, str], str | None], BuiltDocument
+]
 BLANK_LINE = "……………………………………………………………………"
 Answers = Mapping[str, str]
 

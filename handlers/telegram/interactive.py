@@ -119,3 +119,5 @@ def build_play(stage: Stage) -> Starlette:
             Route("/press", play.press, methods=["POST"]),
         ]
     )
+
+

@@ -30,7 +30,9 @@ LOG_EVERY_SECONDS = 60.0
 class TelegramPolling:
     """Fetches updates, stores each batch, and only then lets Telegram forget them."""
 
-    def __init__(self, bot: Bot, inbox: InboxWorker, *, timeout: int = LONG_POLL_SECONDS) -> None:
+    def __init__(
+        self, bot: Bot, inbox: InboxWorker, *, timeout: int = LONG_POLL_SECONDS
+    ) -> None:
         self.bot = bot
         self.inbox = inbox
         self.timeout = timeout
