@@ -37,6 +37,7 @@ VERBS: dict[str, tuple[str, int]] = {
     "done": ("ok", 0),  # finish a multi-choice prompt
     "cancel": ("bt", 0),  # cancel the pending dialogue
     "package": ("pa", 1),  # case: the finished case's records package (SRIKANDI)
+    "unchanged": ("tp", 3),  # case, step number, task version: a returned draft kept as it is
 }
 _BY_CODE = {code: (name, arity) for name, (code, arity) in VERBS.items()}
 

@@ -54,6 +54,12 @@ class MissingKelengkapan(SopbotError):
     text_key = "error.missing_kelengkapan"
 
 
+class FixNeeded(SopbotError):
+    """A returned draft sent up again with neither a new version nor a reason to keep it."""
+
+    text_key = "error.fix_needed"
+
+
 class PreconditionNotMet(SopbotError):
     text_key = "error.precondition"
 

@@ -13,7 +13,13 @@ from bot.replies import Choice, FileRef, Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
 from bot.workflow.model import ArtifactValue, Case, Outcome, Roster, StepRun
-from bot.workflow.rules import missing_for_completion, passed_down, time_limits
+from bot.workflow.rules import (
+    missing_for_completion,
+    passed_down,
+    return_before,
+    time_limits,
+    unfixed,
+)
 
 DATE_CHOICES = 3
 MAX_BUTTONS = 6  # a phone shows them without scrolling
@@ -61,7 +67,8 @@ def checklist(case: Case, step: Step, sop: Sop, roster: Roster) -> str:
         label = sop.artifact_label(key)
         value = case.artifacts.get(key)
         if value is not None:
-            lines.append(t("task.line_done", label=label, value=shown_value(value, sop)))
+            shown = shown_value(value, sop, roster)
+            lines.append(t("task.line_done", label=label, value=shown))
         elif key in passed:
             source = next(s for s in sop.steps if key in s.produces)
             lines.append(t("task.line_passed", label=label, number=source.number))
@@ -79,10 +86,19 @@ def checklist(case: Case, step: Step, sop: Sop, roster: Roster) -> str:
     return "\n".join(lines)
 
 
-def shown_value(value: ArtifactValue, sop: Sop) -> str:
-    """An artifact's value as a person reads it: file name and version, or the text."""
+def shown_value(value: ArtifactValue, sop: Sop, roster: Roster | None = None) -> str:
+    """An artifact's value as a person reads it: file name and version, or the text.
+
+    A version uploaded on another step than the one producing it (the Kabag's fix of a
+    returned draft) names who uploaded it: it is theirs, not the producing step's.
+    """
     if value.document_id is not None:
-        return t("task.file_version", filename=value.filename or "berkas", version=value.version)
+        filename = value.filename or "berkas"
+        producers = {s.code for s in sop.steps if value.key in s.produces}
+        if roster is not None and producers and value.step_code not in producers:
+            name = roster.name(value.recorded_by)
+            return t("task.file_version_by", filename=filename, version=value.version, name=name)
+        return t("task.file_version", filename=filename, version=value.version)
     if sop.artifacts[value.key].kind is ArtifactKind.DATETIME:
         return format_datetime(datetime.fromisoformat(value.value))
     return value.value
@@ -111,7 +127,7 @@ def task_view(case: Case, run: StepRun, view: ViewContext, intro: str = "") -> R
         "checklist": lines,
         "hint": _hint(step, sop),
         "intro": intro,
-        "summary": review_summary(case, step, view),
+        "summary": review_summary(case, step, view) + fix_summary(case, run, view),
     }
     choices = card_choices(case, run, step, view)
     return Reply("task.view", params, tuple(choices), review_files(case, step),
@@ -129,8 +145,13 @@ def review_summary(case: Case, step: Step, view: ViewContext) -> str:
     for key in step.needs:
         value = case.artifacts.get(key)
         if value is not None and value.document_id is not None:
-            lines.append(t("review.version", label=view.sop.artifact_label(key),
-                           version=value.version))  # fmt: skip
+            label = view.sop.artifact_label(key)
+            producers = {s.code for s in view.sop.steps if key in s.produces}
+            if value.step_code not in producers:  # uploaded on a fix, by its fixer
+                by = view.roster.name(value.recorded_by)
+                lines.append(t("review.version_by", label=label, version=value.version, name=by))
+            else:
+                lines.append(t("review.version", label=label, version=value.version))
     returned = [r for r in case.runs if r.outcome is Outcome.RETURNED]
     if returned:
         last = returned[-1]
@@ -174,11 +195,41 @@ def card_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> lis
     finish = decision_choices(case, run, step, view.sop)
     if step.decisions:
         return finish
+    fix = fix_choices(case, run, step, view)
     amend = amend_choices(case, run, step, view)
-    room = MAX_BUTTONS - len(finish) - (1 if amend else 0)
+    room = MAX_BUTTONS - len(finish) - len(fix) - (1 if amend else 0)
     inputs = input_choices(case, run, step, view, room)
     more = [Choice("button.amend", actions.encode("amend", case.id or 0, step.number))]
-    return inputs + (more if amend else []) + finish
+    return fix + inputs + (more if amend else []) + finish
+
+
+def fix_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> list[Choice]:
+    """After a return, until it is fixed: upload the new version, or Tanpa perubahan."""
+    keys = unfixed(case, run, view.sop)
+    if not keys:
+        return []
+    out = [_input_choice(case.id or 0, step, key, view, "missing") for key in keys]
+    data = actions.encode("unchanged", case.id or 0, step.number, run.version)
+    return [*out, Choice("button.unchanged", data)]
+
+
+def fix_summary(case: Case, run: StepRun, view: ViewContext) -> str:
+    """For a fix after a return: whether the new version or the reason to keep it is there."""
+    found = return_before(case, run, view.sop)
+    if found is None or not found[1].fixes:
+        return ""
+    decision = found[1]
+    labels = ", ".join(view.sop.artifact_label(key) for key in decision.fixes)
+    missing = unfixed(case, run, view.sop)
+    if missing:
+        return t("task.fix_needed", labels=labels) + "\n\n"
+    kept = case.artifacts.get(decision.unchanged) if decision.unchanged else None
+    if kept is not None and all(
+        (v := case.artifacts.get(k)) is None or v.recorded_at < kept.recorded_at
+        for k in decision.fixes
+    ):
+        return t("task.fix_unchanged", reason=kept.value) + "\n\n"
+    return t("task.fix_done", labels=labels) + "\n\n"
 
 
 def input_choices(

@@ -6,7 +6,7 @@ It works over any unit of work factory, so the same walk runs on fakes and on da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.admin import Admin
@@ -134,6 +134,12 @@ class Office:
         await self.act("ketua", c.Complete, case, "rapat_koordinasi")
         await self.attach("ketua", case, "penyusunan", "rancangan_berparaf")
         await self.act("ketua", c.Complete, case, "penyusunan")
+
+    async def fix(self, case: Case, who: str = "kabag") -> Result:
+        """After a Sekda's return, ten minutes later: a new version of the draft on step 5."""
+        self.clock.set(self.clock.now() + timedelta(minutes=10))
+        data = f"rancangan perbaikan {self.clock.now().isoformat()}".encode()
+        return await self.attach(who, case, "penyampaian", "rancangan_berparaf", data)
 
     async def until_sekda(self, case: Case) -> None:
         """Steps 1 to 5 on time, so the draft lies with the Sekda."""

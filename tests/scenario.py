@@ -69,5 +69,8 @@ async def _reviews(office: Office, case: Case) -> None:
     ]
     await office.admin.delegate("Hendra", "Joko", "plh", date(2026, 3, 9), date(2026, 3, 9))
     for time, who, command, step, extra in steps:
+        if command is c.Submit and time != "13:10":  # the Kabag's fix after the Sekda's return
+            at(office, "2026-03-09 13:25")
+            await office.attach("kabag", case, "penyampaian", "rancangan_berparaf")
         at(office, f"2026-03-09 {time}")
         await office.act(who, command, case, step, **extra)

@@ -153,6 +153,16 @@ class TelegramOffice(Deciding):
     def last(self, who: str) -> Any:
         return self.users[who].last
 
+    def card(self, who: str) -> Any:
+        """The newest task card in the chat (documents may follow it)."""
+        return next(
+            m for m in reversed(self.inbox(who)) if m.document is None and "Langkah" in m.text
+        )
+
+    def documents(self, who: str) -> list[Any]:
+        """The documents the bot sent into the chat, oldest first."""
+        return [m for m in self.inbox(who) if m.from_bot and m.document is not None]
+
     def at(self, iso: str) -> None:
         self.clock.set(datetime.fromisoformat(iso).replace(tzinfo=JAKARTA))
 

@@ -112,6 +112,12 @@ async def _sekda(office: Office, case: Case) -> None:
     await office.until_sekda(case)
 
 
+async def _returned(office: Office, case: Case) -> None:
+    """Back at penyampaian after the Sekda's return, not yet fixed."""
+    await office.until_sekda(case)
+    await office.act("sekda", c.Return, case, "telaah_sekda", note="Pasal 3 perlu diperbaiki")
+
+
 WALKS: dict[str, Callable[[Office, Case], Awaitable[None]]] = {
     "intake": _intake,
     "assigned": _assigned,
@@ -120,6 +126,7 @@ WALKS: dict[str, Callable[[Office, Case], Awaitable[None]]] = {
     "step4": _step4,
     "step5": _step5,
     "sekda": _sekda,
+    "returned": _returned,
     "held": _intake,
 }
 _STAGES: dict[str, Stage] = {}
@@ -356,6 +363,8 @@ BUTTON_ACTS: dict[str, Act] = {
                    finished("penyusunan", Outcome.COMPLETED)),
     "submit": Act("step5", press("submit", case_id, 5, run_version("penyampaian")), KABAG,
                   finished("penyampaian", Outcome.COMPLETED)),
+    "unchanged": Act("returned", press("unchanged", case_id, 5, run_version("penyampaian")),
+                     KABAG, replied("chat.ask_unchanged_reason", "note")),
     "skip": Act("intake", press("skip", case_id, 1, run_version("penugasan")), KABAG,
                 replied("chat.ask_skip_reason", "note")),
     "input": Act("step2", press("input", case_id, 2, artifact("tempat_rapat")), KETUA,

@@ -84,7 +84,7 @@ async def test_kembalikan_shows_the_note_back_and_returns_after_ya(office):
 
     [run] = await runs_of(office, "telaah_sekda")
     assert run.outcome is Outcome.RETURNED and run.note == "Pasal 3 dan pasal 5 perlu diperbaiki"
-    assert "Pasal 3 dan pasal 5 perlu diperbaiki" in office.last("kabag").text
+    assert "Pasal 3 dan pasal 5 perlu diperbaiki" in office.card("kabag").text
 
     assert shown.labels == []  # the first question lost its buttons; an old tap still comes
     office.users["sekda"].press_data(stale, shown)

@@ -41,6 +41,7 @@ async def walk(office: Office) -> None:
     at(office, 4, 8, 15, 55)
     await office.act("sekda", c.Return, case, "telaah_sekda", note="Pasal 3 perlu diperbaiki")
     at(office, 4, 9, 8, 0)
+    await office.attach("kabag", case, "penyampaian", "rancangan_berparaf")
     await office.act("kabag", c.Submit, case, "penyampaian")
     at(office, 4, 9, 8, 10)
     await office.act("sekda", c.Approve, case, "telaah_sekda")
@@ -115,13 +116,15 @@ EXPECTED = {
         ("eskalasi_pelaksana", "Wed 08 Apr 15:25", "sekda"),
         ("eskalasi_atasan", "Thu 09 Apr 07:55", "walikota"),
     ],
-    # Returned at 15:55: five minutes that evening, ten the next morning.
+    # Returned at 15:55: the fix has the SOP file's fix_time, 2 working days, to Fri 15:55
+    # (Friday closes at 16:30).
     ("penyampaian", 2): [
-        ("separuh", "Thu 09 Apr 07:33", "kabag"),
-        ("jatuh_tempo", "Thu 09 Apr 07:40", "kabag"),
-        ("eskalasi_pelaksana", "Thu 09 Apr 08:40", "kabag"),
-        ("eskalasi_atasan", "Thu 09 Apr 09:40", "sekda"),
-        ("eskalasi_atasan_2", "Fri 10 Apr 07:40", "walikota"),
+        ("separuh", "Thu 09 Apr 15:55", "kabag"),
+        ("menjelang", "Fri 10 Apr 15:25", "kabag"),
+        ("jatuh_tempo", "Fri 10 Apr 15:55", "kabag"),
+        ("eskalasi_pelaksana", "Mon 13 Apr 07:55", "kabag"),
+        ("eskalasi_atasan", "Mon 13 Apr 08:55", "sekda"),
+        ("eskalasi_atasan_2", "Mon 13 Apr 15:55", "walikota"),
     ],
     ("telaah_sekda", 2): [
         ("separuh", "Thu 09 Apr 08:08", "sekda"),

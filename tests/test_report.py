@@ -58,10 +58,12 @@ def test_every_run_reports_its_planned_and_actual_office_minutes_and_lateness(re
         ("penyusunan", 1, 3600, 1710, 0),
         ("penyampaian", 1, 15, 10, 0),
         ("telaah_sekda", 1, 15, 10, 0),
-        ("penyampaian", 2, 15, 10, 0),
+        # A fix after a return runs against the SOP file's fix_time, 2 working days, not
+        # step 5's 15 minutes: Mon 13:20-16:00 (160) + Tue 510 + Wed 07:30-13:20 (350)
+        ("penyampaian", 2, 1020, 10, 0),
         ("telaah_sekda", 2, 15, 10, 0),
         ("telaah_walikota", 1, 15, 10, 0),
-        ("telaah_sekda", 3, 15, 10, 0),
+        ("telaah_sekda", 3, 1020, 10, 0),  # answering the Wali Kota's return: its fix time
         ("telaah_walikota", 2, 15, 10, 0),
         # Mon 14:10-16:00 (110) + Tue 07:30-14:10 (400); done Tue 09:00: 110 + 90
         ("jadwal_penandatanganan", 1, 510, 200, 0),
@@ -88,6 +90,8 @@ def test_steps_measured_in_days_also_report_working_days(report):
     assert days == [
         ("persiapan", 2, 1),
         ("penyusunan", 7, 3),  # Wed 4 -> Mon 9: Thu, Fri, Mon
+        ("penyampaian", 2, 0),  # the fixes, against 2 hari kerja, done the same day
+        ("telaah_sekda", 2, 0),
         ("jadwal_penandatanganan", 1, 1),
     ]
 

@@ -124,6 +124,46 @@ def test_every_return_asks_for_a_note(sop: Sop) -> None:
     assert returns and all(decision.note_required for decision in returns)
 
 
+def test_each_return_gives_a_time_for_the_fix_and_says_what_must_be_fixed(sop: Sop) -> None:
+    sekda = sop.step("telaah_sekda").decision(DecisionKind.RETURN)
+    walikota = sop.step("telaah_walikota").decision(DecisionKind.RETURN)
+
+    assert sekda is not None and walikota is not None
+    assert sekda.fix_time == Duration.parse("2 hari kerja")
+    assert walikota.fix_time == Duration.parse("2 hari kerja")
+    assert sekda.fixes == ("rancangan_berparaf",)
+    assert sekda.unchanged == "alasan_tanpa_perubahan"
+    assert sekda.tells == ("ketua_tim",)
+
+
+def test_a_return_without_fix_time_gets_two_working_days(tmp_path: Path) -> None:
+    text = edited([(", fix_time: 2 hari kerja, goto: telaah_sekda", ", goto: telaah_sekda")])
+    path = tmp_path / "sop.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    returned = load_sop(str(path)).step("telaah_walikota").decision(DecisionKind.RETURN)
+
+    assert returned is not None and returned.fix_time == Duration.parse("2 hari kerja")
+
+
+def test_a_fix_time_of_three_days_is_read_and_shown_by_sop_show(tmp_path: Path) -> None:
+    text = edited(
+        [
+            (
+                ", fix_time: 2 hari kerja, goto: telaah_sekda",
+                ", fix_time: 3 hari kerja, goto: telaah_sekda",
+            )
+        ]
+    )
+    path = tmp_path / "sop.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    table = render_table(load_sop(str(path)))
+
+    assert "No 8: Bila dikembalikan: waktu perbaikan 3 hari kerja (langkah 7)." in table
+    assert "No 7: Bila dikembalikan: waktu perbaikan 2 hari kerja (langkah 5)." in table
+
+
 def test_meeting_clock_starts_at_the_meeting_time_set_in_step_2(sop: Sop) -> None:
     step = sop.step("rapat_koordinasi")
 

@@ -42,11 +42,15 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     await open_case(office)
     await office.press("kabag", "Siti Rahmawati")
     await office.press("kabag", "Unggah Lembar disposisi")
-    await office.upload("kabag", "disposisi.docx", docx_bytes("LEMBAR DISPOSISI"))
+    disposisi = docx_bytes("LEMBAR DISPOSISI")
+    await office.upload("kabag", "disposisi.docx", disposisi)
     await office.press("kabag", "Selesai")
 
-    ketua_task = office.last("ketua")
+    ketua_task = office.card("ketua")
     assert "Langkah 2" in ketua_task.text
+    handed = office.last("ketua")  # the lembar disposisi follows the card that explains it
+    assert handed.document.data == disposisi
+    assert handed.text == "📎 Lembar disposisi Kabag, versi 1, perkara KB-2026-0001"
     await set_meeting(office, place="Ruang Rapat Tapem Lt. 3, proyektor")
     await office.give_file(
         "ketua", "Draft rancangan", "draft-v1.docx", docx_bytes("KESEPAKATAN BERSAMA", "Pasal 1")
@@ -67,25 +71,67 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
     [confirmation] = [m for m in office.inbox("ketua") if "Ya, Selesai" in m.labels]
     assert "telah diparaf" in confirmation.text and "Langkah 4" not in confirmation.text
     await office.press("ketua", "Ya, Selesai")
+    assert "Langkah 5" in office.card("kabag").text
+    assert office.last("kabag").document.data == initialled  # the draft before Sampaikan
     await office.press("kabag", "Sampaikan")
 
     review = [m for m in office.inbox("sekda") if "Setujui" in m.labels][-1]
     assert "hari kerja sejak" in review.text and "versi 1" in review.text
-    attached = office.inbox("sekda")[-2].document
-    assert attached is not None and attached.data == initialled
+    attached = office.last("sekda")  # the draft follows the review card
+    assert attached.document.data == initialled and "versi 1" in attached.text
     await office.give_back("sekda", "Pasal 3 perlu diperbaiki", review)
     assert review.labels == []
     assert "dikembalikan oleh Dr. Hendra Wijaya, M.M." in review.text
 
-    returned = office.last("kabag")
+    # The Sekda's return reaches the Kabag and the Ketua Tim, each with the note and the file.
+    returned = office.card("kabag")
     assert "Pasal 3 perlu diperbaiki" in returned.text
+    assert "Tanpa perubahan" in returned.labels
+    assert office.last("kabag").document.data == initialled
+    told = office.inbox("ketua")[-2]
+    assert "Pasal 3 perlu diperbaiki" in told.text and "dikembalikan" in told.text
+    assert office.last("ketua").document.data == initialled
+
+    # Sending it up again without a new version is refused, in plain words.
+    refused = await office.press("kabag", "Sampaikan", returned)
+    answer = refused.text or office.last("kabag").text
+    assert "belum ada versi baru" in answer and "Tanpa perubahan" in answer
+    assert (await office.app.workflow.get("KB-2026-0001")).current_run("penyampaian")
+
+    office.at("2026-03-04T11:00")
+    await office.press("kabag", "Unggah Rancangan Kesepakatan Bersama berparaf")
+    fixed = docx_bytes("KESEPAKATAN BERSAMA", "v3, pasal 3 diperbaiki")
+    await office.upload("kabag", "rancangan-perbaikan.docx", fixed)
+    card = office.card("kabag")
+    assert "versi 2, diunggah oleh Drs. Budi Santoso" in card.text  # hers, not the Ketua's
+    await office.press("kabag", "Sampaikan", card)
+
+    # The Sekda's "versi 2" is the Wali Kota's "versi 2".
+    review = office.card("sekda")
+    assert "versi 2" in review.text
+    assert office.last("sekda").document.data == fixed and "versi 2" in office.last("sekda").text
+    await office.approve("sekda", review)
+    assert "versi 2" in office.card("walikota").text
+    to_walikota = office.last("walikota")
+    assert to_walikota.document.data == fixed and "versi 2" in to_walikota.text
+
+    # A Wali Kota's return reaches the Sekda with the choice; sent down, it comes back up.
+    await office.give_back("walikota", "Tambahkan pasal keadaan kahar")
+    choice = office.card("sekda")
+    assert "Tambahkan pasal keadaan kahar" in choice.text
+    assert "Kembalikan untuk meneruskannya" in choice.text
+    await office.give_back("sekda", "Mohon ditambahkan bersama TKKSD", choice)
+    down = office.card("kabag")
+    assert "Tambahkan pasal keadaan kahar" in down.text and "Mohon ditambahkan" in down.text
+    assert any("Tambahkan pasal keadaan kahar" in m.text for m in office.inbox("ketua")[-3:])
+    office.at("2026-03-04T13:00")
+    await office.press("kabag", "Tanpa perubahan", down)
+    await office.say("kabag", "Pasal keadaan kahar sudah ada pada Pasal 9 rancangan")
+    assert "tanpa perubahan" in office.card("kabag").text
     await office.press("kabag", "Sampaikan")
     await office.approve("sekda")
-    await office.give_back("walikota", "Tambahkan pasal keadaan kahar")
-    assert "Tambahkan pasal keadaan kahar" in office.last("sekda").text
-    await office.approve("sekda")
     await office.approve("walikota")
-    schedule = office.last("walikota")
+    schedule = office.card("walikota")
     assert "Langkah 10" in schedule.text
     await office.press("walikota", "Isi Rencana waktu penandatanganan")
     question = office.last("walikota")
@@ -96,9 +142,13 @@ async def test_a_whole_case_from_baru_to_the_signing_schedule(office):
 
     case = await office.app.workflow.get("KB-2026-0001")
     assert case.status is CaseStatus.DONE
-    assert [r.outcome for r in case.runs].count(Outcome.RETURNED) == 2
+    assert [r.outcome for r in case.runs].count(Outcome.RETURNED) == 3
     for who in ("kabag", "ketua", "sekda", "walikota"):
-        assert "telah selesai" in office.last(who).text
+        # the approved text follows the finish notice
+        notice, approved = office.inbox(who)[-2:]
+        assert "telah selesai" in notice.text
+        assert approved.document.data == fixed
+        assert "yang disetujui, versi 2" in approved.text
 
 
 async def test_commands_answer_in_indonesian(office):
@@ -209,7 +259,25 @@ async def test_the_bot_builds_the_lembar_disposisi_from_its_template(office):
     stored = office.app.files.read(case.artifacts["disposisi_kabag"].value)
     text = "\n".join(p.text for p in Document(io.BytesIO(stored)).paragraphs)
     assert "Siti Rahmawati" in text or "Siti Rahmawati" in tables_text(stored)
-    assert "✅ Lembar disposisi Kabag" in office.last("kabag").text
+    assert "✅ Lembar disposisi Kabag" in office.card("kabag").text
+    built = office.last("kabag")  # the built document follows the card, to read and sign
+    assert built.document.data == stored and "Lembar disposisi Kabag, versi 1" in built.text
+
+
+async def test_documents_the_bot_builds_are_in_the_chats_of_who_signs_and_who_edits(office):
+    await step_two(office)
+    # the lembar disposisi: to the Kabag who signs it and to the Ketua Tim it disposes to
+    for who in ("kabag", "ketua"):
+        assert any("Lembar disposisi Kabag, versi 1" in m.text for m in office.documents(who))
+
+    await office.press("ketua", "Buat Draft rancangan")
+
+    draft = office.last("ketua")  # the draft template, to edit, after the card
+    case = await office.app.workflow.get("KB-2026-0001")
+    assert draft.document.data == office.app.files.read(case.artifacts["draft_rancangan"].value)
+    assert draft.text == "📎 Draft rancangan kerja sama, versi 1, perkara KB-2026-0001"
+    inbox = office.inbox("ketua")
+    assert inbox.index(office.card("ketua")) < inbox.index(draft)
 
 
 async def test_an_uploaded_draft_is_checked_and_compared_with_the_version_before(office):
@@ -267,5 +335,5 @@ async def test_the_notulen_is_built_from_a_few_answers_after_the_meeting(office)
     minutes = office.app.files.read(case.artifacts["notulensi"].value)
     text = paragraphs_text(minutes) + tables_text(minutes)
     assert "Pembiayaan bersama" in text and "Draft diperbaiki dalam 3 hari" in text
-    card = [m for m in office.inbox("ketua") if "Langkah 3" in m.text][-1]
-    assert "✅ Notulensi koordinasi awal" in card.text
+    assert "✅ Notulensi koordinasi awal" in office.card("ketua").text
+    assert office.last("ketua").document.data == minutes

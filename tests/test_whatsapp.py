@@ -76,18 +76,22 @@ async def test_a_sekda_on_whatsapp_approves_a_case_prepared_on_telegram(office):
 
     case = await office.telegram.app.workflow.get(REF)
     assert case.latest_run("telaah_sekda").outcome is Outcome.APPROVED
-    assert "Langkah 8" in office.telegram.last("walikota").text
+    assert "Langkah 8" in office.telegram.card("walikota").text
     assert "disetujui oleh Dr. Hendra Wijaya" in office.last("sekda").text
 
 
-async def test_the_review_request_carries_the_draft_as_a_document_before_the_buttons(office):
+async def test_the_review_request_is_followed_by_the_draft_as_a_captioned_document(office):
     await review_on_whatsapp(office)
 
-    *_, document, review = office.inbox("sekda")
+    *_, review, document = office.inbox("sekda")
 
     data, filename = office.graph.document(document)
     assert filename == "rancangan.docx"
     assert paragraphs(data) == ["KESEPAKATAN BERSAMA", "v2"]
+    assert (
+        document.text
+        == f"📎 Rancangan Kesepakatan Bersama berparaf Ketua Tim, versi 1, perkara {REF}"
+    )
     assert review.labels == ["Setujui", "Kembalikan"]
 
 
@@ -97,7 +101,28 @@ async def test_a_return_from_whatsapp_reaches_the_kabag_on_telegram_with_the_not
 
     case = await office.telegram.app.workflow.get(REF)
     assert case.latest_run("telaah_sekda").outcome is Outcome.RETURNED
-    assert "Pasal 3 perlu diperbaiki" in office.telegram.last("kabag").text
+    tg = office.telegram
+    returned = tg.card("kabag")
+    assert "Pasal 3 perlu diperbaiki" in returned.text
+    draft = office.telegram.app.files.read(case.artifacts["rancangan_berparaf"].value)
+    for who in ("kabag", "ketua"):  # the Kabag and the Ketua Tim, each with the file
+        assert tg.last(who).document.data == draft
+        assert "Pasal 3 perlu diperbaiki" in tg.inbox(who)[-2].text
+
+    # Sending up again without a new version is refused; after the fix the Sekda on
+    # WhatsApp gets the new version as "versi 2".
+    refused = await tg.press("kabag", "Sampaikan", returned)
+    assert "belum ada versi baru" in (refused.text or tg.last("kabag").text)
+    tg.at("2026-03-04T11:00")
+    await tg.press("kabag", "Unggah Rancangan Kesepakatan Bersama berparaf")
+    fixed = docx_bytes("KESEPAKATAN BERSAMA", "Pasal 3 diperbaiki")
+    await tg.upload("kabag", "rancangan-perbaikan.docx", fixed)
+    await tg.press("kabag", "Sampaikan", tg.card("kabag"))
+
+    review, document = office.inbox("sekda")[-2:]
+    assert "versi 2" in review.text and review.labels == ["Setujui", "Kembalikan"]
+    assert office.graph.document(document)[0] == fixed
+    assert "versi 2" in document.text
 
 
 async def test_kembalikan_asks_for_the_note_first(office):

@@ -85,4 +85,4 @@ async def test_the_step_one_task_goes_to_telegram_and_whatsapp_users_alike(offic
 
     await office.press("kabag", "Selesai")
 
-    assert "Langkah 2" in office.telegram.last("ketua").text
+    assert "Langkah 2" in office.telegram.card("ketua").text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from bot.clock import JAKARTA
 from bot.errors import (
     AlreadyProcessed,
     CaseClosed,
+    FixNeeded,
     InvalidInput,
     MissingKelengkapan,
     NoteRequired,
@@ -43,6 +44,7 @@ async def test_a_whole_case_walks_every_step_with_two_returns_by_each_reviewer(o
 
     for note in ("Pasal 3 perlu diperbaiki", "Pasal 5 belum sesuai"):
         await office.act("sekda", c.Return, case, "telaah_sekda", note=note)
+        await office.fix(case)
         await office.act("kabag", c.Submit, case, "penyampaian")
     await office.act("sekda", c.Approve, case, "telaah_sekda")
     for note in ("Jangka waktu terlalu panjang", "Mohon tambah pasal kahar"):
@@ -107,20 +109,118 @@ async def test_the_sekda_return_reaches_the_kabag_with_the_note(office, db):
 
     messages = [m for m, _ in db.outbox.values()]
     to_kabag = [m for m in messages if m.recipient_id == office.ids["kabag"]]
-    assert "Pasal 3 perlu diperbaiki" in to_kabag[-1].reply.params["intro"]
-    assert [ch.label_key for ch in to_kabag[-1].reply.choices] == ["button.submit"]
+    card, document = to_kabag[-2:]
+    assert "Pasal 3 perlu diperbaiki" in card.reply.params["intro"]
+    assert [ch.label_key for ch in card.reply.choices] == [
+        "button.upload",
+        "button.unchanged",
+        "button.submit",
+    ]
+    # the returned file follows the card that explains it, with a one-line caption
+    assert card.reply.files == () and document.reply.text_key == "document.caption"
+    assert document.reply.params == {
+        "label": "Rancangan Kesepakatan Bersama berparaf Ketua Tim",
+        "version": 1,
+        "ref": case.ref,
+    }
 
 
-async def test_the_approval_request_to_the_sekda_carries_the_draft_and_two_buttons(office, db):
+async def test_the_sekda_return_also_reaches_the_ketua_tim_with_the_note_and_the_file(office, db):
     case = await office.open()
-
     await office.until_sekda(case)
 
+    await office.act("sekda", c.Return, case, "telaah_sekda", note="Pasal 3 perlu diperbaiki")
+
     messages = [m for m, _ in db.outbox.values()]
-    to_sekda = [m for m in messages if m.recipient_id == office.ids["sekda"]]
-    labels = [ch.label_key for ch in to_sekda[-1].reply.choices]
-    assert labels == ["button.approve", "button.return"]
-    assert [f.filename for f in to_sekda[-1].reply.files] == ["rancangan_berparaf.docx"]
+    told, document = [m for m in messages if m.recipient_id == office.ids["ketua"]][-2:]
+    assert told.reply.text_key == "task.returned_told"
+    assert told.reply.params["note"] == "Pasal 3 perlu diperbaiki"
+    assert [f.filename for f in document.reply.files] == ["rancangan_berparaf.docx"]
+
+
+async def test_a_returned_draft_cannot_be_sent_up_again_without_a_new_version(office):
+    case = await office.open()
+    await office.until_sekda(case)
+    await office.act("sekda", c.Return, case, "telaah_sekda", note="Pasal 3 perlu diperbaiki")
+
+    with pytest.raises(FixNeeded) as error:
+        await office.act("kabag", c.Submit, case, "penyampaian")
+
+    assert error.value.params["missing"] == "Rancangan Kesepakatan Bersama berparaf Ketua Tim"
+    await office.fix(case)
+    await office.act("kabag", c.Submit, case, "penyampaian")
+    assert (await office.case(case)).current_run("telaah_sekda") is not None
+
+
+async def test_a_returned_draft_sent_up_unchanged_records_why(office):
+    case = await office.open()
+    await office.until_sekda(case)
+    await office.act("sekda", c.Return, case, "telaah_sekda", note="Pasal 3 perlu diperbaiki")
+
+    office.clock.set(office.clock.now() + timedelta(minutes=10))
+    with pytest.raises(NoteRequired):
+        await office.act("kabag", c.KeepUnchanged, case, "penyampaian", reason="  ")
+    reason = "Pasal 3 sudah sesuai dengan Permendagri 22/2020"
+    await office.act("kabag", c.KeepUnchanged, case, "penyampaian", reason=reason)
+    await office.act("kabag", c.Submit, case, "penyampaian")
+
+    done = await office.case(case)
+    assert done.artifacts["alasan_tanpa_perubahan"].value == reason
+    assert done.artifacts["rancangan_berparaf"].version == 1
+    async with office.uow() as uow:
+        records = await uow.audit.all()
+    recorded = [r.entry.data for r in records if r.entry.kind == "ArtifactRecorded"]
+    assert recorded[-1]["value"] == reason
+
+
+async def test_unchanged_is_refused_where_nothing_was_returned(office):
+    case = await office.open()
+    await office.until_sekda(case)
+    await office.act("sekda", c.Approve, case, "telaah_sekda")
+
+    with pytest.raises(InvalidInput):
+        await office.act(
+            "walikota", c.KeepUnchanged, case, "telaah_walikota", reason="Sudah benar"
+        )
+
+
+async def test_a_fix_after_a_return_is_due_in_the_sop_files_fix_time(office):
+    case = await office.open()
+    await office.until_sekda(case)  # Wed 4 March 10:30
+
+    await office.act("sekda", c.Return, case, "telaah_sekda", note="Pasal 3 perlu diperbaiki")
+
+    run = (await office.case(case)).current_run("penyampaian")
+    assert office.sop.step("telaah_sekda").decisions[1].fix_time.text == "2 hari kerja"
+    assert run.due_at == datetime(2026, 3, 6, 10, 30, tzinfo=JAKARTA)  # not 15 minutes
+
+
+async def test_a_wali_kota_return_reaches_the_sekda_with_the_choice_and_goes_down_and_up(
+    office, db
+):
+    case = await office.open()
+    await office.until_sekda(case)
+    await office.act("sekda", c.Approve, case, "telaah_sekda")
+    await office.act("walikota", c.Return, case, "telaah_walikota", note="Tambah pasal kahar")
+
+    to_sekda = [m for m, _ in db.outbox.values() if m.recipient_id == office.ids["sekda"]]
+    card = next(m for m in reversed(to_sekda) if m.reply.text_key == "task.view")
+    assert "Tambah pasal kahar" in card.reply.params["intro"]
+    assert "Kembalikan" in card.reply.params["intro"] and "Setujui" in card.reply.params["intro"]
+
+    await office.act("sekda", c.Return, case, "telaah_sekda", note="Mohon ditindaklanjuti")
+    to_kabag = [m for m, _ in db.outbox.values() if m.recipient_id == office.ids["kabag"]]
+    card = next(m for m in reversed(to_kabag) if m.reply.text_key == "task.view")
+    assert "Mohon ditindaklanjuti" in card.reply.params["intro"]
+    assert "Tambah pasal kahar" in card.reply.params["intro"]  # the Wali Kota's note too
+
+    await office.fix(case)
+    await office.act("kabag", c.Submit, case, "penyampaian")
+    await office.act("sekda", c.Approve, case, "telaah_sekda")
+    await office.act("walikota", c.Approve, case, "telaah_walikota")
+    done = await office.case(case)
+    assert done.artifacts["rancangan_berparaf"].version == 2
+    assert done.artifacts["rancangan_disetujui"].version == 2  # the number the draft had
 
 
 async def test_completing_without_kelengkapan_names_exactly_what_is_missing(office):
@@ -239,6 +339,7 @@ async def test_a_button_from_an_earlier_round_is_stale(office):
     await office.until_sekda(case)
     old = await office.version(case, "telaah_sekda")
     await office.act("sekda", c.Return, case, "telaah_sekda", note="Perbaiki")
+    await office.fix(case)
     await office.act("kabag", c.Submit, case, "penyampaian")
 
     with pytest.raises(StaleAction):

@@ -28,7 +28,11 @@ DECISIONS: dict[str, type[c.StepCommand]] = {
     "complete": c.Complete,
     "submit": c.Submit,
 }
-NEEDS_NOTE = {"return": "chat.ask_return_note", "skip": "chat.ask_skip_reason"}
+NEEDS_NOTE = {
+    "return": "chat.ask_return_note",
+    "skip": "chat.ask_skip_reason",
+    "unchanged": "chat.ask_unchanged_reason",
+}
 
 
 async def press(core: Chat, turn: Turn, action: Action) -> Answer:

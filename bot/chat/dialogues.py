@@ -47,8 +47,10 @@ async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     if prompt.kind == "noted" and text.lower().rstrip(".!") in TYPED_YES:
         return await record_note(core, turn, prompt.data)
     data = {k: v for k, v in prompt.data.items() if k != "note"}
-    if data["verb"] == "skip" and not real_reason(text):
+    if data["verb"] in ("skip", "unchanged") and not real_reason(text):
         return Answer.say("guard.reason_too_short", note=text)
+    if data["verb"] == "unchanged":  # recorded as given: nothing is decided by it
+        return await record_note(core, turn, {**data, "note": text})
     case = await core.workflow.get(data["case_id"])
     step = core.sop.step(core.step_code(data["number"]))
     question = await note_question(core, case, step, data["verb"], data["version"], text)
@@ -60,6 +62,12 @@ async def record_note(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
     code = core.step_code(data["number"])
     text = str(data["note"])
     command: c.StepCommand
+    if data["verb"] == "unchanged":
+        keep = c.KeepUnchanged(turn.person.id, data["case_id"], code, reason=text)
+        kept = await core.workflow.handle(
+            keep, update=turn.update, after=core.clearing(turn.person)
+        )
+        return await refreshed(core, kept, code, new_message=True)
     if data["verb"] == "return":
         command = c.Return(turn.person.id, data["case_id"], code, data["version"], note=text)
     else:

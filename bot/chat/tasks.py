@@ -12,6 +12,7 @@ from bot.replies import Reply
 from bot.texts import t
 from bot.views import task_view
 from bot.workflow.model import Case
+from bot.workflow.notify import document_reply
 from bot.workflow.service import Result
 
 
@@ -25,7 +26,12 @@ async def build(
         key, case, step_code, turn.person, answers, update=turn.update,
         after=core.clearing(turn.person),
     )  # fmt: skip
-    return await refreshed(core, result, step_code, new_message=True)
+    answer = await refreshed(core, result, step_code, new_message=True)
+    value = result.case.artifacts.get(key) if result.case is not None else None
+    if value is not None and value.document_id is not None:
+        # The built document, to read and sign or edit, follows the card that explains it.
+        answer.replies.append(document_reply(result.case or case, value, core.sop))
+    return answer
 
 
 async def decided(core: Chat, result: Result, step_code: str) -> Reply | None:
@@ -69,6 +75,8 @@ def case_of(result: Result) -> Case:
     if result.case is None:
         raise StaleAction()
     return result.case
+
+
 def artifact_at(core: Chat, index: int) -> str:
     keys = list(core.sop.artifacts)
     if index >= len(keys):
@@ -78,5 +86,3 @@ def artifact_at(core: Chat, index: int) -> str:
 
 def _note(note: str | None) -> str:
     return t("task.decided_note", note=note) if note else ""
-
-

@@ -24,6 +24,7 @@ from bot.workflow.model import (
     Roster,
     StepRun,
 )
+from bot.workflow.rules import mutu_baku_of
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,13 @@ def _run(
 ) -> RunFigures:
     step = sop.step(run.step_code)
     end = run.finished_at or as_of
-    by_days = not step.mutu_baku.is_working_time
-    late = run.late_minutes
+    allowed = mutu_baku_of(case, run, sop)
+    by_days = not allowed.is_working_time
+    due_at, late = run.due_at, run.late_minutes
+    if allowed != step.mutu_baku:  # a fix after a return: measured against its fix time
+        due_at, late = calendar.due(run.started_at, allowed), None
     if late is None:
-        late = calendar.elapsed_minutes(run.due_at, end) if end > run.due_at else 0
+        late = calendar.elapsed_minutes(due_at, end) if end > due_at else 0
     return RunFigures(
         step_code=run.step_code,
         number=step.number,
@@ -204,14 +208,14 @@ def _run(
         acting_for=roster.name(run.acting_for) if run.acting_for is not None else None,
         delegation_kind=run.delegation_kind,
         started_at=run.started_at,
-        due_at=run.due_at,
+        due_at=due_at,
         finished_at=run.finished_at,
         outcome=run.outcome,
         note=run.note,
-        mutu_baku=step.mutu_baku.text,
-        planned_minutes=calendar.elapsed_minutes(run.started_at, run.due_at),
+        mutu_baku=allowed.text,
+        planned_minutes=calendar.elapsed_minutes(run.started_at, due_at),
         actual_minutes=calendar.elapsed_minutes(run.started_at, end),
-        planned_days=step.mutu_baku.working_days if by_days else None,
+        planned_days=allowed.working_days if by_days else None,
         actual_days=calendar.elapsed_working_days(run.started_at, end) if by_days else None,
         late_minutes=late,
         offset_minutes=calendar.elapsed_minutes(case_start, run.started_at),

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
+from bot.calendar import Duration
 from bot.errors import SopFileError
 from bot.sop import reminder_plan
 from bot.sop.model import (
@@ -408,15 +409,30 @@ def _action(ctx: _Context, m: Map) -> tuple[str, tuple[Decision, ...]]:
     return action, tuple(decisions)
 
 
+# SOP 54 gives no time for a fix after a return; this is the office's default.
+DEFAULT_FIX_TIME = Duration.parse("2 hari kerja")
+
+
 def _decision(ctx: _Context, node: Node, where: str) -> Decision:
-    m = Map(node, where, ("kind", "label", "goto"), ("records", "note_required"))
+    m = Map(
+        node,
+        where,
+        ("kind", "label", "goto"),
+        ("records", "note_required", "fix_time", "fixes", "unchanged", "tells"),
+    )
     kinds = [kind.value for kind in DecisionKind]
+    kind = DecisionKind(m("kind", lambda n, w: ref(n, w, kinds, "decision kind")))
+    default_fix = DEFAULT_FIX_TIME if kind is DecisionKind.RETURN else None
     return Decision(
-        kind=DecisionKind(m("kind", lambda n, w: ref(n, w, kinds, "decision kind"))),
+        kind=kind,
         label=m("label", text),
         goto=m("goto", ctx.goto),
         records=m.opt("records", ctx.artifacts_of, ()),
         note_required=m.opt("note_required", boolean, False),
+        fix_time=m.opt("fix_time", duration, default_fix),
+        fixes=m.opt("fixes", ctx.artifacts_of, ()),
+        unchanged=m.opt("unchanged", lambda n, w: ref(n, w, ctx.artifacts, "artifact"), None),
+        tells=m.opt("tells", ctx.roles_of, ()),
     )
 
 

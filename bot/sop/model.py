@@ -122,6 +122,13 @@ class Decision:
     goto: str | None  # next step code; None ends the case
     records: tuple[str, ...] = ()  # artifacts this decision itself produces
     note_required: bool = False
+    # A return: the time its fix may take (the run it starts is measured against this, not
+    # the step's own mutu baku), the documents to be fixed before sending up again, the
+    # artifact that records why a document was left unchanged, and who else is told.
+    fix_time: Duration | None = None
+    fixes: tuple[str, ...] = ()
+    unchanged: str | None = None
+    tells: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,12 @@ def _step_notes(sop: Sop, step: Step) -> list[str]:
         texts.append(f"Mutu baku dihitung sejak {sop.artifact_label(step.clock_starts_at)}.")
     if step.assigns:
         texts.append(f"Menunjuk {', '.join(sop.roles[role].title for role in step.assigns)}.")
+    for decision in step.decisions:
+        if decision.kind is DecisionKind.RETURN and decision.fix_time is not None:
+            to = _target(sop, decision.goto)
+            texts.append(
+                f"Bila dikembalikan: waktu perbaikan {decision.fix_time.text} (langkah {to})."
+            )
     if step.note:
         texts.append(step.note)
     return texts

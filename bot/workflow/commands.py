@@ -61,6 +61,13 @@ class Skip(StepCommand):
 
 
 @dataclass(frozen=True)
+class KeepUnchanged(StepCommand):
+    """ "Tanpa perubahan": a returned draft is sent up again as it is, for a recorded reason."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class AssignPerformer(StepCommand):
     role: str = ""
     person_id: int = 0

@@ -13,6 +13,7 @@ from typing import Any
 from bot.calendar import OfficeCalendar
 from bot.errors import (
     CaseClosed,
+    FixNeeded,
     InvalidInput,
     MissingKelengkapan,
     NotPermitted,
@@ -29,6 +30,7 @@ from bot.workflow.commands import (
     CancelCase,
     Command,
     Complete,
+    KeepUnchanged,
     OpenCase,
     RecordFact,
     RecordPrecondition,
@@ -119,6 +121,9 @@ def _complete(case: Case, cmd: Complete, ctx: Context) -> list[Event]:
     missing = rules.missing_for_completion(case, step, ctx.sop)
     if missing:
         raise MissingKelengkapan(step=step.number, missing=rules.labels(missing, ctx.sop))
+    unfixed = rules.unfixed(case, run, ctx.sop)
+    if unfixed:
+        raise FixNeeded(step=step.number, missing=rules.labels(unfixed, ctx.sop))
     return finish_run(
         case,
         run,
@@ -163,6 +168,7 @@ def _approve(case: Case, cmd: Approve, ctx: Context) -> list[Event]:
                 ctx.sop,
                 ctx.now,
                 filename=source.filename,
+                version=source.version,
             )
         )
     note = rules.require_note(cmd.note) if decision.note_required else (cmd.note or "").strip()
@@ -178,6 +184,17 @@ def _return(case: Case, cmd: Return, ctx: Context) -> list[Event]:
     decision = _decision(step, DecisionKind.RETURN)
     note = rules.require_note(cmd.note)
     return finish_run(case, run, step, acting, Outcome.RETURNED, decision.goto, note, ctx)
+
+
+@_handles(KeepUnchanged)
+def _keep_unchanged(case: Case, cmd: KeepUnchanged, ctx: Context) -> list[Event]:
+    step, run, acting = rules.open_task(case, cmd, ctx.sop, ctx.roster, ctx.now, pinned=False)
+    found = rules.return_before(case, run, ctx.sop)
+    if found is None or found[1].unchanged is None:
+        raise InvalidInput(reason=t("invalid.nothing_returned", step=step.number))
+    reason = rules.require_note(cmd.reason)
+    key = found[1].unchanged
+    return [rules.record_artifact(case, step.code, key, reason, None, acting, ctx.sop, ctx.now)]
 
 
 @_handles(AssignPerformer)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot import actions
 from bot.clock import JAKARTA
 from bot.fmt import format_datetime
 from bot.ports import OutgoingMessage
-from bot.replies import Choice, Reply
-from bot.sop.model import ArtifactKind, Sop, Step
+from bot.replies import Choice, FileRef, Reply
+from bot.sop.model import ArtifactKind, Decision, DecisionKind, Sop, Step
 from bot.texts import t
-from bot.views import ViewContext, documents_of, task_view
-from bot.workflow import acting
+from bot.views import ViewContext, task_view
+from bot.workflow import acting, rules
 from bot.workflow.events import (
     CaseCancelled,
     CaseClosed,
@@ -23,7 +24,7 @@ from bot.workflow.events import (
     StepFinished,
     TaskAssigned,
 )
-from bot.workflow.model import Case, Roster, StepRun
+from bot.workflow.model import ArtifactValue, Case, Roster, StepRun
 
 
 def messages_for(case: Case, events: Sequence[Event], view: ViewContext) -> list[OutgoingMessage]:
@@ -65,8 +66,14 @@ def _task_messages(
             note=returned.note or "-",
             from_number=sop.step(returned.step_code).number,
         )
+        intro += _earlier_return(case, run, sop, roster)
+        if step.decisions:  # the Sekda: send it down for a fix, or answer it
+            intro += "\n" + t("task.returned_choice")
         intro += "\n\n"  # the catalogue strips trailing newlines; the task text follows
     reply = task_view(case, run, view, intro)
+    # The card first; its documents follow it, each in a message of its own with a caption.
+    reply = replace(reply, files=())
+    fix = _return_decision(returned, sop)
     title = sop.roles[step.performer].title
     out: list[OutgoingMessage] = []
     sent: set[int] = set()
@@ -78,10 +85,112 @@ def _task_messages(
             to = where.recipient_id
             key = f"{case.ref}:{run.step_code}:{run.version}:task:{to}"
             out.append(OutgoingMessage(to, acting.addressed(reply, where, roster, title), key))
+            out += _task_documents(case, run, step, to, fix, sop)
         notice = acting.holder_notice(case, run, where, sop, roster)
         if notice is not None:
             out.append(notice)
+    if returned is not None and fix is not None:
+        out += _told_of_return(case, run, returned, fix, view, sent)
     return out + _participant_messages(case, run, view, {*recipients, *sent})
+
+
+def _earlier_return(case: Case, run: StepRun, sop: Sop, roster: Roster) -> str:
+    """A return passed on down (the Wali Kota's, sent down by the Sekda) keeps its note."""
+    index = next((i for i, r in enumerate(case.runs) if r is run), 0)
+    if index == 0:
+        return ""
+    found = rules.return_before(case, case.runs[index - 1], sop)
+    if found is None:
+        return ""
+    earlier = found[0]
+    return "\n" + t(
+        "task.returned_earlier",
+        by=roster.name(earlier.decided_by),
+        from_number=sop.step(earlier.step_code).number,
+        note=earlier.note or "-",
+    )
+
+
+def _return_decision(returned: StepFinished | None, sop: Sop) -> Decision | None:
+    if returned is None:
+        return None
+    return sop.step(returned.step_code).decision(DecisionKind.RETURN)
+
+
+def _task_documents(
+    case: Case, run: StepRun, step: Step, to: int, fix: Decision | None, sop: Sop
+) -> list[OutgoingMessage]:
+    """The documents the performer must read for this task: a reviewer every one the step
+    needs, anyone else those handed over by someone else, and after a return the returned
+    file to fix even if it was their own."""
+    always = set(fix.fixes) if fix is not None else set()
+    keys = [
+        key
+        for key in step.needs
+        if step.decisions or key in always or _recorded_by(case, key) != to
+    ]
+    return document_messages(case, keys, to, f"{case.ref}:{run.step_code}:{run.version}", sop)
+
+
+def _recorded_by(case: Case, key: str) -> int | None:
+    value = case.artifacts.get(key)
+    return value.recorded_by if value is not None else None
+
+
+def document_messages(
+    case: Case, keys: Sequence[str], to: int, key_base: str, sop: Sop
+) -> list[OutgoingMessage]:
+    """One message per document, the file with a one-line caption: what, version, case."""
+    out = []
+    for key in keys:
+        value = case.artifacts.get(key)
+        if value is None or value.document_id is None:
+            continue
+        reply = document_reply(case, value, sop)
+        out.append(OutgoingMessage(to, reply, f"{key_base}:doc:{key}:v{value.version}:{to}"))
+    return out
+
+
+def document_reply(case: Case, value: ArtifactValue, sop: Sop) -> Reply:
+    """A document as a message of its own, captioned with what it is, its version and case."""
+    params = {"label": sop.artifact_label(value.key), "version": value.version, "ref": case.ref}
+    file = FileRef(value.value, value.filename or f"{value.key}.docx")
+    return Reply("document.caption", params, files=(file,))
+
+
+def _told_of_return(
+    case: Case,
+    run: StepRun,
+    returned: StepFinished,
+    fix: Decision,
+    view: ViewContext,
+    performers: set[int],
+) -> list[OutgoingMessage]:
+    """The others a return names (the Ketua Tim who fixes the draft with the Kabag) get the
+    note and the returned file."""
+    sop, roster = view.sop, view.roster
+    out: list[OutgoingMessage] = []
+    for role in fix.tells:
+        people = (
+            [case.assignments[role]]
+            if role in case.assignments
+            else [p.id for p in roster.holders(role)]
+        )
+        for person in people:
+            if person in performers:
+                continue
+            reply = Reply(
+                "task.returned_told",
+                {"ref": case.ref, "subject": case.subject, "by": roster.name(returned.actor_id),
+                 "from_number": sop.step(returned.step_code).number, "note": returned.note or "-",
+                 "earlier": _earlier_return(case, run, sop, roster),
+                 "number": sop.step(run.step_code).number,
+                 "performer": roster.name(run.assignee_id)},
+            )  # fmt: skip
+            base = f"{case.ref}:{run.step_code}:{run.version}"
+            out.append(OutgoingMessage(person, reply, f"{base}:returned:{person}"))
+            out += document_messages(case, fix.fixes, person, base, sop)
+    return out
 
 
 def _day(view: ViewContext, event: TaskAssigned) -> date:
@@ -104,10 +213,10 @@ def _participant_messages(
                  "subject": case.subject, "partner": case.partner, "number": step.number,
                  "title": step.title, "start": format_datetime(run.started_at),
                  "performer": view.roster.name(run.assignee_id)},
-                files=documents_of(case, step.needs),
             )  # fmt: skip
-            key = f"{case.ref}:{run.step_code}:{run.version}:participant:{person.id}"
-            out.append(OutgoingMessage(person.id, reply, key))
+            base = f"{case.ref}:{run.step_code}:{run.version}"
+            out.append(OutgoingMessage(person.id, reply, f"{base}:participant:{person.id}"))
+            out += document_messages(case, step.needs, person.id, base, view.sop)
     return out
 
 
@@ -196,12 +305,16 @@ def _closing_messages(
         outputs = outputs_summary(case, sop.step(last.step_code), sop)
         params = {"ref": case.ref, "subject": case.subject, "outputs": outputs}
         reply = Reply("case.closed", params)
-    return [
-        OutgoingMessage(person, _with_package(reply, case, event, sop, roster, person),
-                        f"{case.ref}:{event.kind}:{person}")
-        for person in involved(case)
-        if roster.person(person) is not None
-    ]  # fmt: skip
+    approved = [key for step in sop.steps for d in step.decisions for key in d.records]
+    out: list[OutgoingMessage] = []
+    for person in involved(case):
+        if roster.person(person) is None:
+            continue
+        out.append(OutgoingMessage(person, _with_package(reply, case, event, sop, roster, person),
+                                   f"{case.ref}:{event.kind}:{person}"))  # fmt: skip
+        if isinstance(event, CaseClosed):  # the approved text follows the finish notice
+            out += document_messages(case, approved, person, f"{case.ref}:{event.kind}", sop)
+    return out
 
 
 def _with_package(

@@ -53,6 +53,8 @@ def start_step(case: Case, step_code: str, ctx: Context) -> list[Event]:
         version=previous.version + 1 if previous else 1,
     )
     case.runs.append(run)
+    # A fix after a return runs against the return's fix time, not the step's mutu baku.
+    run.due_at = ctx.calendar.due(started, rules.mutu_baku_of(case, run, ctx.sop))
     events: list[Event] = [
         TaskAssigned(
             case.ref, None, ctx.now, step.code, run.round, run.assignee_id, started, run.due_at
@@ -164,7 +166,8 @@ def _deviations(
         missing = rules.labels(missing_out, ctx.sop)
         found.append((DeviationKind.OUTPUT, t("deviation.output", missing=missing), None))
     if late > 0:
-        detail = t("deviation.waktu", late=format_minutes(late), mutu_baku=step.mutu_baku.text)
+        allowed = rules.mutu_baku_of(case, run, ctx.sop).text
+        detail = t("deviation.waktu", late=format_minutes(late), mutu_baku=allowed)
         found.append((DeviationKind.WAKTU, detail, late))
     events: list[Event] = []
     for kind, detail, minutes in found:

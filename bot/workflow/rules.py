@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from bot import dates
-from bot.calendar import OfficeCalendar
+from bot.calendar import Duration, OfficeCalendar
 from bot.errors import (
     AlreadyProcessed,
     DateRefused,
@@ -17,11 +17,11 @@ from bot.errors import (
     StaleAction,
 )
 from bot.fmt import format_datetime
-from bot.sop.model import ArtifactKind, Sop, Step
+from bot.sop.model import ArtifactKind, Decision, DecisionKind, Sop, Step
 from bot.texts import t
 from bot.workflow.commands import StepCommand
 from bot.workflow.events import ArtifactRecorded
-from bot.workflow.model import Acting, ArtifactValue, Case, Person, Roster, StepRun
+from bot.workflow.model import Acting, ArtifactValue, Case, Outcome, Person, Roster, StepRun
 
 
 def authorise_permission(
@@ -107,6 +107,50 @@ def passed_down(sop: Sop, step: Step) -> frozenset[str]:
     produced = {key for other in sop.steps if other.code != step.code for key in other.produces}
     own = set(step.produces) | set(step.collects)
     return frozenset(key for key in step.needs if key in produced and key not in own)
+
+
+def return_before(case: Case, run: StepRun, sop: Sop) -> tuple[StepRun, Decision] | None:
+    """The return that started this run (a fix), with the SOP's return decision."""
+    index = next((i for i, r in enumerate(case.runs) if r is run), 0)
+    if index == 0:
+        return None
+    before = case.runs[index - 1]
+    if before.outcome is not Outcome.RETURNED:
+        return None
+    decision = sop.step(before.step_code).decision(DecisionKind.RETURN)
+    if decision is None or decision.goto != run.step_code:
+        return None
+    return before, decision
+
+
+def mutu_baku_of(case: Case, run: StepRun, sop: Sop) -> Duration:
+    """The time a run may take: the return's fix time for a fix, else the step's mutu baku."""
+    found = return_before(case, run, sop)
+    if found is not None and found[1].fix_time is not None:
+        return found[1].fix_time
+    return sop.step(run.step_code).mutu_baku
+
+
+def unfixed(case: Case, run: StepRun, sop: Sop) -> list[str]:
+    """Documents a return asked to fix that have no new version on this run and no recorded
+    reason for leaving them as they are."""
+    found = return_before(case, run, sop)
+    if found is None:
+        return []
+    returned, decision = found
+
+    def since(key: str) -> bool:
+        value = case.artifacts.get(key)
+        return (
+            value is not None
+            and value.step_code == run.step_code
+            and returned.finished_at is not None
+            and value.recorded_at > returned.finished_at
+        )
+
+    if decision.unchanged is not None and since(decision.unchanged):
+        return []
+    return [key for key in decision.fixes if not since(key)]
 
 
 def missing_for_completion(case: Case, step: Step, sop: Sop | None = None) -> list[str]:
@@ -247,8 +291,10 @@ def record_artifact(
     now: datetime,
     *,
     filename: str | None = None,
+    version: int | None = None,
 ) -> ArtifactRecorded:
-    """Set the artifact's latest value on the case, one version up."""
+    """Set the artifact's latest value on the case, one version up (or at `version`: an
+    approved draft keeps the number of the draft it approves)."""
     artifact = sop.artifacts.get(key)
     if artifact is None:
         raise InvalidInput(reason=t("invalid.unknown_artifact", artifact=key))
@@ -257,7 +303,8 @@ def record_artifact(
     if document_id is None:
         value = normalise_value(sop, key, value, now)
     previous = case.artifacts.get(key)
-    version = previous.version + 1 if previous else 1
+    if version is None or (previous is not None and version <= previous.version):
+        version = previous.version + 1 if previous else 1
     case.artifacts[key] = ArtifactValue(
         key, value, step_code, acting.actor_id, now, document_id, version, filename
     )

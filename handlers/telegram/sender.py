@@ -29,6 +29,9 @@ class _Partial(Exception):
         self.error = error
 
 
+MAX_CAPTION = 1024
+
+
 class TelegramSender:
     """`ChannelSender` for Telegram: files, text (split at 4096) with its keyboard, or an edit."""
 
@@ -63,14 +66,23 @@ class TelegramSender:
 
     async def _send(self, chat_id: int, reply: Reply, pace: Pace | None) -> int:
         sent = 0
+        caption = text_of(reply)
+        if len(reply.files) == 1 and not reply.choices and len(caption) <= MAX_CAPTION:
+            # A document with its one-line caption: one message.
+            file = reply.files[0]
+            if pace is not None:
+                await pace()
+            data = self.files.read(file.sha256)
+            message = await self.bot.send_document(
+                chat_id, InputFile(data, filename=file.filename), caption=caption
+            )
+            return message.message_id
         try:
-            # Files first, so the text with its buttons is the newest message in the chat.
-            for file in reply.files:
-                data = self.files.read(file.sha256)
-                if pace is not None:
-                    await pace()
-                await self.bot.send_document(chat_id, InputFile(data, filename=file.filename))
-                sent += 1
+            # The text explains its files, so it comes first; with buttons the files go first
+            # so that the text with its buttons is the newest message in the chat.
+            files_first = bool(reply.choices)
+            if files_first:
+                sent += await self._files(chat_id, reply, pace)
             parts = chunks(text_of(reply))
             message_id = 0
             for index, part in enumerate(parts):
@@ -80,11 +92,21 @@ class TelegramSender:
                 message = await self.bot.send_message(chat_id, part, reply_markup=markup)
                 message_id = message.message_id
                 sent += 1
+            if not files_first:
+                sent += await self._files(chat_id, reply, pace)
         except Exception as error:
             if sent:
                 raise _Partial(error) from error
             raise
         return message_id
+
+    async def _files(self, chat_id: int, reply: Reply, pace: Pace | None) -> int:
+        for file in reply.files:
+            data = self.files.read(file.sha256)
+            if pace is not None:
+                await pace()
+            await self.bot.send_document(chat_id, InputFile(data, filename=file.filename))
+        return len(reply.files)
 
     async def _edit(self, chat_id: int, edit_ref: str, reply: Reply, pace: Pace | None) -> int:
         """Replace the text and buttons of an earlier message; an identical edit is a success."""

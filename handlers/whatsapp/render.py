@@ -60,9 +60,13 @@ class Listing:
 @dataclass(frozen=True)
 class Document:
     file: FileRef
+    caption: str = ""
 
 
 Part = Text | Buttons | Listing | Document
+
+
+MAX_CAPTION = 1024
 
 
 def text_of(reply: Reply) -> str:
@@ -76,11 +80,19 @@ def label_of(choice: Choice) -> str:
 
 
 def plan(reply: Reply) -> list[Part]:
-    """The messages that show a reply: its files first, then its text with its choices last."""
-    parts: list[Part] = [Document(f) for f in reply.files]
+    """The messages that show a reply: its text, then the files it explains; with choices the
+    files first, so that the text with its choices is the newest message."""
     texts = chunks(text_of(reply))
+    if (
+        len(reply.files) == 1
+        and not reply.choices
+        and len(texts) == 1
+        and len(texts[0]) <= MAX_CAPTION
+    ):
+        return [Document(reply.files[0], texts[0])]  # a document with its one-line caption
+    parts: list[Part] = [Document(f) for f in reply.files]
     if not reply.choices:
-        return parts + [Text(x) for x in texts]
+        return [Text(x) for x in texts] + parts
     if len(texts[-1]) > MAX_BODY:  # an interactive body is shorter than a text
         texts = texts[:-1] + chunks(texts[-1], MAX_BODY)
     parts += [Text(x) for x in texts[:-1]]

@@ -153,7 +153,9 @@ class WhatsAppSender:
                 mime_type=part.file.media_type,
                 filename=part.file.filename,
             )
-            sent = await self.wa.send_document(to, media, filename=part.file.filename)
+            sent = await self.wa.send_document(
+                to, media, filename=part.file.filename, caption=part.caption or None
+            )
         elif isinstance(part, Buttons):
             sent = await self.wa.send_message(to, part.text, buttons=buttons_of(part))
         elif isinstance(part, Listing):

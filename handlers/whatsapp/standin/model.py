@@ -92,6 +92,8 @@ class Sent:
             return str(self.body["text"]["body"])
         if self.type == "interactive":
             return str(self.body["interactive"].get("body", {}).get("text", ""))
+        if self.type == "document":  # its caption
+            return str(self.body["document"].get("caption", ""))
         return ""
 
     @property
