@@ -13,7 +13,7 @@ from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
 from bot.texts import t
 from bot.workflow import commands as c
-from bot.workflow.model import CaseStatus
+from bot.workflow.model import Case, CaseStatus
 from bot.workflow.service import StoredFile
 
 
@@ -151,7 +151,19 @@ async def _open(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
                 case.id or 0, first, turn.person.id, key, StoredFile(**stored)
             )
     text_key = "baru.opened_waiting" if case.status is CaseStatus.WAITING else "baru.opened"
+    if text_key == "baru.opened" and _performs_first(core, turn, case):
+        text_key = "baru.opened_own"
     return Answer.say(text_key, ref=case.ref, subject=case.subject)
+
+
+def _performs_first(core: Chat, turn: Turn, case: Case) -> bool:
+    """Whether the sender performs step 1 themselves (the Kabag usually does)."""
+    run = case.current_run(core.sop.first_step.code)
+    if run is None:
+        return False
+    if run.assignee_id is not None:
+        return run.assignee_id == turn.person.id
+    return core.sop.first_step.performer in turn.person.roles
 def stored_data(stored: StoredFile) -> dict[str, Any]:
     return {"sha256": stored.sha256, "size": stored.size, "filename": stored.filename,
             "media_type": stored.media_type}  # fmt: skip

@@ -6,6 +6,7 @@ from bot.chat.session import Chat
 from bot.ports import DocumentRecord, OutgoingMessage
 from bot.replies import FileRef, Reply
 from bot.sop.model import Step
+from bot.texts import t
 from bot.uploads import DOCX_MEDIA_TYPE
 from bot.workflow.model import Case
 
@@ -25,7 +26,7 @@ async def notes_for_reviewers(core: Chat, case: Case, step: Step) -> list[Outgoi
     latest = versions[-1]
     checklist = await documents.check(case, core.files.read(latest.sha256))
     params = {"ref": case.ref, "label": core.sop.artifact_label(key), "version": latest.version,
-              "checklist": checklist.as_text(), "changes": "-"}  # fmt: skip
+              "checklist": checklist.as_text(), "changes": ""}  # fmt: skip
     files: tuple[FileRef, ...] = ()
     if len(versions) > 1:
         before = versions[-2]
@@ -33,7 +34,7 @@ async def notes_for_reviewers(core: Chat, case: Case, step: Step) -> list[Outgoi
             case, (before.sha256, before.version), (latest.sha256, latest.version)
         )
         if changes is not None:
-            params["changes"] = changes.text
+            params["changes"] = t("review.changes", changes=changes.text)
             files = (FileRef(changes.file.sha256, changes.file.filename, changes.file.media_type),)
     reply = Reply("review.notes", params, files=files)
     key_base = f"{case.ref}:{key}:v{latest.version}:review"
