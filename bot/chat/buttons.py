@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.actions import Action, encode
+from bot.actions import PROMPT_BOUND, Action, encode
 from bot.cards import card_of
-from bot.chat import dialogues, newcase, people
+from bot.chat import channels, dialogues, newcase, people
 from bot.chat.model import Answer
 from bot.chat.review import notes_for_reviewers
 from bot.chat.session import Chat, Turn
 from bot.chat.tasks import artifact_at, build, decided, refreshed
 from bot.errors import StaleAction
-from bot.ports import OutgoingMessage, UnitOfWork
+from bot.ports import OutgoingMessage, Prompt, UnitOfWork
 from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
 from bot.views import MAX_BUTTONS, amend_choices, date_choices, task_view
@@ -30,16 +30,10 @@ NEEDS_NOTE = {"return": "chat.ask_return_note", "skip": "chat.ask_skip_reason"}
 
 async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     """Carry out one button press."""
-    if action.verb == "cancel":
-        await core.clear_prompt(turn.person)
-        return Answer([Reply("chat.cancelled")], edit=None)
-    if action.verb == "kind":
-        return await newcase.new_case_kind(core, turn, action.args[0])
-    if action.verb == "done":
-        prompt = await core.prompt_of(turn.person)
-        if prompt is not None and prompt.kind == "people":
-            return await people.done(core, turn)
-        return await newcase.new_case_later(core, turn)
+    if action.verb in PROMPT_BOUND:
+        return await _dialogue_press(core, turn, action)
+    if action.verb == "channel":
+        return await channels.choose(core, turn, action.args[0])
     if action.verb == "toggle":
         return await people.toggle(core, turn, action)
     if action.verb == "package":
@@ -65,6 +59,40 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     if handler is None:
         raise StaleAction()
     return await handler(core, turn, action)
+
+
+async def _dialogue_press(core: Chat, turn: Turn, action: Action) -> Answer:
+    """A button of a dialogue question acts only on the dialogue it was asked in."""
+    tag = action.args[-1]
+    if action.verb == "cancel" and tag == 0:
+        return Answer([Reply("chat.cancelled")], edit=None)  # a confirmation: nothing stored
+    prompt = await core.bound_prompt(turn.person, tag)
+    if prompt is None:
+        pending = await core.prompt_of(turn.person) is not None
+        return Answer.say("chat.prompt_stale_pending" if pending else "chat.prompt_stale")
+    if action.verb == "cancel":
+        await core.clear_prompt(turn.person)
+        return Answer([Reply("chat.cancelled")], edit=None)
+    if action.verb == "kind":
+        return await newcase.new_case_kind(core, turn, action.args[0])
+    if action.verb == "resume":
+        return await _resume(core, prompt)
+    if action.verb == "abandon":
+        await core.authorise(turn.person, "open_case")
+        await core.clear_prompt(turn.person)
+        return await newcase.start_new_case(core, turn, "")
+    if prompt.kind == "people":
+        return await people.done(core, turn)
+    return await newcase.new_case_later(core, turn)
+
+
+async def _resume(core: Chat, prompt: Prompt) -> Answer:
+    """Lanjutkan: the pending question again, with everything answered so far kept."""
+    if prompt.kind == "people":
+        return Answer([await people.question(core, prompt.data)])
+    if "_question" in prompt.data:
+        return Answer([Reply.from_json(prompt.data["_question"])])
+    return Answer.say("chat.resume_answer")
 
 
 async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = False) -> Answer:
@@ -93,7 +121,7 @@ async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = Fa
 def _confirmation(question: str, case_id: int, number: int, version: int) -> Answer:
     """Ask before a finishing press takes effect: Ya or Batal."""
     yes = Choice("button.confirm", encode("confirm", case_id, number, version))
-    no = Choice("button.cancel", encode("cancel"))
+    no = Choice("button.cancel", encode("cancel", 0))  # no dialogue is stored for it
     return Answer([Reply("chat.confirm", {"question": question}, (yes, no))])
 
 

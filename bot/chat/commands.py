@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import actions
 from bot.address import address
-from bot.chat import newcase
+from bot.chat import channels, newcase
 from bot.chat.model import Answer, Sender
 from bot.chat.screens import case_history, case_status, help_text, my_cases, sop_summary
 from bot.chat.session import Chat, Turn
@@ -44,6 +44,7 @@ async def run(core: Chat, turn: Turn, command: str, arg: str) -> Answer:
         "batal": cancel,
         "bantuan": show_help,
         "sop": show_sop,
+        "saluran": channels.show_or_set,
     }
     handler = handlers.get(command)
     if handler is None:

@@ -20,7 +20,7 @@ from bot.workflow.model import Person
 logger = logging.getLogger(__name__)
 
 COMMANDS = ("start", "daftar", "tugas", "baru", "status", "riwayat", "lapor", "laporan",
-            "batal", "bantuan", "sop")  # fmt: skip
+            "batal", "bantuan", "sop", "saluran")  # fmt: skip
 
 
 def parse_command(text: str) -> tuple[str | None, str]:

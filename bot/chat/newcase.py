@@ -18,7 +18,19 @@ from bot.workflow.service import StoredFile
 
 
 async def start_new_case(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/baru`, or `/baru Mitra | Perihal` in one line: open a case, question by question."""
+    """`/baru`, or `/baru Mitra | Perihal` in one line: open a case, question by question.
+
+    In the middle of another dialogue it first asks whether to go on with that one or leave
+    it: nothing typed so far is lost by a second /baru.
+    """
+    pending = await core.prompt_of(turn.person)
+    if pending is not None:
+        await core.authorise(turn.person, "open_case")
+        tag = pending.data.get("_tag", 0)
+        choices = (Choice("button.resume", actions.encode("resume", tag)),
+                   Choice("button.abandon", actions.encode("abandon", tag)))  # fmt: skip
+        text_key = "baru.pending_case" if pending.kind == "baru" else "baru.pending_other"
+        return Answer([Reply(text_key, {}, choices)])
     partner, _, subject = (part.strip() for part in arg.partition("|"))
     data = {"partner": partner, "subject": subject, "facts": {}}
     return await _advance(core, turn, {k: v for k, v in data.items() if v != ""})
@@ -52,7 +64,7 @@ async def _advance(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
     data["stage"] = question
     if question == "partner_kind":
         choices = tuple(
-            Choice("button.kind", actions.encode("kind", i), {"label": label})
+            Choice("button.kind", actions.encode("kind", i, 0), {"label": label})
             for i, label in enumerate(core.sop.partner_kinds.values())
         )
         return await core.ask(turn, "baru", Reply("baru.ask_kind", {}, choices), **data)
@@ -65,7 +77,7 @@ def _fact_question(core: Chat, key: str) -> Reply:
     artifact = core.sop.artifacts[key]
     condition = core.sop.first_step.precondition
     if condition is not None and key in condition.requires:
-        later = Choice("button.not_yet", actions.encode("done"))
+        later = Choice("button.not_yet", actions.encode("done", 0))
         return Reply("baru.ask_precondition", {"label": artifact.label,
                      "description": condition.description}, (later,))  # fmt: skip
     text_key = "baru.ask_fact_or_file" if artifact.kind is ArtifactKind.ANY else "baru.ask_fact"

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def help_text(core: Chat, person: Person) -> Reply:
     """The commands, with the ones this person's roles use first."""
-    lines = [t("help.common")]
+    lines = [t("help.common"), t("help.channel")]
     if set(core.sop.allowed("open_case")) & person.roles:
         lines.insert(0, t("help.open_case"))
     if any(step.performer in person.roles for step in core.sop.steps if not step.decisions):
