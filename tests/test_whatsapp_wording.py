@@ -78,3 +78,20 @@ async def test_a_deactivated_official_resending_the_old_code_on_whatsapp_is_told
     assert other.text == DEACTIVATED
     assert all("Selamat datang" not in m.text and "belum terdaftar" not in m.text
                for m in office.inbox("sekda")[1:])  # fmt: skip
+
+
+async def test_markup_in_a_name_is_shown_literally_on_whatsapp(office):
+    name = "<b>Hendra</b> *Wijaya* _M.M._ ~x~"
+    wa_id, role, _ = WA_CAST["sekda"]
+    code, _ = await office.telegram.app.admin.create_invite(role, name)
+    office.wa_users["sekda"] = WaUser(wa_id, "Hendra")
+    await office.say("sekda", f"daftar {code}")
+
+    await office.say("sekda", "daftar")
+
+    shown = office.inbox("sekda")[-2].text
+    assert shown == (
+        "Bapak/Ibu <b>Hendra</b> \u2060*Wijaya\u2060* \u2060_M.M.\u2060_ \u2060~x\u2060~ "
+        "sudah terdaftar."
+    )
+    assert shown.replace("\u2060", "") == f"Bapak/Ibu {name} sudah terdaftar."
