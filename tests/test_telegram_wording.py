@@ -59,7 +59,7 @@ async def test_a_wrong_partner_kind_is_refused_politely_without_a_prefix(office)
     answer = await office.say("kabag", "Swasta")
 
     assert answer.text == (
-        "Mohon maaf, jenis mitra \"Swasta\" tidak dikenal; pilihan: Pemerintah Daerah lain, "
+        'Mohon maaf, jenis mitra "Swasta" tidak dikenal; pilihan: Pemerintah Daerah lain, '
         "Pihak Ketiga, Kementerian / Lembaga Pemerintah Non Kementerian."
     )
 

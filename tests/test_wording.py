@@ -84,9 +84,9 @@ def test_an_official_is_addressed_by_jabatan(person, role, expected):
 
 
 def test_a_clause_refusal_is_said_politely_and_a_sentence_refusal_as_it_is():
-    clause = InvalidInput(reason="jenis mitra \"x\" tidak dikenal")
+    clause = InvalidInput(reason='jenis mitra "x" tidak dikenal')
     sentence = InvalidInput(reason="Tanggal itu hari Minggu. Pilih hari kerja.")
 
-    assert t(clause.text_key, **clause.params) == "Mohon maaf, jenis mitra \"x\" tidak dikenal."
+    assert t(clause.text_key, **clause.params) == 'Mohon maaf, jenis mitra "x" tidak dikenal.'
     assert t(sentence.text_key, **sentence.params) == "Tanggal itu hari Minggu. Pilih hari kerja."
     assert "Masukan tidak dapat diterima" not in "".join(catalog().values())
