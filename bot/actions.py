@@ -32,13 +32,20 @@ VERBS: dict[str, tuple[str, int]] = {
     "amend": ("ub", 2),  # case, step number: the card lists its filled items to change
     "card": ("kt", 2),  # case, step number: the card again, in place of the pressed message
     "upload_to": ("ut", 3),  # case, step number, artifact index: file the pending upload there
-    "kind": ("jp", 1),  # /baru: partner kind index
+    "kind": ("jp", 2),  # /baru: partner kind index, dialogue tag
     "toggle": ("pt", 3),  # case, step number, person id (choose meeting participants)
-    "done": ("ok", 0),  # finish a multi-choice prompt
-    "cancel": ("bt", 0),  # cancel the pending dialogue
+    "done": ("ok", 1),  # finish a multi-choice prompt: dialogue tag
+    "cancel": ("bt", 1),  # cancel the pending dialogue: its tag (0: a question not stored)
+    "resume": ("lj", 1),  # a second /baru: go on with the dialogue with that tag
+    "abandon": ("tl", 1),  # a second /baru: leave the dialogue with that tag, start anew
+    "channel": ("sr", 1),  # /saluran: index in CHANNELS, where notifications go
     "package": ("pa", 1),  # case: the finished case's records package (SRIKANDI)
     "unchanged": ("tp", 3),  # case, step number, task version: a returned draft kept as it is
 }
+# Buttons of a dialogue question: their last argument is the tag of the question they belong
+# to (`Prompt.data["_tag"]`), so a button of a discarded dialogue does not act on a newer one.
+PROMPT_BOUND = frozenset({"kind", "done", "cancel", "resume", "abandon"})
+CHANNELS = ("telegram", "whatsapp")
 _BY_CODE = {code: (name, arity) for name, (code, arity) in VERBS.items()}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.address import address
 from bot.fmt import format_date, format_datetime, format_minutes
 from bot.ports import Clock, OutgoingMessage, UnitOfWorkFactory
 from bot.reminders import CalendarSource
@@ -54,7 +55,7 @@ async def queue_digest(
         if not items:
             return 0  # nothing open: no message
         for person in todo:
-            reply = digest_reply(person, items, len(cases), now)
+            reply = digest_reply(person, items, len(cases), now, sop)
             await unit.outbox.add(
                 OutgoingMessage(person.id, reply, digest_key(now, person.id)), queued_at
             )
@@ -62,14 +63,16 @@ async def queue_digest(
     return len(todo)
 
 
-def digest_reply(person: Person, items: list[WaitingItem], cases: int, now: datetime) -> Reply:
+def digest_reply(
+    person: Person, items: list[WaitingItem], cases: int, now: datetime, sop: Sop
+) -> Reply:
     """One person's digest: counts, then one line per waiting task, most overdue first."""
     overdue = sum(1 for item in items if item.overdue_minutes > 0)
     waiting = sum(1 for item in items if item.run_version is not None)
     lines = "\n".join(_line(item) for item in items)
     return Reply(
         "digest.text",
-        {"name": person.name, "date": format_date(now.date()), "cases": cases,
+        {"address": address(person, sop), "date": format_date(now.date()), "cases": cases,
          "waiting": waiting, "overdue": overdue, "lines": lines},
     )  # fmt: skip
 

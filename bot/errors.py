@@ -69,7 +69,22 @@ class NoteRequired(SopbotError):
 
 
 class InvalidInput(SopbotError):
+    """A refusal of what was typed; `reason` says why, as a clause or a whole sentence.
+
+    A clause ("jenis mitra … tidak dikenal") is shown as "Mohon maaf, <clause>."; a friendly
+    refusal already written as sentences (it ends with a full stop) is shown as it is, with
+    no prefix before it.
+    """
+
     text_key = "error.invalid_input"
+
+    def __init__(self, **params: Any) -> None:
+        reason = str(params.get("reason", ""))
+        if reason.rstrip().endswith((".", "?", "!")):
+            self.text_key = "error.refusal"
+        else:
+            params = {**params, "reason": reason.rstrip(". ")}
+        super().__init__(**params)
 
 
 class DateRefused(InvalidInput):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import failpoints
+from bot.address import address
 from bot.calendar import OfficeCalendar
 from bot.clock import JAKARTA
 from bot.fmt import format_datetime, format_minutes
@@ -175,7 +176,8 @@ def reminder_message(
         return OutgoingMessage(where.recipient_id, reply, key)
     reply = Reply(
         "reminder.escalation",
-        {"name": view.roster.name(reminder.recipient_id), "number": step.number,
+        {"address": address(view.roster.person(reminder.recipient_id), view.sop),
+         "number": step.number,
          "title": step.title, "ref": case.ref, "subject": case.subject,
          "partner": case.partner, "performer": _performer(run, step.performer, view),
          "state": state, "missing": missing_text},

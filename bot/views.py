@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import actions, dates
+from bot.address import address
 from bot.calendar import OfficeCalendar
 from bot.cards import card_of
 from bot.fmt import format_date, format_datetime, format_minutes
@@ -113,9 +114,7 @@ def task_view(case: Case, run: StepRun, view: ViewContext, intro: str = "") -> R
     if calendar is not None and now is not None and now > run.due_at:
         late = t("task.late", late=format_minutes(calendar.elapsed_minutes(run.due_at, now)))
     params: dict[str, object] = {
-        "name": roster.name(run.assignee_id)
-        if run.assignee_id
-        else sop.roles[step.performer].title,
+        "address": address(roster.person(run.assignee_id), sop, step.performer),
         "ref": case.ref,
         "subject": case.subject,
         "partner": case.partner,

@@ -48,9 +48,9 @@ async def test_a_reminder_due_while_a_plt_is_in_office_reaches_the_plt(office, d
     [reminder] = messages_to(db, office, "ketua2", "reminder:")
     assert messages_to(db, office, "ketua", "reminder:") == []
     text = render(reminder.reply)
-    assert "Yth. Andi Pratama, S.IP. (Plt. Ketua Tim Otonomi Daerah dan Kerja Sama, untuk " \
-           "Siti Rahmawati, S.H.)" in text  # fmt: skip
-    assert "PENGINGAT" in text and "[Lewati]" in text
+    assert "Yth. Bapak/Ibu Plt. Ketua Tim Otonomi Daerah dan Kerja Sama (untuk " \
+           "Siti Rahmawati, S.H.)," in text  # fmt: skip
+    assert "⏰ Pengingat:" in text and "[Lewati]" in text
 
 
 async def test_the_plt_may_act_on_the_task_the_reminder_brought(office, db):
@@ -100,8 +100,8 @@ async def test_an_escalation_to_an_absent_superior_goes_to_their_plh(office, db)
 
     [escalation] = messages_to(db, office, "asisten", "reminder:")
     assert escalation.reply.text_key == "reminder.escalation"
-    assert "Joko Susilo, S.Sos. (Plh. Kepala Bagian Tata Pemerintahan, untuk Drs. Budi " \
-           "Santoso, M.Si.)" in render(escalation.reply)  # fmt: skip
+    assert "Yth. Bapak/Ibu Plh. Kepala Bagian Tata Pemerintahan (untuk Drs. Budi " \
+           "Santoso, M.Si.)," in render(escalation.reply)  # fmt: skip
     assert messages_to(db, office, "kabag", "reminder:") == []
     kinds = [r.entry for r in db.audit if r.entry.kind == "TaskDelegated"]
     assert [(e.data["holder"], e.data["deputy"], e.data["why"]) for e in kinds] == [

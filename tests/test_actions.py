@@ -31,7 +31,7 @@ def test_the_largest_realistic_action_fits_in_64_bytes():
         "ap:a:2:3",
         "ap:-1:2:3",
         "ap:1:2:3" + "0" * 70,
-        "ok:1",
+        "ok:1:2",
     ],
 )
 def test_forged_or_malformed_data_is_a_stale_action(forged):

@@ -342,6 +342,7 @@ COMMAND_ACTS: dict[str, Act] = {
     "batal": Act("step2", text(lambda s: "/batal"), EVERYONE, replied("chat.nothing_to_cancel")),
     "bantuan": Act("step2", text(lambda s: "/bantuan"), EVERYONE, replied("help.text")),
     "sop": Act("step2", text(lambda s: "/sop"), EVERYONE, replied("sop.text")),
+    "saluran": Act("step2", text(lambda s: "/saluran"), EVERYONE, replied("channel.only_one")),
 }  # fmt: skip
 
 BUTTON_ACTS: dict[str, Act] = {
@@ -384,15 +385,22 @@ BUTTON_ACTS: dict[str, Act] = {
     "amend": Act("step2", press("amend", case_id, 2), KETUA, replied("task.amend")),
     "upload_to": Act("assigned", press("upload_to", case_id, 1, artifact("disposisi_kabag")),
                      KABAG, recorded("disposisi_kabag"), plant=upload_prompt),
-    "kind": Act("step2", press("kind", 0), KABAG, replied("baru.ask_subject", "baru"),
+    "kind": Act("step2", press("kind", 0, 0), KABAG, replied("baru.ask_subject", "baru"),
                 NOT_PERMITTED, plant=new_case_prompt("partner_kind")),
     "toggle": Act("step2", press("toggle", case_id, 2, lambda s: s.ids["tkksd"]), KETUA,
                   toggled, plant=people_prompt),
-    "done (people chosen)": Act("step2", press("done"), KETUA, recorded("peserta_rapat"),
+    "done (people chosen)": Act("step2", press("done", 0), KETUA, recorded("peserta_rapat"),
                                 plant=people_prompt),
-    "done (open case now)": Act("step2", press("done"), KABAG, opened_another_case,
+    "done (open case now)": Act("step2", press("done", 0), KABAG, opened_another_case,
                                 NOT_PERMITTED, plant=LATER),
-    "cancel": Act("step2", press("cancel"), EVERYONE, replied("chat.cancelled")),
+    "cancel": Act("step2", press("cancel", 0), EVERYONE, replied("chat.cancelled")),
+    # A second /baru in the middle of a dialogue: go on with it, or leave it for a new case.
+    "resume": Act("step2", press("resume", 0), EVERYONE, replied("chat.resume_answer", "baru"),
+                  plant=new_case_prompt("subject", partner_kind="pemda")),
+    "abandon": Act("step2", press("abandon", 0), KABAG, replied("baru.ask_partner", "baru"),
+                   NOT_PERMITTED, plant=new_case_prompt("subject", partner_kind="pemda")),
+    # /saluran's button: every sender here has a Telegram account only.
+    "channel": Act("step2", press("channel", 0), EVERYONE, replied("channel.set")),
     # The records package of a case (the finish notice's button): permissions.export_records.
     "package": Act("step2", press("package", case_id), frozenset({"kabag", "admin"}),
                    replied("records.package_requested"), NOT_PERMITTED),

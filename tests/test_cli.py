@@ -347,7 +347,7 @@ def test_audit_verify_names_the_entry_whose_body_was_changed(data_dir):
     result = sopbot("audit", "verify")
 
     assert result.exit_code == 1
-    assert "RUSAK pada entri #2" in result.stderr
+    assert "rusak pada entri #2" in result.stderr
 
 
 def test_audit_verify_with_another_audit_key_fails_at_the_first_entry(monkeypatch):
@@ -357,7 +357,7 @@ def test_audit_verify_with_another_audit_key_fails_at_the_first_entry(monkeypatc
     result = sopbot("audit", "verify")
 
     assert result.exit_code == 1
-    assert "RUSAK pada entri #1: MAC tidak cocok" in result.stderr
+    assert "rusak pada entri #1: MAC tidak cocok" in result.stderr
 
 
 def test_the_audit_key_file_is_made_once_in_the_data_directory_and_never_printed(data_dir):

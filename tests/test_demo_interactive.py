@@ -50,14 +50,16 @@ async def test_a_typed_message_reaches_the_bot_and_its_buttons_appear(page):
     assert sent.status_code == 303 and sent.headers["location"] == "/?who=kabag#akhir"
     shown = (await page.get("/", params={"who": "kabag"})).text
     assert "Apa jenis mitranya?" in shown
-    assert 'value="jp:0"' in shown and "Pemerintah Daerah lain" in shown
+    assert 'value="jp:0:' in shown and "Pemerintah Daerah lain" in shown
 
 
 async def test_pressing_a_button_on_the_page_answers_the_bot(page, stage):
     await page.post("/send", data={"who": "kabag", "text": OPEN})
     asked = stage.standin.world.chats[KABAG_CHAT].messages[-1]
 
-    await page.post("/press", data={"who": "kabag", "message": asked.message_id, "data": "jp:0"})
+    data = asked.buttons[0][0][1]  # the first kind, bound to this question
+    assert data.startswith("jp:0:")
+    await page.post("/press", data={"who": "kabag", "message": asked.message_id, "data": data})
 
     assert stage.standin.world.chats[KABAG_CHAT].messages[-1].message_id != asked.message_id
     shown = (await page.get("/?who=kabag")).text

@@ -54,7 +54,7 @@ async def test_the_digest_says_what_waits_for_whom_and_how_late(office, db):
     text = render(digests(db)[0].reply)
     assert "2 perkara berjalan, 2 tugas menunggu, 2 di antaranya melewati batas waktu" in text
     assert "KB-2026-0001 (Kerja sama pengelolaan sampah): langkah 1 menunggu Drs. Budi" in text
-    assert "TERLAMBAT 15 jam 15 menit" in text
+    assert "terlambat 15 jam 15 menit" in text
 
 
 async def test_the_most_overdue_task_comes_first_in_the_digest(office, db):

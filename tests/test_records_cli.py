@@ -94,9 +94,9 @@ def test_export_of_an_unfinished_case_writes_both_packages_and_says_what_is_miss
     srikandi = ok("export", "srikandi", ref, "--out", str(tmp_path / "out"))
     archive = ok("export", "archive", ref, "--out", str(tmp_path / "out"))
 
-    assert "BELUM LENGKAP" in srikandi and "belum selesai" in srikandi
+    assert "belum lengkap" in srikandi and "belum selesai" in srikandi
     assert "soffice-not-installed" in srikandi
-    assert "BELUM LENGKAP" in archive
+    assert "belum lengkap" in archive
     written = sorted(p.name for p in Path(tmp_path / "out").iterdir())
     assert written == [f"arsip-{ref}.zip", f"srikandi-{ref}.zip"]
     with zipfile.ZipFile(tmp_path / "out" / f"srikandi-{ref}.zip") as package:

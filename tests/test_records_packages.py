@@ -143,7 +143,7 @@ async def test_an_unfinished_case_exports_what_exists_and_says_what_is_missing()
     )
     files = unzip(package.data)
     notes = files["srikandi-KB-2026-0001/KETERANGAN.txt"].decode()
-    assert "BELUM LENGKAP" in notes and package.missing[0] in notes
+    assert "belum lengkap" in notes and package.missing[0] in notes
     assert sorted(n.rsplit("/", 1)[1] for n in files if "/naskah/" in n) == [
         "01-disposisi-1-Disp-Tapem-III-2026.docx", "02-undangan-005-1-Tapem-III-2026.docx",
     ]  # fmt: skip

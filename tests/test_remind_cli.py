@@ -110,5 +110,5 @@ def test_remind_with_a_token_sends_the_reminder_through_telegram(case, data_dir,
     # Also sent: the task message queued when the case was opened, and the Kabag's digest.
     texts = [message.text for message in telegram.sent_to(KABAG_CHAT)]
     assert "Terkirim 3" in output
-    assert sum("PENGINGAT" in text for text in texts) == 1
+    assert sum("Pengingat:" in text for text in texts) == 1
     assert queued_reminders(data_dir) == [("reminder:1", "sent")]

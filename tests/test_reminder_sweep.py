@@ -67,7 +67,7 @@ async def test_half_the_mutu_baku_reminds_the_performer_with_the_task_and_its_bu
 
     [message] = reminders_to(db, office, "ketua")
     text = render(message.reply)
-    assert "PENGINGAT" in text and "sisa 8 jam 30 menit waktu kerja" in text
+    assert "Pengingat:" in text and "sisa 8 jam 30 menit waktu kerja" in text
     assert "Perkara KB-2026-0001" in text and "Langkah 2" in text
     assert "[Lewati]" in text and "[Unggah Surat undangan]" in text
 

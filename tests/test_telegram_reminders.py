@@ -23,7 +23,7 @@ async def test_the_periodic_job_sends_a_due_reminder_with_the_task_buttons(offic
     await office.tick()
     await office.settle()
 
-    [reminder] = [m for m in office.inbox("kabag") if "PENGINGAT" in m.text]
+    [reminder] = [m for m in office.inbox("kabag") if "Pengingat:" in m.text]
     assert "Langkah 1" in reminder.text and "sisa 7 menit" in reminder.text
     assert "Lewati" in reminder.labels
 
@@ -35,7 +35,7 @@ async def test_the_periodic_job_escalates_a_late_task_to_the_superior(office):
     await office.tick()
     await office.settle()
 
-    [escalation] = [m for m in office.inbox("sekda") if "ESKALASI" in m.text]
+    [escalation] = [m for m in office.inbox("sekda") if "Eskalasi" in m.text]
     assert "Drs. Budi Santoso" in escalation.text and "terlambat 2 jam" in escalation.text
 
 

@@ -81,7 +81,7 @@ async def test_a_reminder_held_behind_the_template_follows_the_answer_too(office
     await office.say("sekda", "Selamat siang")
 
     texts = [m.text for m in sent_after(office, before)]
-    assert any("PENGINGAT" in text for text in texts)
+    assert any("Pengingat:" in text for text in texts)
     assert await held(office) == []
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.actions import Action, encode
+from bot.actions import PROMPT_BOUND, Action, encode
 from bot.cards import card_of
-from bot.chat import dialogues, newcase, people, when
+from bot.chat import channels, dialogues, newcase, people, when
 from bot.chat.model import Answer
 from bot.chat.review import (
     approval,
@@ -15,7 +15,7 @@ from bot.chat.review import (
 from bot.chat.session import Chat, Turn
 from bot.chat.tasks import artifact_at, build, decided, refreshed
 from bot.errors import StaleAction
-from bot.ports import OutgoingMessage, UnitOfWork
+from bot.ports import OutgoingMessage, Prompt, UnitOfWork
 from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
 from bot.views import MAX_BUTTONS, amend_choices, date_choices, task_view
@@ -37,16 +37,10 @@ NEEDS_NOTE = {
 
 async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     """Carry out one button press."""
-    if action.verb == "cancel":
-        await core.clear_prompt(turn.person)
-        return Answer([Reply("chat.cancelled")], edit=None)
-    if action.verb == "kind":
-        return await newcase.new_case_kind(core, turn, action.args[0])
-    if action.verb == "done":
-        prompt = await core.prompt_of(turn.person)
-        if prompt is not None and prompt.kind == "people":
-            return await people.done(core, turn)
-        return await newcase.new_case_later(core, turn)
+    if action.verb in PROMPT_BOUND:
+        return await _dialogue_press(core, turn, action)
+    if action.verb == "channel":
+        return await channels.choose(core, turn, action.args[0])
     if action.verb == "toggle":
         return await people.toggle(core, turn, action)
     if action.verb == "package":
@@ -78,6 +72,40 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     if handler is None:
         raise StaleAction()
     return await handler(core, turn, action)
+
+
+async def _dialogue_press(core: Chat, turn: Turn, action: Action) -> Answer:
+    """A button of a dialogue question acts only on the dialogue it was asked in."""
+    tag = action.args[-1]
+    if action.verb == "cancel" and tag == 0:
+        return Answer([Reply("chat.cancelled")], edit=None)  # a confirmation: nothing stored
+    prompt = await core.bound_prompt(turn.person, tag)
+    if prompt is None:
+        pending = await core.prompt_of(turn.person) is not None
+        return Answer.say("chat.prompt_stale_pending" if pending else "chat.prompt_stale")
+    if action.verb == "cancel":
+        await core.clear_prompt(turn.person)
+        return Answer([Reply("chat.cancelled")], edit=None)
+    if action.verb == "kind":
+        return await newcase.new_case_kind(core, turn, action.args[0])
+    if action.verb == "resume":
+        return await _resume(core, prompt)
+    if action.verb == "abandon":
+        await core.authorise(turn.person, "open_case")
+        await core.clear_prompt(turn.person)
+        return await newcase.start_new_case(core, turn, "")
+    if prompt.kind == "people":
+        return await people.done(core, turn)
+    return await newcase.new_case_later(core, turn)
+
+
+async def _resume(core: Chat, prompt: Prompt) -> Answer:
+    """Lanjutkan: the pending question again, with everything answered so far kept."""
+    if prompt.kind == "people":
+        return Answer([await people.question(core, prompt.data)])
+    if "_question" in prompt.data:
+        return Answer([Reply.from_json(prompt.data["_question"])])
+    return Answer.say("chat.resume_answer")
 
 
 async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = False) -> Answer:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot import actions
-from bot.chat import newcase
+from bot.address import address
+from bot.chat import channels, newcase
 from bot.chat.model import Answer, Sender
 from bot.chat.screens import case_history, case_status, help_text, my_cases, sop_summary
 from bot.chat.session import Chat, Turn
@@ -27,7 +28,7 @@ async def start(core: Chat, sender: Sender, person: Person | None, code: str) ->
     registered = await core.registered(sender, code)
     assert registered is not None
     roles = ", ".join(core.sop.roles[r].title for r in sorted(registered.roles))
-    welcome = Reply("chat.welcome", {"name": registered.name, "roles": roles})
+    welcome = Reply("chat.welcome", {"address": address(registered, core.sop), "roles": roles})
     return Answer([welcome, help_text(core, registered)])
 
 
@@ -43,6 +44,7 @@ async def run(core: Chat, turn: Turn, command: str, arg: str) -> Answer:
         "batal": cancel,
         "bantuan": show_help,
         "sop": show_sop,
+        "saluran": channels.show_or_set,
     }
     handler = handlers.get(command)
     if handler is None:

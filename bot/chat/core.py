@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 ASKED = (ArtifactKind.TEXT, ArtifactKind.DATETIME, ArtifactKind.DATE, ArtifactKind.PEOPLE)
 
 COMMANDS = ("start", "daftar", "tugas", "baru", "status", "riwayat", "lapor", "laporan",
-            "batal", "bantuan", "sop")  # fmt: skip
+            "batal", "bantuan", "sop", "saluran")  # fmt: skip
 
 
 async def _close_settled(

@@ -240,7 +240,8 @@ async def file_to(core: Chat, turn: Turn, action: Action) -> Answer:
     keys = list(core.sop.artifacts)
     if prompt is None or prompt.kind != "upload" or index >= len(keys):
         raise StaleAction()
-    stored = StoredFile(**prompt.data)
+    # The dialogue's own keys (`_tag`, `_question`) are not the file's.
+    stored = StoredFile(**{k: v for k, v in prompt.data.items() if not k.startswith("_")})
     return await _attach(core, turn, case_id, number, keys[index], stored)
 
 

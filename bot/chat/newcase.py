@@ -13,12 +13,24 @@ from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind
 from bot.texts import t
 from bot.workflow import commands as c
-from bot.workflow.model import CaseStatus
+from bot.workflow.model import Case, CaseStatus
 from bot.workflow.service import StoredFile
 
 
 async def start_new_case(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/baru`, or `/baru Mitra | Perihal` in one line: open a case, question by question."""
+    """`/baru`, or `/baru Mitra | Perihal` in one line: open a case, question by question.
+
+    In the middle of another dialogue it first asks whether to go on with that one or leave
+    it: nothing typed so far is lost by a second /baru.
+    """
+    pending = await core.prompt_of(turn.person)
+    if pending is not None:
+        await core.authorise(turn.person, "open_case")
+        tag = pending.data.get("_tag", 0)
+        choices = (Choice("button.resume", actions.encode("resume", tag)),
+                   Choice("button.abandon", actions.encode("abandon", tag)))  # fmt: skip
+        text_key = "baru.pending_case" if pending.kind == "baru" else "baru.pending_other"
+        return Answer([Reply(text_key, {}, choices)])
     partner, _, subject = (part.strip() for part in arg.partition("|"))
     data = {"partner": partner, "subject": subject, "facts": {}}
     return await _advance(core, turn, {k: v for k, v in data.items() if v != ""})
@@ -52,7 +64,7 @@ async def _advance(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
     data["stage"] = question
     if question == "partner_kind":
         choices = tuple(
-            Choice("button.kind", actions.encode("kind", i), {"label": label})
+            Choice("button.kind", actions.encode("kind", i, 0), {"label": label})
             for i, label in enumerate(core.sop.partner_kinds.values())
         )
         return await core.ask(turn, "baru", Reply("baru.ask_kind", {}, choices), **data)
@@ -65,7 +77,7 @@ def _fact_question(core: Chat, key: str) -> Reply:
     artifact = core.sop.artifacts[key]
     condition = core.sop.first_step.precondition
     if condition is not None and key in condition.requires:
-        later = Choice("button.not_yet", actions.encode("done"))
+        later = Choice("button.not_yet", actions.encode("done", 0))
         return Reply("baru.ask_precondition", {"label": artifact.label,
                      "description": condition.description}, (later,))  # fmt: skip
     text_key = "baru.ask_fact_or_file" if artifact.kind is ArtifactKind.ANY else "baru.ask_fact"
@@ -151,7 +163,19 @@ async def _open(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
                 case.id or 0, first, turn.person.id, key, StoredFile(**stored)
             )
     text_key = "baru.opened_waiting" if case.status is CaseStatus.WAITING else "baru.opened"
+    if text_key == "baru.opened" and _performs_first(core, turn, case):
+        text_key = "baru.opened_own"
     return Answer.say(text_key, ref=case.ref, subject=case.subject)
+
+
+def _performs_first(core: Chat, turn: Turn, case: Case) -> bool:
+    """Whether the sender performs step 1 themselves (the Kabag usually does)."""
+    run = case.current_run(core.sop.first_step.code)
+    if run is None:
+        return False
+    if run.assignee_id is not None:
+        return run.assignee_id == turn.person.id
+    return core.sop.first_step.performer in turn.person.roles
 def stored_data(stored: StoredFile) -> dict[str, Any]:
     return {"sha256": stored.sha256, "size": stored.size, "filename": stored.filename,
             "media_type": stored.media_type}  # fmt: skip

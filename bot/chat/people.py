@@ -39,10 +39,11 @@ async def question(core: Chat, data: dict[str, Any]) -> Reply:
                actions.encode("toggle", data["case_id"], data["number"], p.id), {"name": p.name})
         for p in people
     ]  # fmt: skip
-    choices.append(Choice("button.done_choosing", actions.encode("done")))
+    tag = data.get("_tag", 0)
+    choices.append(Choice("button.done_choosing", actions.encode("done", tag)))
     typed = ", ".join(data["typed"]) or "-"
     params = {"label": artifact.label, "typed": typed}
-    cancel = Choice("button.cancel", actions.encode("cancel"))
+    cancel = Choice("button.cancel", actions.encode("cancel", tag))
     return Reply("people.question", params, (*choices, cancel))
 
 

@@ -28,7 +28,7 @@ async def notes_for_reviewers(core: Chat, case: Case, step: Step) -> list[Outgoi
     latest = versions[-1]
     checklist = await documents.check(case, core.files.read(latest.sha256))
     params = {"ref": case.ref, "label": core.sop.artifact_label(key), "version": latest.version,
-              "checklist": short_warning(checklist), "changes": "-"}  # fmt: skip
+              "checklist": short_warning(checklist), "changes": ""}  # fmt: skip
     files: tuple[FileRef, ...] = ()
     if len(versions) > 1:
         before = versions[-2]
@@ -36,7 +36,7 @@ async def notes_for_reviewers(core: Chat, case: Case, step: Step) -> list[Outgoi
             case, (before.sha256, before.version), (latest.sha256, latest.version)
         )
         if changes is not None:
-            params["changes"] = changes.text
+            params["changes"] = t("review.changes", changes=changes.text)
             files = (FileRef(changes.file.sha256, changes.file.filename, changes.file.media_type),)
     more = (Choice("button.show_checks", encode("checks", case.id or 0, target.number)),)
     reply = Reply("review.notes", params, more if checklist.failed() else (), files=files)
@@ -147,10 +147,10 @@ NOTE_CONFIRM = {  # verb -> (question, yes button, change-the-note button)
 def confirmation(
     question: Reply, yes: str, verb: str, case_id: int, number: int, version: int, *extra: Choice
 ) -> Reply:
-    """The question asked before a press takes effect: Ya (`verb`), any extra choice, Batal."""
+    """The question asked before a press takes effect: Ya (`verb`) and any extra choice; the
+    way back (Batal of its dialogue, or Kembali to the card) is added where it is asked."""
     ya = Choice(yes, encode(verb, case_id, number, version))
-    no = Choice("button.cancel", encode("cancel"))
-    return Reply(question.text_key, question.params, (ya, *extra, no))
+    return Reply(question.text_key, question.params, (ya, *extra))
 
 
 async def draft_summary(core: Chat, case: Case, step: Step) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.address import address
 from bot.fmt import format_datetime, format_minutes
 from bot.replies import Reply
 from bot.sop.model import Sop
@@ -17,14 +18,14 @@ if TYPE_CHECKING:
 
 def help_text(core: Chat, person: Person) -> Reply:
     """The commands, with the ones this person's roles use first."""
-    lines = [t("help.common")]
+    lines = [t("help.common"), t("help.channel")]
     if set(core.sop.allowed("open_case")) & person.roles:
         lines.insert(0, t("help.open_case"))
     if any(step.performer in person.roles for step in core.sop.steps if not step.decisions):
         lines.insert(0, t("help.performer"))
     if any(step.performer in person.roles for step in core.sop.steps if step.decisions):
         lines.insert(0, t("help.reviewer"))
-    return Reply("help.text", {"name": person.name, "commands": "\n".join(lines)})
+    return Reply("help.text", {"address": address(person, core.sop), "commands": "\n".join(lines)})
 
 
 def sop_summary(sop: Sop) -> Reply:

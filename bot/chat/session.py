@@ -8,6 +8,7 @@ never the dispatcher.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -87,6 +88,18 @@ class Turn:
         return UpdateKey(self.incoming.sender.channel, self.incoming.update_id)
 
 
+def tagged(choices: tuple[Choice, ...], tag: int) -> tuple[Choice, ...]:
+    """Dialogue buttons bound to the dialogue with `tag` (other buttons as they are)."""
+    out = []
+    for choice in choices:
+        action = actions.decode(choice.action)
+        if action.verb in actions.PROMPT_BOUND:
+            data = actions.encode(action.verb, *action.args[:-1], tag)
+            choice = Choice(choice.label_key, data, choice.params)
+        out.append(choice)
+    return tuple(out)
+
+
 class Chat:
     """The services a conversation uses, and the helpers every handler shares."""
 
@@ -130,20 +143,44 @@ class Chat:
             return await uow.prompts.get(person.id)
 
     async def ask(self, turn: Turn, kind: str, reply: Reply, **data: Any) -> Answer:
-        """Store what the next answer is for, and ask for it (with a Batal button)."""
-        prompt = Prompt(kind, data, self.clock.now())
+        """Store what the next answer is for, and ask for it (with a Batal button).
+
+        The question's buttons carry its dialogue's tag (`actions.PROMPT_BOUND`): a dialogue
+        going on keeps its tag (`data["_tag"]`), a new one gets a new tag, so the buttons of
+        a discarded dialogue are told apart from the current one's. The question is kept
+        (`data["_question"]`) to be asked again when the person chooses to go on with it.
+        """
         async with self.uow() as uow:
             if turn.update and await uow.updates.seen(
                 turn.update.channel, turn.update.update_id, self.clock.now()
             ):
                 return Answer()
-            await uow.prompts.put(turn.person.id, prompt)
+            tag = data.get("_tag") or await self._new_tag(uow, turn.person)
+            choices = tagged(reply.choices, tag)
+            cancel = Choice("button.cancel", actions.encode("cancel", tag))
+            if cancel not in choices:
+                choices = (*choices, cancel)
+            question = Reply(reply.text_key, reply.params, choices, card=cards.QUESTION)
+            data = {**data, "_tag": tag, "_question": question.to_json()}
+            await uow.prompts.put(turn.person.id, Prompt(kind, data, self.clock.now()))
             await uow.commit()
-        cancel = Choice("button.cancel", actions.encode("cancel"))
-        choices = reply.choices
-        if cancel not in choices:
-            choices = (*choices, cancel)
-        return Answer([Reply(reply.text_key, reply.params, choices, card=cards.QUESTION)])
+        return Answer([question])
+
+    @staticmethod
+    async def _new_tag(uow: UnitOfWork, person: Person) -> int:
+        """A tag for a new dialogue, never the one of the dialogue it replaces."""
+        old = await uow.prompts.get(person.id)
+        current = old.data.get("_tag") if old is not None else None
+        while (tag := secrets.randbelow(999_999) + 1) == current:
+            continue
+        return tag
+
+    async def bound_prompt(self, person: Person, tag: int) -> Prompt | None:
+        """The pending dialogue a button with that tag belongs to, or None when it is gone."""
+        prompt = await self.prompt_of(person)
+        if prompt is None or prompt.data.get("_tag", 0) != tag:
+            return None
+        return prompt
 
     def clearing(self, person: Person) -> Callable[[UnitOfWork], Awaitable[None]]:
         """An after-hook that ends the person's dialogue in the command's own transaction."""

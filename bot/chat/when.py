@@ -98,7 +98,7 @@ def refusal(case_id: int, number: int, refused: DateRefused) -> Answer:
         Choice("button.at", actions.encode("at", case_id, number, _stamp(at)), {"when": short(at)})
         for at in refused.choices
     )
-    cancel = Choice("button.cancel", actions.encode("cancel"))
+    cancel = Choice("button.cancel", actions.encode("cancel", 0))
     return Answer([Reply("dates.refused", dict(refused.params), (*choices, cancel))])
 
 

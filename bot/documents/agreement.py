@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -57,8 +58,8 @@ def rancangan_kb(
     context: dict[str, Any] = {
         "kop": kop_context(settings),
         "title_own": settings.kop.government.upper(),
-        "title_partner": case.partner.upper(),
-        "title_subject": case.subject.upper(),
+        "title_partner": upper_as_typed(case.partner),
+        "title_subject": upper_as_typed(case.subject),
         "number": number or UNNUMBERED,
         "city": settings.city,
         "own_office": f"{title_case(settings.kop.office)} {settings.own_party}",
@@ -173,3 +174,13 @@ def _trail_row(run: StepRun, sop: Sop, roster: Roster) -> dict[str, str]:
         "at": stamp(run.finished_at),
         "note": run.note or "-",
     }
+
+
+_MARKUP = re.compile(r"(<[^<>]*>)")
+
+
+def upper_as_typed(text: str) -> str:
+    """The title's capitals, but what looks like markup (`<b>`) is printed as it was typed."""
+    return "".join(
+        part if _MARKUP.fullmatch(part) else part.upper() for part in _MARKUP.split(text)
+    )

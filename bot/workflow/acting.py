@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.address import address
 from bot.fmt import format_date
 from bot.ports import OutgoingMessage
 from bot.replies import Reply
@@ -51,12 +52,11 @@ def addressed(reply: Reply, where: Route, roster: Roster, title: str) -> Reply:
         return reply
     name = t(
         "acting.addressee",
-        name=roster.name(where.recipient_id),
         kind=kind_label(where.delegation.kind),
         title=title,
         holder=roster.name(where.holder_id),
     )
-    return Reply(reply.text_key, {**reply.params, "name": name}, reply.choices, reply.files)
+    return Reply(reply.text_key, {**reply.params, "address": name}, reply.choices, reply.files)
 
 
 def notice_key(case: Case, run: StepRun, delegation: Delegation) -> str:
@@ -74,7 +74,8 @@ def holder_notice(
     step = sop.step(run.step_code)
     reply = Reply(
         "acting.holder_notice",
-        {"name": roster.name(where.holder_id), "ref": case.ref, "subject": case.subject,
+        {"address": address(roster.person(where.holder_id), sop), "ref": case.ref,
+         "subject": case.subject,
          "number": step.number, "title": step.title, "kind": kind_label(delegation.kind),
          "deputy": roster.name(delegation.deputy_id), "starts": format_date(delegation.starts),
          "ends": format_date(delegation.ends)},

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from bot import actions
+from bot.address import address
 from bot.clock import JAKARTA
 from bot.fmt import format_datetime
 from bot.ports import OutgoingMessage
@@ -25,6 +26,9 @@ from bot.workflow.events import (
     TaskAssigned,
 )
 from bot.workflow.model import ArtifactValue, Case, Roster, StepRun
+
+# The meeting's artifacts in the SOP file, as an invitation names them (place, time, agenda).
+MEETING_SLOTS = {"tempat_rapat": "place", "waktu_rapat": "time", "acara_rapat": "agenda"}
 
 
 def messages_for(case: Case, events: Sequence[Event], view: ViewContext) -> list[OutgoingMessage]:
@@ -209,15 +213,39 @@ def _participant_messages(
                 continue
             reply = Reply(
                 "task.participant",
-                {"name": person.name, "role": view.sop.roles[role].title, "ref": case.ref,
+                {"address": address(person, view.sop, role),
+                 "role": view.sop.roles[role].title, "ref": case.ref,
                  "subject": case.subject, "partner": case.partner, "number": step.number,
                  "title": step.title, "start": format_datetime(run.started_at),
-                 "performer": view.roster.name(run.assignee_id)},
+                 "performer": view.roster.name(run.assignee_id),
+                 "meeting": meeting_lines(case, view.sop)},
             )  # fmt: skip
             base = f"{case.ref}:{run.step_code}:{run.version}"
             out.append(OutgoingMessage(person.id, reply, f"{base}:participant:{person.id}"))
             out += document_messages(case, step.needs, person.id, base, view.sop)
     return out
+
+
+def meeting_lines(case: Case, sop: Sop) -> str:
+    """Place, time and agenda of the meeting a participant is invited to, in that order.
+
+    Each is the first artifact of its kind the case has (text for the place, the date and time,
+    then the agenda text); a line is left out while its value is not recorded.
+    """
+    found: dict[str, str] = {}
+    for key, artifact in sop.artifacts.items():
+        value = case.artifacts.get(key)
+        if value is None or value.document_id is not None:
+            continue
+        slot = MEETING_SLOTS.get(key)
+        if slot is None or slot in found:
+            continue
+        shown = value.value
+        if artifact.kind is ArtifactKind.DATETIME:
+            shown = format_datetime(datetime.fromisoformat(value.value))
+        found[slot] = t(f"task.participant_{slot}", value=shown)
+    lines = [found[slot] for slot in ("place", "time", "agenda") if slot in found]
+    return "".join(f"\n{line}" for line in lines)
 
 
 def superiors(case: Case, role: str, sop: Sop, roster: Roster) -> list[int]:

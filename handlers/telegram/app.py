@@ -31,7 +31,8 @@ from handlers.telegram.sender import TelegramSender
 CONNECT_SECONDS = 5.0
 READ_SECONDS = 15.0
 
-MENU = ("tugas", "baru", "status", "riwayat", "lapor", "laporan", "batal", "bantuan", "sop")
+MENU = ("tugas", "baru", "status", "riwayat", "lapor", "laporan", "batal", "bantuan", "sop",
+        "saluran")  # fmt: skip
 
 
 @dataclass

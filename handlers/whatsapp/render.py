@@ -68,10 +68,23 @@ Part = Text | Buttons | Listing | Document
 
 MAX_CAPTION = 1024
 
+# WhatsApp reads *bold*, _italic_, ~strike~ and `code` in a message. A formatting character
+# opens only at the start of a word: a word joiner (invisible) before each one in what people
+# typed (names, subjects, notes) keeps it a plain character, shown as it was typed.
+FORMATTING = re.compile(r"([*_~`])")
+WORD_JOINER = "\u2060"
+
+
+def literal(value: object) -> object:
+    """A parameter as WhatsApp shows it: typed text with its formatting characters inert."""
+    if isinstance(value, str):
+        return FORMATTING.sub(WORD_JOINER + r"\1", value)
+    return value
+
 
 def text_of(reply: Reply) -> str:
-    """The reply's text from the catalogue."""
-    return t(reply.text_key, **reply.params)
+    """The reply's text from the catalogue, what people typed in it shown literally."""
+    return t(reply.text_key, **{key: literal(value) for key, value in reply.params.items()})
 
 
 def label_of(choice: Choice) -> str:
