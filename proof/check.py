@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.replies import Reply
 from handlers.telegram.render import chunks, text_of
+from handlers.telegram.sender import MAX_CAPTION
 from handlers.whatsapp.render import plan
 from proof.world import Lane
 
@@ -100,11 +101,17 @@ def _row(
 
 
 def _parts(reply: Reply, channel: str, edit_ref: str | None) -> int:
+    """The messages a sent row put into its chat, as the channel's sender sends it."""
+    if reply.edit_only:  # an edit, or nothing where there was nothing to edit
+        return 0
     if channel == "whatsapp":
         return len(plan(reply))
     if edit_ref:
         return 0
-    return len(reply.files) + len(chunks(text_of(reply)))
+    caption = text_of(reply)
+    if len(reply.files) == 1 and not reply.choices and len(caption) <= MAX_CAPTION:
+        return 1  # the document with its caption
+    return len(reply.files) + len(chunks(caption))
 
 
 @dataclass

@@ -41,7 +41,6 @@ def _weekday_after(start: date, days: int) -> date:
 async def case(lane: Lane, number: int, remind: Callable[[], str | None]) -> None:
     """One whole case; `remind` arms each `sopbot remind` process (or not)."""
     today = datetime.now(JAKARTA).date()
-    met = (today - timedelta(days=1)).isoformat()  # the meeting was held yesterday
     signing = _weekday_after(today, 30).isoformat()
     partner = f"Pemerintah Kota Mitra {number}"
     await lane.say("kabag", f"/baru {partner} | Kerja sama pengelolaan sampah {number}")
@@ -54,15 +53,14 @@ async def case(lane: Lane, number: int, remind: Callable[[], str | None]) -> Non
     await lane.press("kabag", "Selesai")
     await lane.press("ketua", "Isi Tempat rapat")
     await lane.say("ketua", "Ruang Rapat Bagian Tata Pemerintahan Lt. 3")
-    await lane.press("ketua", "Isi Waktu rapat")
-    await lane.say("ketua", f"{met} 09:00")
-    await lane.press("ketua", "Pilih Peserta rapat")
-    await lane.press("ketua", "Rina Marlina")
-    await lane.say("ketua", "Bappeda, Dinas Lingkungan Hidup")
-    await lane.press("ketua", "Selesai memilih")  # the surat undangan is built by now
-    await lane.say("ketua", "Pembahasan rancangan kesepakatan bersama")
+    # The bot runs on the real clock: a meeting time it accepts lies ahead, and the minutes
+    # could only follow it hours later. The proof leaves the time open and skips it, with a
+    # reason and the confirmation a skip asks for.
+    await lane.say("ketua", "/batal")
     await lane.press("ketua", "Buat Draft rancangan")
-    await lane.press("ketua", "Selesai")
+    await lane.press("ketua", "Lewati")
+    await lane.say("ketua", f"Waktu rapat perkara {number} menunggu konfirmasi mitra kerja sama.")
+    await lane.press("ketua", "Ya, lewati")
     await lane.say("tkksd", "/tugas")
     if ref is not None:
         await lane.say("kabag", f"/status {ref.group(0)}")
@@ -78,12 +76,15 @@ async def case(lane: Lane, number: int, remind: Callable[[], str | None]) -> Non
     await lane.press("kabag", "Sampaikan")
     await lane.press("sekda", "Kembalikan")
     await lane.say("sekda", f"Pasal pembiayaan perkara {number} perlu dirinci.")
+    await lane.press("sekda", "Ya, kembalikan")
     await lane.say("kabag", "/tugas")
     fixed = docx("KESEPAKATAN BERSAMA", f"Mitra {number}", "Pasal 1", "Pembiayaan bersama")
     await lane.upload("kabag", "rancangan-v2.docx", fixed)
     await lane.press("kabag", "Sampaikan")
     await lane.press("sekda", "Setujui")
+    await lane.press("sekda", "Ya, setujui")
     await lane.press("walikota", "Setujui")
+    await lane.press("walikota", "Ya, setujui")
     await lane.press("walikota", "Isi Rencana waktu")
     await lane.say("walikota", f"{signing} 10:00")
     await lane.press("walikota", "Selesai")
