@@ -178,6 +178,16 @@ async def test_a_progress_report_is_forwarded_to_the_kabag(office):
     assert "Undangan sedang ditandatangani" in office.last("kabag").text
 
 
+async def test_two_reports_in_the_same_minute_both_reach_the_kabag(office):
+    await step_two(office)
+
+    await office.say("ketua", "/lapor KB-2026-0001 Undangan sedang ditandatangani")
+    await office.say("ketua", "/lapor KB-2026-0001 Ruang rapat sudah dipesan")
+
+    texts = [m.text for m in office.inbox("kabag")[-2:]]
+    assert "Undangan sedang ditandatangani" in texts[0] and "Ruang rapat sudah dipesan" in texts[1]
+
+
 async def test_an_upload_without_a_question_asks_where_it_belongs(office):
     await step_two(office)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -271,7 +272,9 @@ def _report_messages(
             "text": event.text,
         },
     )
-    key = f"{case.ref}:lapor:{event.actor_id}:{event.at.isoformat()}"
+    # Two different reports in the same instant are two messages; the same one twice is one.
+    digest = hashlib.sha256(event.text.encode()).hexdigest()[:12]
+    key = f"{case.ref}:lapor:{event.actor_id}:{event.at.isoformat()}:{digest}"
     day = event.at.astimezone(JAKARTA).date()
     up = superiors(case, event.role, sop, roster)
     to = [acting.route(person, roster, day).recipient_id for person in up]
