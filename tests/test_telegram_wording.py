@@ -98,6 +98,18 @@ async def test_leaving_the_first_case_starts_a_new_one(office):
     assert "Pemerintah Daerah lain" in office.last("kabag").labels
 
 
+async def test_leaving_the_first_case_keeps_what_the_second_baru_said(office):
+    await office.say("kabag", "/baru")
+    await office.say("kabag", "Pemerintah Kota Bandung")
+    await office.say("kabag", "/baru Pemerintah Kota Bogor | Kerja sama air minum")
+
+    await office.press("kabag", "Tinggalkan")
+
+    assert office.last("kabag").text == "Apa jenis mitranya?"
+    await office.press("kabag", "Pemerintah Daerah lain")
+    assert "Nomor dan tanggal surat jawaban" in office.last("kabag").text  # not the subject
+
+
 async def test_an_old_batal_does_not_cancel_the_new_question(office):
     first = await office.say("kabag", "/baru")
     old_batal = dict(b for row in first.buttons for b in row)["Batal"]

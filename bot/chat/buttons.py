@@ -93,7 +93,7 @@ async def _dialogue_press(core: Chat, turn: Turn, action: Action) -> Answer:
     if action.verb == "abandon":
         await core.authorise(turn.person, "open_case")
         await core.clear_prompt(turn.person)
-        return await newcase.start_new_case(core, turn, "")
+        return await newcase.start_new_case(core, turn, prompt.data.get(newcase.NEXT_CASE, ""))
     if prompt.kind == "people":
         return await people.done(core, turn)
     return await newcase.new_case_later(core, turn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot import actions
@@ -16,6 +17,8 @@ from bot.workflow import commands as c
 from bot.workflow.model import Case, CaseStatus
 from bot.workflow.service import StoredFile
 
+NEXT_CASE = "_next_case"  # what a /baru typed during another dialogue said
+
 
 async def start_new_case(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/baru`, or `/baru Mitra | Perihal` in one line: open a case, question by question.
@@ -26,6 +29,11 @@ async def start_new_case(core: Chat, turn: Turn, arg: str) -> Answer:
     pending = await core.prompt_of(turn.person)
     if pending is not None:
         await core.authorise(turn.person, "open_case")
+        if arg:  # kept for Tinggalkan, which starts the new case with it
+            async with core.uow() as uow:
+                kept = {**pending.data, NEXT_CASE: arg}
+                await uow.prompts.put(turn.person.id, replace(pending, data=kept))
+                await uow.commit()
         tag = pending.data.get("_tag", 0)
         choices = (Choice("button.resume", actions.encode("resume", tag)),
                    Choice("button.abandon", actions.encode("abandon", tag)))  # fmt: skip
