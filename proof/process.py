@@ -110,7 +110,9 @@ def record(exits: Exits, code: int, failpoint: str | None) -> None:
     if code == EXIT_CODE and failpoint:
         stage = failpoint.partition(":")[0]
         exits.failpoints[stage] = exits.failpoints.get(stage, 0) + 1
-    elif code in (-signal.SIGKILL, 128 + signal.SIGKILL):
+    elif code in (-signal.SIGKILL, 128 + signal.SIGKILL, -signal.SIGTERM):
+        # SIGTERM ends the process without cleanup only in the instant before Python has run
+        # the first line of `sopbot` (a stop right after a restart): a kill, like kill -9.
         exits.killed += 1
     elif code == 0:
         exits.clean += 1
