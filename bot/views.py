@@ -10,7 +10,7 @@ from bot.address import address
 from bot.calendar import OfficeCalendar
 from bot.cards import card_of
 from bot.fmt import format_date, format_datetime, format_minutes
-from bot.replies import Choice, FileRef, Reply
+from bot.replies import Choice, Reply
 from bot.sop.model import ArtifactKind, Sop, Step
 from bot.texts import t
 from bot.workflow.model import ArtifactValue, Case, Outcome, Roster, StepRun
@@ -129,8 +129,8 @@ def task_view(case: Case, run: StepRun, view: ViewContext, intro: str = "") -> R
         "summary": review_summary(case, step, view) + fix_summary(case, run, view),
     }
     choices = card_choices(case, run, step, view)
-    return Reply("task.view", params, tuple(choices), review_files(case, step),
-                 card=card_of(case, run))  # fmt: skip
+    # The documents are messages of their own, after the card (`notify.document_messages`).
+    return Reply("task.view", params, tuple(choices), card=card_of(case, run))
 
 
 def review_summary(case: Case, step: Step, view: ViewContext) -> str:
@@ -314,18 +314,3 @@ def date_choices(case: Case, run: StepRun, step: Step, view: ViewContext) -> lis
         if len(out) == DATE_CHOICES:
             break
     return out
-
-
-def review_files(case: Case, step: Step) -> tuple[FileRef, ...]:
-    """The documents a reviewer reads: the latest version of each document the step needs."""
-    return documents_of(case, step.needs) if step.decisions else ()
-
-
-def documents_of(case: Case, keys: tuple[str, ...]) -> tuple[FileRef, ...]:
-    """The latest file of each of these artifacts that is a document."""
-    files = []
-    for key in keys:
-        value = case.artifacts.get(key)
-        if value is not None and value.document_id is not None:
-            files.append(FileRef(value.value, value.filename or f"{key}.docx"))
-    return tuple(files)

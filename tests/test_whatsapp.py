@@ -257,3 +257,28 @@ async def test_two_messages_in_one_update_are_each_stored_and_answered(office):
     assert [r.status for r in await stored_updates(office)] == ["done", "done", "done"]
     assert len(office.inbox("sekda")) - before >= 2
     assert "10. " in office.last("sekda").text
+
+
+async def test_tugas_shows_the_review_card_then_the_draft_and_a_reminder_sends_no_file_again(
+    office,
+):
+    await review_on_whatsapp(office)
+    before = len(office.inbox("sekda"))
+
+    await office.say("sekda", "tugas")
+
+    header, card, document = office.inbox("sekda")[before:]
+    assert "1 tugas" in header.text
+    assert card.labels == ["Setujui", "Kembalikan"]
+    assert office.graph.document(document)[1] == "rancangan.docx"
+    assert document.text.startswith("📎 Rancangan Kesepakatan Bersama berparaf Ketua Tim, versi 1")
+
+    shown = len(office.inbox("sekda"))
+    office.telegram.at("2026-03-04T13:00")  # step 6's 15 minutes are long past
+    await office.telegram.tick()
+
+    later = office.inbox("sekda")[shown:]  # the reminder, with the card, and the digest
+    reminder = next(m for m in later if m.labels)
+    assert reminder.text.startswith("⏰ Pengingat")
+    assert reminder.labels == ["Setujui", "Kembalikan"]
+    assert [m.type for m in later if m.type == "document"] == []

@@ -10,10 +10,12 @@ from bot.chat.screens import case_history, case_status, help_text, my_cases, sop
 from bot.chat.session import Chat, Turn
 from bot.errors import InvalidInput
 from bot.replies import Choice, Reply
+from bot.sop.model import Sop, Step
 from bot.texts import t
 from bot.views import task_view
 from bot.workflow import commands as c
-from bot.workflow.model import CaseStatus, Person
+from bot.workflow.model import Case, CaseStatus, Person
+from bot.workflow.notify import document_reply
 from bot.workflow.queries import WaitingItem, tasks_of
 
 
@@ -74,16 +76,29 @@ async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
     view = await core.view()
     items = await core.workflow.waiting()
     mine = tasks_of(turn.person.id, items, view.roster, core.sop, core.clock.now())
-    replies = []
+    shown: list[Reply] = []
+    count = 0
     for item in mine:
         case = await core.workflow.get(item.case_id)
         run = case.current_run(item.step_code)
         if run is not None:
-            replies.append(task_view(case, run, view))
-    replies += await _held_cases(core, turn, items)
-    if not replies:
+            count += 1
+            shown.append(task_view(case, run, view))
+            shown += _review_documents(case, core.sop.step(run.step_code), core.sop)
+    held = await _held_cases(core, turn, items)
+    count += len(held)
+    if not count:
         return Answer.say("chat.no_tasks")
-    return Answer([Reply("chat.tasks_header", {"count": len(replies)}), *replies])
+    return Answer([Reply("chat.tasks_header", {"count": count}), *shown, *held])
+
+
+def _review_documents(case: Case, step: Step, sop: Sop) -> list[Reply]:
+    """A reviewer's card is followed by what they review: each document the step needs, in
+    its latest version, as a file with its caption."""
+    if not step.decisions:
+        return []
+    found = (case.artifacts.get(key) for key in step.needs)
+    return [document_reply(case, v, sop) for v in found if v is not None and v.document_id]
 
 
 async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[Reply]:
