@@ -751,6 +751,17 @@ def test_table_ends_with_the_total_mutu_baku_of_the_file(sop: Sop) -> None:
     assert last == "Total mutu baku: 11 hari"
 
 
+def test_table_lists_the_time_rules_the_chat_enforces(sop: Sop) -> None:
+    table = render_table(sop)
+    rules = table[table.index("Aturan waktu isian:") :].splitlines()
+
+    assert (
+        "- Waktu rapat koordinasi: tidak sebelum saat diisi; tidak sesudah batas waktu"
+        " langkahnya; hanya pada hari dan jam kerja." in rules
+    )
+    assert "- Notulensi koordinasi awal: tidak sebelum Waktu rapat koordinasi." in rules
+
+
 def test_table_fits_a_wide_terminal(sop: Sop) -> None:
     widths = [len(line) for line in render_table(sop).splitlines()]
 

@@ -40,6 +40,9 @@ def render_table(sop: Sop) -> str:
     notes = _notes(sop)
     if notes:
         lines += ["Keterangan:", *notes, ""]
+    rules = _time_rules(sop)
+    if rules:
+        lines += ["Aturan waktu isian:", *rules, ""]
     total = sop.total_mutu_baku.text if sop.total_mutu_baku else "tidak ditetapkan"
     lines.append(f"Total mutu baku: {total}")
     return "\n".join(lines)
@@ -154,3 +157,28 @@ def _step_notes(sop: Sop, step: Step) -> list[str]:
     if step.note:
         texts.append(step.note)
     return texts
+
+
+_LIMIT_NAMES = {"now": "saat diisi", "deadline": "batas waktu langkahnya"}
+
+
+def _time_rules(sop: Sop) -> list[str]:
+    """What each date or document may not precede or follow, as the chat enforces it."""
+    lines = []
+    for artifact in sop.artifacts.values():
+        parts = [
+            f"{words} {' dan '.join(_limit(sop, name) for name in names)}"
+            for words, names in (("tidak sebelum", artifact.not_before),
+                                 ("tidak sesudah", artifact.not_after))
+            if names
+        ]  # fmt: skip
+        if artifact.office_hours:
+            parts.append("hanya pada hari dan jam kerja")
+        if parts:
+            text = f"- {artifact.label}: {'; '.join(parts)}."
+            lines += textwrap.wrap(text, WIDTH, subsequent_indent="  ")
+    return lines
+
+
+def _limit(sop: Sop, name: str) -> str:
+    return _LIMIT_NAMES.get(name) or sop.artifact_label(name)
