@@ -88,3 +88,10 @@ def test_no_text_uses_informal_address():
     informal = [k for k, v in catalog().items() if re.search(r"\b(kamu|lo|lu|gue)\b", v, re.I)]
 
     assert informal == []
+
+
+def test_a_name_ending_in_its_title_is_not_followed_by_a_second_full_stop() -> None:
+    text = t("error.not_your_task", step=5, assignee="Drs. Budi Santoso, M.Si.")
+
+    assert text.endswith("ditujukan kepada Drs. Budi Santoso, M.Si.")
+    assert t("error.not_your_task", step=5, assignee="Kepala Bagian").endswith("Bagian.")

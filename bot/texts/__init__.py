@@ -25,7 +25,13 @@ def catalog(language: str = LANGUAGE) -> dict[str, str]:
 def t(key: str, /, **params: Any) -> str:
     """The text for `key` with its parameters filled in."""
     template = catalog()[key]
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    for name, value in params.items():
+        # A sentence ending in a name with its title ("…, M.Si.") takes no second full stop.
+        if isinstance(value, str) and value.endswith("."):
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
+    return template.format(**params)
 
 
 def placeholders(key: str) -> set[str]:
