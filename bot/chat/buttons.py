@@ -212,7 +212,7 @@ async def ask_input(core: Chat, turn: Turn, action: Action) -> Answer:
     elif run is None:
         raise StaleAction()
     else:
-        await core.authorise_task(turn.person, case, run.step_code)
+        await core.authorise_task(turn.person, case, run.step_code, key)
         await when.not_too_early(core, case, run, key)
     artifact = core.sop.artifacts[key]
     if artifact.kind is ArtifactKind.PEOPLE:

@@ -10,7 +10,7 @@ from bot.chat import newcase, people, when
 from bot.chat.model import Answer
 from bot.chat.review import note_question, real_reason
 from bot.chat.session import Chat, Turn
-from bot.chat.tasks import build, decided, refreshed
+from bot.chat.tasks import build, case_of, decided, refreshed
 from bot.errors import StaleAction
 from bot.ports import Prompt
 from bot.replies import Choice, FileRef, Reply
@@ -160,9 +160,16 @@ async def _attach(
         case_id, code, turn.person.id, key, stored, update=turn.update,
         after=core.clearing(turn.person),
     )  # fmt: skip
-    answer = await refreshed(core, result, code, new_message=True)
     note = Reply("chat.file_saved", {"filename": stored.filename, "label": _label(core, key)})
     review = await _review_draft(core, result.case, key, stored, before)
+    case = case_of(result)
+    run = case.current_run(code)
+    if run is not None and not await core.performs(turn.person, case, code):
+        # A fix uploaded by someone the return named: the performer gets it with their card.
+        roster = await core.workflow.roster()
+        passed = Reply("chat.fix_passed", {"performer": roster.name(run.assignee_id)})
+        return Answer([note, *review, passed])
+    answer = await refreshed(core, result, code, new_message=True)
     return Answer([note, *review], edit=answer.edit, edit_ref=answer.edit_ref)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bot import actions, cards
 from bot.admin import Admin
 from bot.chat.model import Answer, Incoming, Sender
-from bot.errors import InvalidInvite
+from bot.errors import InvalidInvite, NotYourTask
 from bot.ports import Clock, FileStore, Prompt, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Choice, Reply
 from bot.sop.model import Sop
@@ -196,8 +196,11 @@ class Chat:
             await uow.prompts.clear(person.id)
             await uow.commit()
 
-    async def authorise_task(self, person: Person, case: Case, step_code: str) -> None:
-        """Raise NotYourTask (or StaleAction) unless `person` may act on the step's open task.
+    async def authorise_task(
+        self, person: Person, case: Case, step_code: str, key: str | None = None
+    ) -> None:
+        """Raise NotYourTask (or StaleAction) unless `person` may act on the step's open task
+        (with `key`: may record that input, as someone a return names to fix it may).
 
         For presses that only start a dialogue or build a file: the engine checks every command
         again, but nobody should be asked questions or get work done for a task not theirs.
@@ -206,7 +209,18 @@ class Chat:
 
         roster = await self.workflow.roster()
         probe = commands.RecordFact(person.id, case.id or 0, step_code)
-        rules.open_task(case, probe, self.sop, roster, self.clock.now(), pinned=False)
+        if key is None:
+            rules.open_task(case, probe, self.sop, roster, self.clock.now(), pinned=False)
+        else:
+            rules.open_input(case, probe, key, self.sop, roster, self.clock.now())
+
+    async def performs(self, person: Person, case: Case, step_code: str) -> bool:
+        """Whether the step's open task is `person`'s own (or theirs as Plt./Plh.)."""
+        try:
+            await self.authorise_task(person, case, step_code)
+        except NotYourTask:
+            return False
+        return True
 
     async def authorise(self, person: Person, permission: str) -> None:
         """Raise NotPermitted unless `person` (or whom they act for) holds the permission."""

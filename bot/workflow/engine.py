@@ -219,7 +219,7 @@ def _assign(case: Case, cmd: AssignPerformer, ctx: Context) -> list[Event]:
 
 @_handles(AttachDocument, RecordFact)
 def _record(case: Case, cmd: AttachDocument | RecordFact, ctx: Context) -> list[Event]:
-    step, run, acting = rules.open_task(case, cmd, ctx.sop, ctx.roster, ctx.now, pinned=False)
+    step, run, acting = rules.open_input(case, cmd, cmd.artifact, ctx.sop, ctx.roster, ctx.now)
     if cmd.artifact not in step.needs + step.produces + step.collects:
         raise InvalidInput(reason=t("invalid.artifact", artifact=cmd.artifact, step=step.number))
     value = cmd.value if isinstance(cmd, RecordFact) else ""

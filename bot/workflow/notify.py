@@ -18,6 +18,7 @@ from bot.texts import t
 from bot.views import ViewContext, task_view
 from bot.workflow import acting, rules
 from bot.workflow.events import (
+    ArtifactRecorded,
     CaseCancelled,
     CaseClosed,
     CaseWaiting,
@@ -48,7 +49,33 @@ def messages_for(case: Case, events: Sequence[Event], view: ViewContext) -> list
             out += _closing_messages(case, event, sop, roster)
         elif isinstance(event, ProgressReported):
             out += _report_messages(case, event, sop, roster)
+        elif isinstance(event, ArtifactRecorded):
+            out += _fix_by_another(case, event, view)
     return out
+
+
+def _fix_by_another(
+    case: Case, event: ArtifactRecorded, view: ViewContext
+) -> list[OutgoingMessage]:
+    """A corrected document uploaded by someone the return named (the Ketua Tim) reaches the
+    fix task's performer (the Kabag): the card anew, saying so, then the file."""
+    run = case.current_run(event.step_code) if event.step_code else None
+    actor = event.actor_id
+    if run is None or run.assignee_id is None or actor is None or actor == run.assignee_id:
+        return []
+    if not rules.fixes_with(case, run, actor, event.artifact, view.sop, view.roster):
+        return []
+    intro = t(
+        "task.fix_uploaded_by",
+        name=view.roster.name(event.actor_id),
+        label=view.sop.artifact_label(event.artifact),
+        version=event.version,
+    ) + "\n\n"  # the catalogue strips trailing newlines; the task text follows
+    to = run.assignee_id
+    base = f"{case.ref}:{run.step_code}:{run.version}:fixed:{event.artifact}:v{event.version}"
+    reply = replace(task_view(case, run, view, intro), files=())
+    card = OutgoingMessage(to, reply, f"{base}:{to}")
+    return [card, *document_messages(case, [event.artifact], to, base, view.sop)]
 
 
 def _task_messages(
@@ -176,12 +203,7 @@ def _told_of_return(
     sop, roster = view.sop, view.roster
     out: list[OutgoingMessage] = []
     for role in fix.tells:
-        people = (
-            [case.assignments[role]]
-            if role in case.assignments
-            else [p.id for p in roster.holders(role)]
-        )
-        for person in people:
+        for person in rules.told(case, role, roster):
             if person in performers:
                 continue
             reply = Reply(
@@ -191,11 +213,24 @@ def _told_of_return(
                  "earlier": _earlier_return(case, run, sop, roster),
                  "number": sop.step(run.step_code).number,
                  "performer": roster.name(run.assignee_id)},
+                _fix_uploads(case, run, fix, sop),
             )  # fmt: skip
             base = f"{case.ref}:{run.step_code}:{run.version}"
             out.append(OutgoingMessage(person, reply, f"{base}:returned:{person}"))
             out += document_messages(case, fix.fixes, person, base, sop)
     return out
+
+
+def _fix_uploads(case: Case, run: StepRun, fix: Decision, sop: Sop) -> tuple[Choice, ...]:
+    """Those a return names upload the corrected documents themselves, onto the fix task."""
+    keys = list(sop.artifacts)
+    number = sop.step(run.step_code).number
+    return tuple(
+        Choice("button.upload_fix", actions.encode("input", case.id or 0, number, keys.index(key)),
+               {"label": sop.artifact_label(key)})
+        for key in fix.fixes
+        if sop.artifacts[key].kind is ArtifactKind.DOCUMENT
+    )  # fmt: skip
 
 
 def _day(view: ViewContext, event: TaskAssigned) -> date:

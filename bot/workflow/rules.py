@@ -84,6 +84,38 @@ def open_task(
     return step, run, authorise_run(run, step, cmd.actor_id, roster, now.date())
 
 
+def open_input(
+    case: Case, cmd: StepCommand, key: str, sop: Sop, roster: Roster, now: datetime
+) -> tuple[Step, StepRun, Acting]:
+    """The open run an input is recorded on: its performer's, or that of someone a return
+    names to fix it with them (the Ketua Tim uploading the corrected draft for the Kabag)."""
+    try:
+        return open_task(case, cmd, sop, roster, now, pinned=False)
+    except NotYourTask:
+        run = case.current_run(cmd.step_code)
+        if run is None or not fixes_with(case, run, cmd.actor_id, key, sop, roster):
+            raise
+        return sop.step(cmd.step_code), run, Acting(cmd.actor_id)
+
+
+def fixes_with(
+    case: Case, run: StepRun, actor_id: int, key: str, sop: Sop, roster: Roster
+) -> bool:
+    """Whether the return that started this fix names `actor_id` to fix `key` with its
+    performer (the SOP: "dikembalikan kepada Kabag untuk diperbaiki bersama ...")."""
+    found = return_before(case, run, sop)
+    if found is None or key not in found[1].fixes:
+        return False
+    return any(actor_id in told(case, role, roster) for role in found[1].tells)
+
+
+def told(case: Case, role: str, roster: Roster) -> list[int]:
+    """Who plays `role` in this case: its assignee, else every holder of the role."""
+    if role in case.assignments:
+        return [case.assignments[role]]
+    return [p.id for p in roster.holders(role)]
+
+
 def _why_stale(case: Case, cmd: StepCommand, roster: Roster) -> Exception:
     for run in reversed(case.runs):
         finished_from = run.version - 1
