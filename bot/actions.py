@@ -45,6 +45,8 @@ VERBS: dict[str, tuple[str, int]] = {
 # Buttons of a dialogue question: their last argument is the tag of the question they belong
 # to (`Prompt.data["_tag"]`), so a button of a discarded dialogue does not act on a newer one.
 PROMPT_BOUND = frozenset({"kind", "done", "cancel", "resume", "abandon"})
+# Buttons whose first argument is a case id.
+CASE_FIRST = frozenset(VERBS) - PROMPT_BOUND - {"channel"}
 CHANNELS = ("telegram", "whatsapp")
 _BY_CODE = {code: (name, arity) for name, (code, arity) in VERBS.items()}
 

@@ -73,10 +73,10 @@ async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
     """`/tugas`: each open task of mine as its own message with its buttons."""
     view = await core.view()
     items = await core.workflow.waiting()
-    mine = tasks_of(turn.person.id, items, view.roster, core.sop, core.clock.now())
+    mine = tasks_of(turn.person.id, items, view.roster, core.clock.now())
     replies = []
     for item in mine:
-        case = await core.workflow.get(item.case_id)
+        case = await core.case(item.case_id)
         run = case.current_run(item.step_code)
         if run is not None:
             replies.append(task_view(case, run, view))
@@ -95,7 +95,7 @@ async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[
     out = []
     for item in items:
         if item.run_version is None and item.assignee_id == turn.person.id:
-            case = await core.workflow.get(item.case_id)
+            case = await core.case(item.case_id)
             choices = tuple(
                 Choice("button.fill", actions.encode("input", item.case_id, first.number,
                        keys.index(key)), {"label": core.sop.artifact_label(key)})

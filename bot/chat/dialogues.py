@@ -51,7 +51,7 @@ async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
         return Answer.say("guard.reason_too_short", note=text)
     if data["verb"] == "unchanged":  # recorded as given: nothing is decided by it
         return await record_note(core, turn, {**data, "note": text})
-    case = await core.workflow.get(data["case_id"])
+    case = await core.case(data["case_id"])
     step = core.sop.step(core.step_code(data["number"]))
     question = await note_question(core, case, step, data["verb"], data["version"], text)
     return await core.ask(turn, "noted", question, **data, note=text)
@@ -86,7 +86,7 @@ async def _input(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     key: str = data["artifact"]
     if core.sop.artifacts[key].kind is ArtifactKind.DOCUMENT:
         return Answer.say("chat.expect_file", label=core.sop.artifact_label(key))
-    case = await core.workflow.get(data["case_id"])
+    case = await core.case(data["case_id"])
     if core.sop.artifacts[key].kind is ArtifactKind.DATETIME and case.status is CaseStatus.RUNNING:
         return await when.typed(core, turn, prompt, text)
     code = core.step_code(data["number"])
@@ -111,7 +111,7 @@ async def _generate_answer(core: Chat, turn: Turn, prompt: Prompt, text: str) ->
         label = core.sop.artifact_label(data["artifact"])
         question = Reply(f"doc.ask.{questions[len(answers)]}", {"label": label})
         return await core.ask(turn, "generate", question, **{**data, "answers": answers})
-    case = await core.workflow.get(data["case_id"])
+    case = await core.case(data["case_id"])
     return await build(core, turn, case, core.step_code(data["number"]), data["artifact"], answers)
 
 
@@ -155,7 +155,7 @@ async def _attach(
     core: Chat, turn: Turn, case_id: int, number: int, key: str, stored: StoredFile
 ) -> Answer:
     code = core.step_code(number)
-    before = (await core.workflow.get(case_id)).artifacts.get(key)
+    before = (await core.case(case_id)).artifacts.get(key)
     result = await core.workflow.attach_stored(
         case_id, code, turn.person.id, key, stored, update=turn.update,
         after=core.clearing(turn.person),
@@ -202,14 +202,14 @@ async def _route(core: Chat, turn: Turn, stored: StoredFile) -> Answer:
     items = [i for i in await core.workflow.waiting() if i.run_version is not None]
     from bot.workflow.queries import tasks_of
 
-    mine = tasks_of(turn.person.id, items, view.roster, core.sop, core.clock.now())
+    mine = tasks_of(turn.person.id, items, view.roster, core.clock.now())
     keys = list(core.sop.artifacts)
     documents = (ArtifactKind.DOCUMENT, ArtifactKind.ANY)
     targets: list[tuple[int, int, str, str]] = []
     filled: list[tuple[int, int, str, str]] = []  # a new version of one already given
     for item in mine:
         step = core.sop.step(item.step_code)
-        case = await core.workflow.get(item.case_id)
+        case = await core.case(item.case_id)
         own = own_inputs(step, core.sop)
         for key in inputs_of(step):
             if core.sop.artifacts[key].kind in documents:
