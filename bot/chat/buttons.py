@@ -89,6 +89,8 @@ async def _dialogue_press(core: Chat, turn: Turn, action: Action) -> Answer:
         return Answer([Reply("chat.cancelled")], edit=None)
     if action.verb == "kind":
         return await newcase.new_case_kind(core, turn, action.args[0])
+    if action.verb == "sop":
+        return await newcase.new_case_sop(core, turn, prompt, action.args[0])
     if action.verb == "resume":
         return await _resume(core, prompt)
     if action.verb == "abandon":

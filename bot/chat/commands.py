@@ -70,16 +70,20 @@ async def cancel(core: Chat, turn: Turn, arg: str) -> Answer:
 
 
 async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/tugas`: each open task of mine as its own message with its buttons."""
+    """`/tugas`: each open task of mine as its own message with its buttons, across SOPs;
+    `/tugas KODE` only those of that SOP."""
     view = await core.view()
     items = await core.workflow.waiting()
+    wanted = core.sops.find(arg) if arg else None
+    if wanted is not None:
+        items = [item for item in items if item.sop_code == wanted.code]
     mine = tasks_of(turn.person.id, items, view.roster, core.clock.now())
     replies = []
     for item in mine:
         case = await core.case(item.case_id)
         run = case.current_run(item.step_code)
         if run is not None:
-            replies.append(task_view(case, run, view))
+            replies.append(task_view(case, run, core.view_of(case, view)))
     replies += await _held_cases(core, turn, items)
     if not replies:
         return Answer.say("chat.no_tasks")
@@ -88,14 +92,14 @@ async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
 
 async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[Reply]:
     """Cases I opened that wait for their precondition, with a button to record it."""
-    first = core.sop.first_step
-    if first.precondition is None:
-        return []
-    keys = list(core.sop.artifacts)
     out = []
     for item in items:
         if item.run_version is None and item.assignee_id == turn.person.id:
             case = await core.case(item.case_id)
+            first = core.sop.first_step
+            if first.precondition is None:
+                continue
+            keys = list(core.sop.artifacts)
             choices = tuple(
                 Choice("button.fill", actions.encode("input", item.case_id, first.number,
                        keys.index(key)), {"label": core.sop.artifact_label(key)})
@@ -108,13 +112,17 @@ async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[
 
 
 async def status(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/status [CASE]`: one case in detail, or my cases in short."""
+    """`/status [CASE]`: one case in detail, or my cases in short; `/status KODE` only the
+    cases of that SOP."""
     view = await core.view()
-    if arg:
+    sop = core.sops.find(arg) if arg else None
+    if arg and sop is None:
         case = await core.case_by_ref(arg)
-        return Answer([case_status(case, view)])
+        return Answer([case_status(case, core.view_of(case, view))])
     cases = await core.workflow.cases(active_only=True)
-    return Answer([my_cases(cases, turn.person, view)])
+    if sop is not None:
+        cases = [case for case in cases if core.sops.for_case(case).code == sop.code]
+    return Answer([my_cases(cases, turn.person, view, core.sops)])
 
 
 async def history(core: Chat, turn: Turn, arg: str) -> Answer:

@@ -138,7 +138,7 @@ class ChatCore(Chat):
                 return
             if action.verb in actions.CASE_FIRST and action.args:
                 await self.scope_case(action.args[0])
-            return
+                return
         if asked is not None and isinstance(case_id := asked.data.get("case_id"), int):
             await self.scope_case(case_id)
         self.scope_prompt(asked)
