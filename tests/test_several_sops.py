@@ -3,13 +3,17 @@ SOP, /tugas and /status list both, and a case finishes on the SOP version it was
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli import app as cli
 from bot.config import Settings
+from bot.workflow.model import CaseStatus
 from tests.telegram_office import TelegramOffice
 
 SOP54 = Path(str(resources.files("bot.sop") / "sop54_2025.yaml"))
@@ -107,3 +111,105 @@ async def test_each_case_walks_its_own_steps(office):
     assert "KB-2026-0001" in status.text and "PKS-2026-0001" not in status.text
     only_pks = await office.say("kabag", "/status pks-2025")
     assert "KB-2026-0001" not in only_pks.text
+
+
+def revise_pks(sop_dir: Path) -> None:
+    """A revision of the PKS SOP: step 2 now takes 5 hari kerja, and a step 5 is added
+    (the signed PKS is archived)."""
+    path = sop_dir / PKS.name
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("mutu_baku: 3 hari kerja", "mutu_baku: 5 hari kerja")
+    text = text.replace(
+        "    action: sampaikan\n", "    action: sampaikan\n    goto: pengarsipan\n"
+    )
+    text += (
+        "\n  - code: pengarsipan\n    number: 5\n"
+        "    title: Mengarsipkan perjanjian kerja sama yang ditandatangani\n"
+        "    performer: ketua_tim\n    mutu_baku: 1 hari\n"
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+async def press_on(office: TelegramOffice, who: str, ref: str, label: str) -> None:
+    """Press `label` on the newest message about case `ref` that has it."""
+    message = next(m for m in reversed(office.inbox(who))
+                   if ref in m.text and any(label in b for b in m.labels))  # fmt: skip
+    await office.press(who, label, message)
+
+
+async def walk_pks(office: TelegramOffice, ref: str) -> None:
+    """A PKS case from step 2 (Ketua Tim) to its Sampaikan by the Kabag."""
+    await press_on(office, "ketua", ref, "Isi Rancangan Perjanjian Kerja Sama")
+    await office.say("ketua", f"Rancangan PKS {ref}")
+    await press_on(office, "ketua", ref, "Selesai")
+    await press_on(office, "sekda", ref, "Setujui")
+    await office.press("sekda", "Ya, setujui")
+    await press_on(office, "kabag", ref, "Sampaikan")
+
+
+async def test_a_revision_loaded_while_a_case_is_open_leaves_that_case_on_its_version(
+    tmp_path, monkeypatch
+):
+    office = TelegramOffice(tmp_path / "data")
+    sops = tmp_path / "sops"
+    await office.start(settings=two_sops(office, sops))
+    await office.hire()
+    await open_pks(office)
+    await office.press("kabag", "Isi Arahan Kabag")
+    await office.say("kabag", "Ruang lingkup: pengangkutan sampah")
+    await office.press("kabag", "Selesai")
+    await office.stop()
+
+    revise_pks(sops)
+    await office.start(settings=two_sops(office, sops))
+    try:
+        await open_pks(office)
+        await office.press("kabag", "Isi Arahan Kabag")
+        await office.say("kabag", "Ruang lingkup: pengolahan sampah")
+        await office.press("kabag", "Selesai")
+        await walk_pks(office, "PKS-2026-0001")
+        await walk_pks(office, "PKS-2026-0002")
+        running = await office.app.workflow.get("PKS-2026-0001")
+        new = await office.app.workflow.get("PKS-2026-0002")
+    finally:
+        await office.stop()
+
+    assert (running.sop_code, running.sop_version) == ("pks-2025", 1)
+    assert (new.sop_code, new.sop_version) == ("pks-2025", 2)
+    # Step 2 began at 08:00 on Monday 2 March: 3 hari kerja in version 1, 5 in version 2.
+    assert running.runs[1].due_at.day == 5 and new.runs[1].due_at.day == 9
+    assert running.status is CaseStatus.DONE  # version 1 ends with step 4
+    assert new.status is CaseStatus.RUNNING and new.current_run("pengarsipan") is not None
+    assert (
+        "PKS-2026-0002" in office.card("ketua").text and "Langkah 5" in office.card("ketua").text
+    )
+
+    for name, value in {"SOPBOT_DATA_DIR": tmp_path / "data", "SOPBOT_SOP_FILE": SOP54,
+                        "SOPBOT_SOP_DIR": sops}.items():  # fmt: skip
+        monkeypatch.setenv(name, str(value))
+    # The command runs its own event loop, as it does from a shell.
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["sop", "versions", "pks-2025"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Versi 1 (SOP 55/000.8.3.3/III/2025)")
+    assert "versi pertama: 4 langkah" in lines[1]
+    assert lines[2].startswith("Versi 2")
+    assert "langkah 5 ditambahkan: Mengarsipkan perjanjian kerja sama" in result.stdout
+    assert (
+        "langkah 2 (Menyusun rancangan perjanjian kerja sama bersama perangkat daerah "
+        "teknis): mutu baku 3 hari kerja menjadi 5 hari kerja" in result.stdout
+    )
+    assert (
+        "langkah 4 (Menyampaikan rancangan perjanjian kerja sama kepada mitra): "
+        "keputusan atau langkah berikutnya diubah" in result.stdout
+    )
+
+
+def test_sop_versions_names_the_sops_when_the_code_is_unknown(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOPBOT_DATA_DIR", str(tmp_path / "data"))
+
+    result = CliRunner().invoke(cli, ["sop", "versions", "sop99"])
+
+    assert result.exit_code == 2
+    assert "sop54-2025" in result.output

@@ -21,7 +21,7 @@ from bot.preflight import SOP_FILE, sop_file_error
 from bot.records.service import Records
 from bot.sop.loader import load_sops
 from bot.sop.model import Sop
-from bot.sop.registry import SopRegistry
+from bot.sop.registry import SopRegistry, SopVersion
 from bot.startup import Patience, when_ready
 from bot.workers import Workers
 from bot.workflow.service import Workflow
@@ -157,6 +157,14 @@ async def build_app(
     app = App(settings, sop, clock, uow, files, workflow, admin, engine, records)
     app.sops = sops
     return app
+
+
+async def stored_versions(app: App, code: str) -> list[SopVersion]:
+    """Every stored version of an SOP, oldest first (`sopbot sop versions`)."""
+    from storage.db import make_session_factory
+    from storage.sop_versions import list_versions
+
+    return await list_versions(make_session_factory(app.engine), code)
 
 
 def build_chat(app: App) -> ChatCore:

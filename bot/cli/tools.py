@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.errors import SopFileError
 from bot.preflight import check_run, sop_file_error
 from bot.sop.loader import load_sop
+from bot.sop.registry import version_lines
 from bot.sop.table import render_table
 from bot.startup import stop_on_signal
 from bot.texts import t
@@ -21,6 +22,20 @@ from bot.texts import t
 sop_app = typer.Typer(help="SOP yang dijalankan.", no_args_is_help=True)
 db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
 audit_app = typer.Typer(help="Jejak audit.", no_args_is_help=True)
+
+
+@sop_app.command("versions")
+def sop_versions(code: str = typer.Argument(..., help="Kode SOP, mis. sop54-2025.")) -> None:
+    """List the stored versions of an SOP, each with what changed from the one before."""
+
+    async def body(app: bootstrap.App) -> list[str]:
+        sop = app.registry.find(code)
+        if sop is None:
+            codes = ", ".join(s.code for s in app.registry.current)
+            raise fail(t("invalid.sop", value=code, choices=codes), 2)
+        return version_lines(app.registry, await bootstrap.stored_versions(app, sop.code))
+
+    typer.echo("\n".join(with_app(body)))
 
 
 @sop_app.command("show")

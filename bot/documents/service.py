@@ -176,7 +176,8 @@ class CaseDocuments:
     async def report(self, case: Case) -> StoredFile:
         """The compliance report of the case as .docx with its chart (`/laporan`)."""
         figures = await self.reports.case(case.id or case.ref)
-        return self._store(await asyncio.to_thread(self.reports.docx, figures))
+        built = await asyncio.to_thread(self.reports.docx, figures, sop=self.sop(case))
+        return self._store(built)
 
     async def approval_sheet(self, case: Case) -> StoredFile:
         """The lembar persetujuan (approval trail), e.g. when the case closes."""

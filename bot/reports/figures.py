@@ -15,6 +15,7 @@ from datetime import date, datetime
 from bot.calendar import OfficeCalendar
 from bot.clock import JAKARTA
 from bot.sop.model import DecisionKind, Sop
+from bot.sop.registry import SopRegistry
 from bot.workflow.model import (
     Case,
     CaseStatus,
@@ -267,14 +268,18 @@ def in_period(case: Case, start: date | None, until: date | None) -> bool:
 
 def period_report(
     cases: Iterable[Case],
-    sop: Sop,
+    sops: Sop | SopRegistry,
     roster: Roster,
     calendar: OfficeCalendar,
     now: datetime,
     start: date | None = None,
     until: date | None = None,
 ) -> PeriodReport:
-    """The figures of every case opened in the period, by case number."""
+    """The figures of every case opened in the period, by case number, each against the SOP
+    version it runs on."""
+    registry = SopRegistry.of(sops)
     chosen = sorted((c for c in cases if in_period(c, start, until)), key=lambda c: c.ref)
-    reports = tuple(case_report(c, sop, roster, calendar, now) for c in chosen)
+    reports = tuple(
+        case_report(c, registry.for_case(c), roster, calendar, now) for c in chosen
+    )
     return PeriodReport(start, until, now, reports)

@@ -127,6 +127,25 @@ class SopRegistry:
         return merged
 
 
+def version_lines(registry: SopRegistry, stored: Iterable[SopVersion]) -> list[str]:
+    """`sopbot sop versions`: each stored version, newest last, with its changes."""
+    from bot.texts import t
+
+    lines: list[str] = []
+    before: Sop | None = None
+    for row in stored:
+        sop = registry.version(row.code, row.version)
+        loaded = row.loaded_at.strftime("%Y-%m-%d %H:%M")
+        lines.append(t("sop.version_line", version=row.version, number=sop.number,
+                       loaded=loaded, sha=row.sha256[:12]))  # fmt: skip
+        found = changes(before, sop) if before is not None else []
+        if before is None:
+            found = [t("sop.change.first", steps=len(sop.steps))]
+        lines += [f"  - {line}" for line in found or [t("sop.change.none")]]
+        before = sop
+    return lines
+
+
 def _fix(decision: Decision) -> str:
     return decision.fix_time.text if decision.fix_time else ""
 

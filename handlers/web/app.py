@@ -155,7 +155,8 @@ class Dashboard:
         if ext == "csv":
             built = self.documents.reports.csv(figures)
         else:
-            built = self.documents.reports.docx(figures)
+            sop = self.documents.workflow.sops.for_case(case)
+            built = self.documents.reports.docx(figures, sop=sop)
         return _attachment(built.data, built.filename, built.media_type)
 
     async def _case(self, request: Request) -> Case | None:
