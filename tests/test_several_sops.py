@@ -113,6 +113,30 @@ async def test_each_case_walks_its_own_steps(office):
     assert "KB-2026-0001" not in only_pks.text
 
 
+async def test_reminders_and_the_digest_read_each_case_against_its_own_sop(office):
+    await open_pks(office)
+    await open_kb(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Buat Lembar disposisi")
+    await office.press("kabag", "Selesai")
+    await office.say("kabag", "/tugas pks-2025")
+    await office.press("kabag", "Isi Arahan Kabag")
+    await office.say("kabag", "Ruang lingkup: pengangkutan sampah")
+    await office.press("kabag", "Selesai")
+    ketua, kabag = len(office.inbox("ketua")), len(office.inbox("kabag"))
+
+    office.at("2026-03-05T08:05")  # PKS step 2 (3 hari kerja) is due at 08:00 today
+    await office.tick()
+
+    told = [m.text for m in office.inbox("ketua")[ketua:]]
+    assert any("PKS-2026-0001" in text and "Yang masih kurang: Rancangan Perjanjian Kerja Sama"
+               in text for text in told)  # fmt: skip
+    [digest] = [m.text for m in office.inbox("kabag")[kabag:] if "Ringkasan harian" in m.text]
+    assert "2 perkara berjalan" in digest
+    assert "PKS-2026-0001 (PKS pengelolaan sampah): langkah 2" in digest
+    assert "KB-2026-0001 (Kerja sama transportasi): langkah 2" in digest
+
+
 def revise_pks(sop_dir: Path) -> None:
     """A revision of the PKS SOP: step 2 now takes 5 hari kerja, and a step 5 is added
     (the signed PKS is archived)."""
