@@ -113,6 +113,29 @@ async def test_each_case_walks_its_own_steps(office):
     assert "KB-2026-0001" not in only_pks.text
 
 
+async def test_baru_in_one_line_asks_the_sop_and_keeps_mitra_and_perihal(office):
+    await office.say("kabag", "/baru Pemerintah Kota Bandung | PKS pengelolaan sampah")
+    await office.press("kabag", PKS_TITLE)
+    await office.press("kabag", "Pemerintah Daerah lain")
+
+    opened = await office.say("kabag", "119/KB-Tapem/III/2026")
+
+    assert "PKS-2026-0001: PKS pengelolaan sampah dicatat" in opened.text or any(
+        "PKS-2026-0001: PKS pengelolaan sampah dicatat" in m.text for m in office.inbox("kabag")
+    )
+
+
+async def test_sop_shows_every_sop_and_sop_with_a_code_only_that_one(office):
+    before = len(office.inbox("ketua"))
+    await office.say("ketua", "/sop")
+    both = [m.text for m in office.inbox("ketua")[before:]]
+
+    only = await office.say("ketua", "/sop pks-2025")
+
+    assert any(KB_TITLE in text for text in both) and any(PKS_TITLE in text for text in both)
+    assert PKS_TITLE in only.text and KB_TITLE not in only.text
+
+
 async def test_reminders_and_the_digest_read_each_case_against_its_own_sop(office):
     await open_pks(office)
     await open_kb(office)

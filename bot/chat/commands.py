@@ -27,7 +27,8 @@ async def start(core: Chat, sender: Sender, person: Person | None, code: str) ->
         )
     registered = await core.registered(sender, code)
     assert registered is not None
-    roles = ", ".join(core.sop.roles[r].title for r in sorted(registered.roles))
+    titles = core.sops.roles  # roles are shared by key across the SOPs
+    roles = ", ".join(titles[r].title for r in sorted(registered.roles) if r in titles)
     welcome = Reply("chat.welcome", {"address": address(registered, core.sop), "roles": roles})
     return Answer([welcome, help_text(core, registered)])
 
@@ -58,8 +59,10 @@ async def show_help(core: Chat, turn: Turn, arg: str) -> Answer:
 
 
 async def show_sop(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/sop`: the SOP's steps."""
-    return Answer([sop_summary(core.sop)])
+    """`/sop`: the SOP's steps (each SOP's, when several run); `/sop KODE` one SOP's."""
+    chosen = core.sops.find(arg) if arg else None
+    shown = [chosen] if chosen is not None else list(core.sops.current)
+    return Answer([sop_summary(sop) for sop in shown])
 
 
 async def cancel(core: Chat, turn: Turn, arg: str) -> Answer:

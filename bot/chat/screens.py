@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 def help_text(core: Chat, person: Person) -> Reply:
     """The commands, with the ones this person's roles use first."""
     lines = [t("help.common"), t("help.channel")]
-    if set(core.sop.allowed("open_case")) & person.roles:
+    sops = core.sops.current
+    steps = [step for sop in sops for step in sop.steps if step.performer in person.roles]
+    if any(set(sop.allowed("open_case")) & person.roles for sop in sops):
         lines.insert(0, t("help.open_case"))
-    if any(step.performer in person.roles for step in core.sop.steps if not step.decisions):
+    if any(not step.decisions for step in steps):
         lines.insert(0, t("help.performer"))
-    if any(step.performer in person.roles for step in core.sop.steps if step.decisions):
+    if any(step.decisions for step in steps):
         lines.insert(0, t("help.reviewer"))
     return Reply("help.text", {"address": address(person, core.sop), "commands": "\n".join(lines)})
 
