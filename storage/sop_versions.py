@@ -43,7 +43,7 @@ async def sync_versions(
             if attempt == ATTEMPTS:
                 raise
     async with sessions() as session:
-        return SopRegistry(await _all_versions(session, loaded))
+        return await _all_versions(session, loaded)
 
 
 async def list_versions(sessions: async_sessionmaker[AsyncSession], code: str) -> list[SopVersion]:
@@ -71,8 +71,9 @@ async def _store_if_changed(session: AsyncSession, item: LoadedSop, now: datetim
     await session.flush()
 
 
-async def _all_versions(session: AsyncSession, loaded: Sequence[LoadedSop]) -> list[Sop]:
-    """Every stored version of the loaded SOPs, in load order; the newest is the file as read."""
+async def _all_versions(session: AsyncSession, loaded: Sequence[LoadedSop]) -> SopRegistry:
+    """Every stored version of the loaded SOPs, in load order (the newest is the file as
+    read), and of the SOPs whose file is gone, so their running cases can finish."""
     sops: list[Sop] = []
     for item in loaded:
         rows = list(await session.scalars(
@@ -82,7 +83,13 @@ async def _all_versions(session: AsyncSession, loaded: Sequence[LoadedSop]) -> l
         for row in rows[:-1]:
             sops.append(_parsed(row, item.sop.source))
         sops.append(replace(item.sop, version=rows[-1].version))
-    return sops
+    codes = [item.sop.code for item in loaded]
+    gone = await session.scalars(
+        select(SopVersionRow)
+        .where(SopVersionRow.code.not_in(codes))
+        .order_by(SopVersionRow.code, SopVersionRow.version)
+    )
+    return SopRegistry(sops, [_parsed(row, f"sop_versions:{row.code}") for row in gone])
 
 
 def _parsed(row: SopVersionRow, source: str) -> Sop:

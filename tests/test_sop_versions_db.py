@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,20 @@ async def test_a_changed_file_is_stored_as_the_next_version_and_an_unchanged_one
     assert stored[0].text == shipped.text and stored[1].text == revised.text
     assert registry.newest("sop54-2025").version == 2
     assert registry.version("sop54-2025", 1).step("penugasan").mutu_baku.text == "15 menit"
+
+
+async def test_an_sop_whose_file_is_gone_still_serves_its_running_cases_but_opens_none(
+    empty_engine,
+):
+    await upgrade(empty_engine)
+    sessions = make_session_factory(empty_engine)
+    [shipped] = load_sops()
+    pks = resources.files("bot.sop") / "samples" / "pks_2025.yaml"
+    [sample] = load_sops(Path(str(pks)))
+    await sync_versions(sessions, [shipped, sample], NOW)
+
+    registry = await sync_versions(sessions, [shipped], NOW)
+
+    assert [sop.code for sop in registry.current] == ["sop54-2025"]
+    assert registry.version("pks-2025", 1).step("telaah").number == 3
+    assert registry.find("pks-2025") is None

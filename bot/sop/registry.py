@@ -47,8 +47,10 @@ class SopVersion:
 class SopRegistry:
     """The SOPs in load order, each with all its versions; the first SOP is the default."""
 
-    def __init__(self, sops: Iterable[Sop]) -> None:
-        self._versions: dict[tuple[str, int], Sop] = {}
+    def __init__(self, sops: Iterable[Sop], retired: Iterable[Sop] = ()) -> None:
+        """`retired`: stored versions of SOPs whose file is no longer loaded; their running
+        cases finish on them, and no new case is opened on them."""
+        self._versions: dict[tuple[str, int], Sop] = {(s.code, s.version): s for s in retired}
         self._newest: dict[str, Sop] = {}
         for sop in sops:
             self._versions[(sop.code, sop.version)] = sop
@@ -80,7 +82,7 @@ class SopRegistry:
 
     @property
     def every(self) -> tuple[Sop, ...]:
-        """Every version of every SOP."""
+        """Every version of every SOP, retired ones included."""
         return tuple(self._versions.values())
 
     def newest(self, code: str) -> Sop:
