@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.config import Settings
 from bot.workflow.model import CaseStatus
+from tests.docx_reading import text as docx_text
 from tests.telegram_office import TelegramOffice
 
 SOP54 = Path(str(resources.files("bot.sop") / "sop54_2025.yaml"))
@@ -158,6 +159,35 @@ async def test_reminders_and_the_digest_read_each_case_against_its_own_sop(offic
     assert "2 perkara berjalan" in digest
     assert "PKS-2026-0001 (PKS pengelolaan sampah): langkah 2" in digest
     assert "KB-2026-0001 (Kerja sama transportasi): langkah 2" in digest
+
+
+async def test_reports_name_each_cases_steps_and_report_sop_keeps_one_sop(tmp_path, monkeypatch):
+    office = TelegramOffice(tmp_path / "data")
+    sops = tmp_path / "sops"
+    await office.start(settings=two_sops(office, sops))
+    try:
+        await office.hire()
+        await open_pks(office)
+        await open_kb(office)
+    finally:
+        await office.stop()
+    for name, value in {"SOPBOT_DATA_DIR": tmp_path / "data", "SOPBOT_SOP_FILE": SOP54,
+                        "SOPBOT_SOP_DIR": sops}.items():  # fmt: skip
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.chdir(tmp_path)
+
+    both = await asyncio.to_thread(CliRunner().invoke, cli, ["report", "--all", "--out", "a.docx"])
+    one = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["report", "--all", "--sop", "pks-2025", "--out", "p.docx"]
+    )
+
+    assert both.exit_code == 0 and one.exit_code == 0, both.output + one.output
+    everything = docx_text((tmp_path / "a.docx").read_bytes())
+    assert "Langkah 1: Menugaskan Ketua Tim menyusun rancangan perjanjian kerja sama" in everything
+    assert "Langkah 1: Menugaskan Ketua Tim untuk fasilitasi koordinasi" in everything
+    only_pks = docx_text((tmp_path / "p.docx").read_bytes())
+    assert "PKS-2026-0001" in only_pks and "KB-2026-0001" not in only_pks
+    assert PKS_TITLE in only_pks
 
 
 def revise_pks(sop_dir: Path) -> None:

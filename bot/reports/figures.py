@@ -101,6 +101,8 @@ class CaseReport:
     sop_due_at: datetime | None  # start + the SOP's total mutu baku
     sop_total_minutes: int | None  # office minutes from start to sop_due_at
     over_minutes: int  # office minutes past sop_due_at (0 when within)
+    sop_code: str = ""  # the SOP and version the case runs on
+    sop_version: int = 1
 
     @property
     def is_running(self) -> bool:
@@ -175,6 +177,8 @@ def case_report(
         sop_due_at=sop_due,
         sop_total_minutes=calendar.elapsed_minutes(start, sop_due) if sop_due else None,
         over_minutes=over,
+        sop_code=sop.code,
+        sop_version=sop.version,
     )
 
 

@@ -11,6 +11,7 @@ from bot.documents.settings import DocumentSettings
 from bot.reports.csvfile import to_csv
 from bot.reports.figures import CaseReport, PeriodReport, case_report, period_report
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.workflow.model import Roster
 from bot.workflow.service import Workflow
 
@@ -50,11 +51,14 @@ class Reports:
     def docx(
         self, report: CaseReport | PeriodReport, *, chart: bool = True, sop: Sop | None = None
     ) -> BuiltDocument:
-        """The report as .docx with a timeline chart per case, headed by `sop` (default: the
-        deployment's first SOP)."""
+        """The report as .docx with a timeline chart per case, each case's steps as in its SOP
+        version (`sop`: only that SOP's versions are consulted)."""
         at = self.workflow.clock.now()
-        sop = sop or self.workflow.sop
-        return laporan_kepatuhan(report, sop, self.settings, at=at, chart=chart)
+        sops = self.workflow.sops
+        if sop is not None:
+            versions = [v for v in sops.every if v.code == sop.code]
+            sops = SopRegistry(versions) if versions else SopRegistry.of(sop)
+        return laporan_kepatuhan(report, sops, self.settings, at=at, chart=chart)
 
     def csv(self, report: CaseReport | PeriodReport) -> BuiltDocument:
         """The report as .csv, one row per step run."""
