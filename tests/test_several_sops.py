@@ -15,7 +15,7 @@ from bot.cli import app as cli
 from bot.config import Settings
 from bot.workflow.model import CaseStatus
 from tests.docx_reading import text as docx_text
-from tests.telegram_office import TelegramOffice
+from tests.telegram_office import TelegramOffice, docx_bytes
 
 SOP54 = Path(str(resources.files("bot.sop") / "sop54_2025.yaml"))
 PKS = Path(str(resources.files("bot.sop") / "samples" / "pks_2025.yaml"))
@@ -135,6 +135,26 @@ async def test_sop_shows_every_sop_and_sop_with_a_code_only_that_one(office):
 
     assert any(KB_TITLE in text for text in both) and any(PKS_TITLE in text for text in both)
     assert PKS_TITLE in only.text and KB_TITLE not in only.text
+
+
+async def test_a_file_sent_without_a_question_is_filed_in_the_case_of_the_sop_chosen(office):
+    await open_pks(office)
+    await open_kb(office)
+    await office.press("kabag", "Siti Rahmawati")
+    await office.press("kabag", "Buat Lembar disposisi")
+    await office.press("kabag", "Selesai")
+    await office.say("kabag", "/tugas PKS-2025")
+    await office.press("kabag", "Isi Arahan Kabag")
+    await office.say("kabag", "Ruang lingkup: pengangkutan sampah")
+    await office.press("kabag", "Selesai")
+
+    asked = await office.upload("ketua", "pks-v1.docx", docx_bytes("PERJANJIAN KERJA SAMA"))
+    await office.press("ketua", "Rancangan Perjanjian Kerja Sama", asked)
+
+    pks = await office.app.workflow.get("PKS-2026-0001")
+    kb = await office.app.workflow.get("KB-2026-0001")
+    assert pks.artifacts["rancangan_pks"].filename == "pks-v1.docx"
+    assert not any(value.filename == "pks-v1.docx" for value in kb.artifacts.values())
 
 
 async def test_reminders_and_the_digest_read_each_case_against_its_own_sop(office):

@@ -154,8 +154,8 @@ def _expected_artifact(prompt: Prompt | None) -> str | None:
 async def _attach(
     core: Chat, turn: Turn, case_id: int, number: int, key: str, stored: StoredFile
 ) -> Answer:
-    code = core.step_code(number)
     before = (await core.case(case_id)).artifacts.get(key)
+    code = core.step_code(number)  # a number of the case's own SOP version
     result = await core.workflow.attach_stored(
         case_id, code, turn.person.id, key, stored, update=turn.update,
         after=core.clearing(turn.person),
@@ -203,17 +203,20 @@ async def _route(core: Chat, turn: Turn, stored: StoredFile) -> Answer:
     from bot.workflow.queries import tasks_of
 
     mine = tasks_of(turn.person.id, items, view.roster, core.clock.now())
-    keys = list(core.sop.artifacts)
     documents = (ArtifactKind.DOCUMENT, ArtifactKind.ANY)
-    targets: list[tuple[int, int, str, str]] = []
-    filled: list[tuple[int, int, str, str]] = []  # a new version of one already given
+    # (case id, step number, artifact, case ref, its index and label in the case's SOP)
+    targets: list[tuple[int, int, str, str, int, str]] = []
+    filled: list[tuple[int, int, str, str, int, str]] = []  # a new version of one given
     for item in mine:
-        step = core.sop.step(item.step_code)
-        case = await core.case(item.case_id)
-        own = own_inputs(step, core.sop)
+        case = await core.case(item.case_id)  # the SOP version of this case from here on
+        sop = core.sop
+        step = sop.step(item.step_code)
+        own = own_inputs(step, sop)
+        keys = list(sop.artifacts)
         for key in inputs_of(step):
-            if core.sop.artifacts[key].kind in documents:
-                target = (item.case_id, step.number, key, item.case_ref)
+            if sop.artifacts[key].kind in documents:
+                target = (item.case_id, step.number, key, item.case_ref, keys.index(key),
+                          sop.artifact_label(key))  # fmt: skip
                 if case.has(key):
                     filled.append(target)
                 elif key in own:
@@ -222,12 +225,12 @@ async def _route(core: Chat, turn: Turn, stored: StoredFile) -> Answer:
     if not targets:
         return Answer.say("chat.upload_no_task")
     if len(targets) == 1:
-        case_id, number, key, _ = targets[0]
+        case_id, number, key, *_ = targets[0]
         return await _attach(core, turn, case_id, number, key, stored)
     choices = tuple(
-        Choice("button.upload_to", actions.encode("upload_to", cid, num, keys.index(key)),
-               {"ref": ref, "label": _label(core, key)})
-        for cid, num, key, ref in targets
+        Choice("button.upload_to", actions.encode("upload_to", cid, num, index),
+               {"ref": ref, "label": label})
+        for cid, num, _, ref, index, label in targets
     )  # fmt: skip
     question = Reply("chat.ask_upload_target", {"filename": stored.filename}, choices)
     return await core.ask(turn, "upload", question, **newcase.stored_data(stored))
