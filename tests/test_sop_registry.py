@@ -8,8 +8,11 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli import app as cli
 from bot.clock import JAKARTA
+from bot.config import Settings
 from bot.errors import SopFileError
 from bot.sop.loader import load_sops, parse_sop
 from bot.sop.registry import SopRegistry, changes
@@ -21,6 +24,7 @@ OPENED = datetime(2026, 3, 2, 8, 0, tzinfo=JAKARTA)
 
 
 def folder(tmp_path: Path, **files: str) -> Path:
+    tmp_path.mkdir(exist_ok=True)
     for name, text in files.items():
         (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
     return tmp_path
@@ -84,3 +88,31 @@ def test_the_changes_name_steps_added_removed_and_retimed():
         "langkah 3 (Menelaah rancangan perjanjian kerja sama): keputusan atau langkah "
         "berikutnya diubah" in found
     )
+
+
+def test_sop_show_without_a_file_prints_every_sop_of_the_deployment(tmp_path, monkeypatch):
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOPBOT_SOP_DIR", str(folder(tmp_path / "sops", pks=PKS.read_text())))
+    monkeypatch.setenv("SOPBOT_SOP_FILE", str(SOP54))
+
+    result = CliRunner().invoke(cli, ["sop", "show"])
+
+    assert result.exit_code == 0, result.output
+    assert "SOP 54/000.8.3.3/III/2025" in result.stdout
+    assert (
+        "SOP 55/000.8.3.3/III/2025: Fasilitasi Penyusunan Perjanjian Kerja Sama" in result.stdout
+    )
+
+
+def test_a_sop_dir_that_is_not_a_folder_stops_the_start_naming_the_setting(tmp_path, monkeypatch):
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOPBOT_SOP_DIR", str(tmp_path / "nowhere"))
+
+    result = CliRunner().invoke(cli, ["sop", "show"])
+
+    assert result.exit_code != 0
+    assert "SOPBOT_SOP_DIR" in result.output

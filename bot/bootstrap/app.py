@@ -17,7 +17,7 @@ from bot.documents import DocumentSettings
 from bot.documents.service import CaseDocuments
 from bot.errors import SopFileError
 from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
-from bot.preflight import SOP_FILE, sop_file_error
+from bot.preflight import sop_file_error, sop_setting
 from bot.records.service import Records
 from bot.sop.loader import load_sops
 from bot.sop.model import Sop
@@ -117,8 +117,7 @@ async def build_app(
     try:
         loaded = load_sops(settings.sopbot_sop_file, settings.sopbot_sop_dir)
     except SopFileError as error:
-        setting = "SOPBOT_SOP_DIR" if settings.sopbot_sop_dir else SOP_FILE
-        raise sop_file_error(error, setting) from error
+        raise sop_file_error(error, sop_setting(error, settings.sopbot_sop_dir)) from error
     clock = clock or SystemClock()
     usable_data_dir(settings.sopbot_data_dir)
     audit_key = load_audit_key(settings.sopbot_audit_key, settings.sopbot_data_dir)

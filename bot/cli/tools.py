@@ -12,8 +12,8 @@ from bot.calendar import Duration, HolidayOverride, OfficeCalendar
 from bot.cli.common import explained, fail, parse_when, run, settings, with_app
 from bot.config import Settings
 from bot.errors import SopFileError
-from bot.preflight import check_run, sop_file_error
-from bot.sop.loader import load_sop
+from bot.preflight import check_run, sop_file_error, sop_setting
+from bot.sop.loader import load_sop, load_sops
 from bot.sop.registry import version_lines
 from bot.sop.table import render_table
 from bot.startup import stop_on_signal
@@ -40,14 +40,20 @@ def sop_versions(code: str = typer.Argument(..., help="Kode SOP, mis. sop54-2025
 
 @sop_app.command("show")
 def sop_show(file: Path | None = typer.Argument(None, help="Berkas SOP (YAML).")) -> None:
-    """Print the SOP's steps as a table (and validate the file)."""
-    path = file or settings().sopbot_sop_file
+    """Print the SOP's steps as a table (and validate the file); without FILE every SOP the
+    deployment runs (SOPBOT_SOP_FILE and SOPBOT_SOP_DIR)."""
+    config = settings()
     with explained():
         try:
-            sop = load_sop(path)
+            if file is not None:
+                sops = [load_sop(file)]
+            else:
+                loaded = load_sops(config.sopbot_sop_file, config.sopbot_sop_dir)
+                sops = [item.sop for item in loaded]
         except SopFileError as exc:
-            raise sop_file_error(exc, None if file else "SOPBOT_SOP_FILE") from exc
-    typer.echo(render_table(sop))
+            setting = sop_setting(exc, config.sopbot_sop_dir)
+            raise sop_file_error(exc, None if file else setting) from exc
+    typer.echo("\n\n".join(render_table(sop) for sop in sops))
 
 
 def due(
