@@ -216,6 +216,7 @@ def revise_pks(sop_dir: Path) -> None:
     path = sop_dir / PKS.name
     text = path.read_text(encoding="utf-8")
     text = text.replace("mutu_baku: 3 hari kerja", "mutu_baku: 5 hari kerja")
+    text = text.replace("revised: 2 Januari 2026", "revised: 1 Maret 2026")
     text = text.replace(
         "    action: sampaikan\n", "    action: sampaikan\n    goto: pengarsipan\n"
     )
@@ -289,9 +290,12 @@ async def test_a_revision_loaded_while_a_case_is_open_leaves_that_case_on_its_ve
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Versi 1 (SOP 55/000.8.3.3/III/2025)")
+    assert lines[0].startswith(
+        "Versi 1 (SOP 55/000.8.3.3/III/2025, tanggal revisi 2 Januari 2026)"
+    )
     assert "versi pertama: 4 langkah" in lines[1]
     assert lines[2].startswith("Versi 2")
+    assert "tanggal revisi 2 Januari 2026 menjadi 1 Maret 2026" in lines[3]
     assert "langkah 5 ditambahkan: Mengarsipkan perjanjian kerja sama" in result.stdout
     assert (
         "langkah 2 (Menyusun rancangan perjanjian kerja sama bersama perangkat daerah "

@@ -88,6 +88,7 @@ _SOP_OPTIONAL: tuple[str, ...] = ("partner_kinds", "permissions", "total_mutu_ba
 _SOP_OPTIONAL += ("reminders", "notices")  # read by bot.sop.reminder_plan
 _SOP_OPTIONAL += ("dasar_hukum",)  # a list of texts, shown to nobody by the engine
 _SOP_OPTIONAL += ("records",)
+_SOP_OPTIONAL += ("revised",)  # the document's Tanggal Revisi, as written
 _STEP_REQUIRED = ("code", "number", "title", "performer", "mutu_baku")
 _STEP_OPTIONAL = (
     "needs",
@@ -200,6 +201,7 @@ def _sop(root: Node, source: str) -> Sop:
         reminders=m.opt("reminders", lambda n, w: reminder_plan.rules(n, w, roles, None), ()),
         notices=m.opt("notices", lambda n, w: reminder_plan.notices(n, w, roles), Notices()),
         records=m.opt("records", _records, {}),
+        revised=m.opt("revised", text, ""),
     )
 
 

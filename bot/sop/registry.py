@@ -138,8 +138,9 @@ def version_lines(registry: SopRegistry, stored: Iterable[SopVersion]) -> list[s
     for row in stored:
         sop = registry.version(row.code, row.version)
         loaded = row.loaded_at.strftime("%Y-%m-%d %H:%M")
+        revised = t("sop.version_revised", revised=sop.revised) if sop.revised else ""
         lines.append(t("sop.version_line", version=row.version, number=sop.number,
-                       loaded=loaded, sha=row.sha256[:12]))  # fmt: skip
+                       revised=revised, loaded=loaded, sha=row.sha256[:12]))  # fmt: skip
         found = changes(before, sop) if before is not None else []
         if before is None:
             found = [t("sop.change.first", steps=len(sop.steps))]
@@ -158,6 +159,8 @@ def changes(old: Sop, new: Sop) -> list[str]:
     from bot.texts import t
 
     lines: list[str] = []
+    if old.revised != new.revised:
+        lines.append(t("sop.change.revised", before=old.revised or "-", after=new.revised or "-"))
     for step in new.steps:
         if not old.has_step(step.code):
             lines.append(t("sop.change.added", **_step_params(step, new)))
