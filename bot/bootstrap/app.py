@@ -153,9 +153,7 @@ async def build_app(
     # A case that finishes issues its lembar persetujuan in the same transaction.
     workflow = Workflow(uow, sops, clock, hours, ramadan, files, generated, [records.on_events])
     admin = Admin(uow, sops, clock, settings.sopbot_invite_ttl_hours, audit_key)
-    app = App(settings, sop, clock, uow, files, workflow, admin, engine, records)
-    app.sops = sops
-    return app
+    return App(settings, sop, clock, uow, files, workflow, admin, engine, records, sops)
 
 
 async def stored_versions(app: App, code: str) -> list[SopVersion]:
