@@ -33,6 +33,7 @@ VERBS: dict[str, tuple[str, int]] = {
     "card": ("kt", 2),  # case, step number: the card again, in place of the pressed message
     "upload_to": ("ut", 3),  # case, step number, artifact index: file the pending upload there
     "kind": ("jp", 2),  # /baru: partner kind index, dialogue tag
+    "sop": ("ps", 2),  # /baru with several SOPs: index among those offered, dialogue tag
     "toggle": ("pt", 3),  # case, step number, person id (choose meeting participants)
     "done": ("ok", 1),  # finish a multi-choice prompt: dialogue tag
     "cancel": ("bt", 1),  # cancel the pending dialogue: its tag (0: a question not stored)
@@ -44,7 +45,9 @@ VERBS: dict[str, tuple[str, int]] = {
 }
 # Buttons of a dialogue question: their last argument is the tag of the question they belong
 # to (`Prompt.data["_tag"]`), so a button of a discarded dialogue does not act on a newer one.
-PROMPT_BOUND = frozenset({"kind", "done", "cancel", "resume", "abandon"})
+PROMPT_BOUND = frozenset({"kind", "sop", "done", "cancel", "resume", "abandon"})
+# Buttons whose first argument is a case id.
+CASE_FIRST = frozenset(VERBS) - PROMPT_BOUND - {"channel"}
 CHANNELS = ("telegram", "whatsapp")
 _BY_CODE = {code: (name, arity) for name, (code, arity) in VERBS.items()}
 

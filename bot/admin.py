@@ -16,6 +16,7 @@ from bot.errors import InvalidInput, InvalidInvite, TooManyInviteAttempts, UserN
 from bot.fmt import format_datetime
 from bot.ports import AuditEntry, Clock, Invite, UnitOfWork, UnitOfWorkFactory
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.workflow.model import Delegation, Person, Roster
 
@@ -79,13 +80,14 @@ class Admin:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        sop: Sop,
+        sop: Sop | SopRegistry,
         clock: Clock,
         invite_ttl_hours: int = 72,
         audit_key: AuditKey | None = None,
     ):
         self.uow = uow
-        self.sop = sop
+        # Roles are shared by key: an invite names a role of any SOP the deployment runs.
+        self.roles = SopRegistry.of(sop).roles
         self.clock = clock
         self.invite_ttl_hours = invite_ttl_hours
         self.audit_key = audit_key
@@ -98,8 +100,8 @@ class Admin:
         actor_id: int | None = None,
     ) -> tuple[str, Invite]:
         """A single-use invite code for a role; only its hash is stored."""
-        if role not in self.sop.roles:
-            choices = ", ".join(self.sop.roles)
+        if role not in self.roles:
+            choices = ", ".join(self.roles)
             raise InvalidInput(reason=t("invalid.unknown_role", role=role, choices=choices))
         now = self.clock.now()
         code = new_code()
@@ -189,8 +191,8 @@ class Admin:
         if not name.strip():
             raise InvalidInput(reason=t("invalid.empty", field="Nama"))
         for role in roles:
-            if role not in self.sop.roles:
-                choices = ", ".join(self.sop.roles)
+            if role not in self.roles:
+                choices = ", ".join(self.roles)
                 raise InvalidInput(reason=t("invalid.unknown_role", role=role, choices=choices))
         async with self.uow() as uow:
             person = await uow.people.add(name.strip(), roles, jabatan, nip)

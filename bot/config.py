@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # None: SQLite (WAL) in sopbot_data_dir
     sopbot_data_dir: Path = Path("data")
     sopbot_sop_file: Path | None = None  # None: the SOP 54/2025 file shipped with the package
+    # Every *.yaml in it runs too (after SOPBOT_SOP_FILE when both are set; by file name).
+    sopbot_sop_dir: Path | None = None
     # `sopbot run`'s log; DEBUG also logs the cause of a start-up error with its traceback.
     sopbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     sopbot_sweep_seconds: int = Field(default=60, ge=5, le=3600)
@@ -226,6 +228,7 @@ class Settings(BaseSettings):
         "telegram_webhook_secret",
         "database_url",
         "sopbot_sop_file",
+        "sopbot_sop_dir",
         "sopbot_ramadan_dates",
         "whatsapp_phone_id",
         "whatsapp_token",

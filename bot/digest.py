@@ -15,6 +15,7 @@ from bot.ports import Clock, OutgoingMessage, UnitOfWorkFactory
 from bot.reminders import CalendarSource
 from bot.replies import Reply
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.workflow.model import Person, Roster
 from bot.workflow.queries import WaitingItem, waiting_items
@@ -27,7 +28,7 @@ def digest_key(day: datetime, person_id: int) -> str:
 
 async def queue_digest(
     uow: UnitOfWorkFactory,
-    sop: Sop,
+    sops: Sop | SopRegistry,
     clock: Clock,
     calendar: CalendarSource,
     queued: Clock | None = None,
@@ -38,7 +39,9 @@ async def queue_digest(
     """
     now = clock.now()
     queued_at = (queued or clock).now()
-    if not sop.notices.digest:
+    registry = SopRegistry.of(sops)
+    sop = registry.default
+    if not any(s.notices.digest for s in registry.current):
         return 0
     async with uow() as unit:
         office = await calendar(unit)
@@ -46,16 +49,21 @@ async def queue_digest(
             return 0
         roster = await unit.people.roster()
         todo = [
-            p for p in _readers(sop, roster) if not await unit.outbox.exists(digest_key(now, p.id))
+            p
+            for p in _readers(registry, roster)
+            if not await unit.outbox.exists(digest_key(now, p.id))
         ]
         if not todo:
             return 0
         cases = await unit.cases.list(active_only=True)
-        items = waiting_items(cases, sop, roster, office, now)
+        items = waiting_items(cases, registry, roster, office, now)
         if not items:
             return 0  # nothing open: no message
         for person in todo:
-            reply = digest_reply(person, items, len(cases), now, sop)
+            # Each reader hears of the SOPs whose digest names one of their roles.
+            theirs = [i for i in items if _reads(person, registry.newest(i.sop_code))]
+            counted = len({i.case_id for i in theirs})
+            reply = digest_reply(person, theirs, counted, now, sop)
             await unit.outbox.add(
                 OutgoingMessage(person.id, reply, digest_key(now, person.id)), queued_at
             )
@@ -89,6 +97,11 @@ def _line(item: WaitingItem) -> str:
     return t("digest.line", **params)
 
 
-def _readers(sop: Sop, roster: Roster) -> list[Person]:
-    people = {p.id: p for role in sop.notices.digest for p in roster.holders(role)}
+def _readers(sops: SopRegistry, roster: Roster) -> list[Person]:
+    roles = dict.fromkeys(role for sop in sops.current for role in sop.notices.digest)
+    people = {p.id: p for role in roles for p in roster.holders(role)}
     return list(people.values())
+
+
+def _reads(person: Person, sop: Sop) -> bool:
+    return bool(person.roles & set(sop.notices.digest))

@@ -54,12 +54,12 @@ class Periodic:
         swept, digests = SweepReport(), 0
         try:
             swept = await sweep(
-                wf.uow, wf.sop, self.clock, wf.calendar, generated=wf.generated, queued=wf.clock
+                wf.uow, wf.sops, self.clock, wf.calendar, generated=wf.generated, queued=wf.clock
             )
         except Exception:  # the queue must still drain; the rows stay pending for next time
             logger.exception("reminder sweep failed")
         try:
-            digests = await queue_digest(wf.uow, wf.sop, self.clock, wf.calendar, wf.clock)
+            digests = await queue_digest(wf.uow, wf.sops, self.clock, wf.calendar, wf.clock)
         except Exception:
             logger.exception("daily digest failed")
         told = 0

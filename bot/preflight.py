@@ -12,12 +12,14 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import SopFileError
 from bot.startup import StartupError, reason_of
 
 SOP_FILE = "SOPBOT_SOP_FILE"
+SOP_DIR = "SOPBOT_SOP_DIR"
 
 # What Telegram accepts as a webhook secret token (setWebhook answers 400 otherwise).
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -174,6 +176,15 @@ def _listen_error(listener: Listener, error: OSError, fix: str) -> StartupError:
     )
 
 
+def sop_setting(error: SopFileError, sop_dir: Path | None) -> str:
+    """Which setting names the SOP file in error: SOPBOT_SOP_DIR for the folder or a file in
+    it, SOPBOT_SOP_FILE otherwise."""
+    path = Path(error.path)
+    if sop_dir is not None and sop_dir in (path, path.parent):
+        return SOP_DIR
+    return SOP_FILE
+
+
 def sop_file_error(error: SopFileError, setting: str | None = SOP_FILE) -> StartupError:
     """A malformed or unreadable SOP file in the start-up form; `setting` None: a file argument."""
     unreadable = isinstance(error.__cause__, OSError)
@@ -185,6 +196,10 @@ def sop_file_error(error: SopFileError, setting: str | None = SOP_FILE) -> Start
     if setting is None:
         problem = "startup.sop_unreadable_here" if unreadable else "startup.sop_invalid_here"
         return StartupError(where, problem, "startup.sop_file_check", **params)
+    if setting == SOP_DIR:  # a file of the folder, or the folder itself
+        return StartupError(
+            setting, "startup.sop_invalid", "startup.sop_dir_fix", where=where, **params
+        )
     if unreadable:
         return StartupError(setting, "startup.sop_unreadable", "startup.sop_path_fix", **params)
     return StartupError(

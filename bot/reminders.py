@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot import failpoints
@@ -24,6 +24,7 @@ from bot.fmt import format_datetime, format_minutes
 from bot.ports import AuditEntry, Clock, OutgoingMessage, Reminder, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.views import ViewContext, task_view
 from bot.workflow import acting, rules
@@ -50,7 +51,7 @@ class SweepReport:
 
 async def sweep(
     uow: UnitOfWorkFactory,
-    sop: Sop,
+    sops: Sop | SopRegistry,
     clock: Clock,
     calendar: CalendarSource,
     *,
@@ -75,8 +76,9 @@ async def sweep(
         claimed += found
         if not claimed:
             return SweepReport()
-        view = ViewContext(sop, await unit.people.roster(), office, now, generated)
-        report = await _queue(unit, claimed, view, queued_at)
+        registry = SopRegistry.of(sops)
+        view = ViewContext(registry.default, await unit.people.roster(), office, now, generated)
+        report = await _queue(unit, claimed, view, queued_at, registry)
         failpoints.reached("reminder.claimed")
         await unit.commit()
     failpoints.reached("reminder.queued")
@@ -85,10 +87,16 @@ async def sweep(
 
 
 async def _queue(
-    uow: UnitOfWork, claimed: list[Reminder], view: ViewContext, queued_at: datetime
+    uow: UnitOfWork,
+    claimed: list[Reminder],
+    base: ViewContext,
+    queued_at: datetime,
+    sops: SopRegistry,
 ) -> SweepReport:
-    """Queue the latest reminder per task and person; close every claimed row."""
-    assert view.now is not None
+    """Queue the latest reminder per task and person, each read against its case's SOP
+    version; close every claimed row."""
+    assert base.now is not None
+    now = base.now
     latest, older = latest_per_task(claimed)
     cases: dict[int, Case] = {}
     sent: list[int] = []
@@ -97,13 +105,14 @@ async def _queue(
         if reminder.case_id not in cases:
             cases[reminder.case_id] = await uow.cases.get(reminder.case_id)
         case = cases[reminder.case_id]
+        view = replace(base, sop=sops.for_case(case))
         run = next((r for r in case.runs if r.id == reminder.step_run_id), None)
         if run is None or not run.is_open or not case.is_active:
             ended.append(reminder.id or 0)
             continue
         # Plt./Plh.: a performer or superior away today is reached through who acts for them.
         where = acting.route(
-            reminder.recipient_id, view.roster, view.now.astimezone(JAKARTA).date()
+            reminder.recipient_id, view.roster, now.astimezone(JAKARTA).date()
         )
         await uow.outbox.add(reminder_message(case, run, reminder, view, where), queued_at)
         performer = view.sop.step(run.step_code).performer
@@ -112,9 +121,9 @@ async def _queue(
         )
         await _tell_holder_once(uow, case, run, where, view, queued_at, why)
         sent.append(reminder.id or 0)
-    await uow.reminders.mark(sent, "sent", view.now)
-    await uow.reminders.mark(older, "superseded", view.now)
-    await uow.reminders.mark(ended, "cancelled", view.now)
+    await uow.reminders.mark(sent, "sent", now)
+    await uow.reminders.mark(older, "superseded", now)
+    await uow.reminders.mark(ended, "cancelled", now)
     return SweepReport(len(claimed), len(sent), len(older), len(ended))
 
 

@@ -57,6 +57,8 @@ _CASE_FIELDS = (
     "created_by",
     "cancel_reason",
     "closed_at",
+    "sop_code",
+    "sop_version",
 )
 
 

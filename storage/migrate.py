@@ -27,14 +27,19 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(url_or_engine: str | AsyncEngine, revision: str = "head") -> None:
-    """Migrate the database to `revision` in one transaction."""
+async def upgrade(
+    url_or_engine: str | AsyncEngine, revision: str = "head", *, sop_code: str | None = None
+) -> None:
+    """Migrate the database to `revision` in one transaction.
+
+    `sop_code`: the SOP the deployment runs, which cases from before several SOPs belong to.
+    """
     if isinstance(url_or_engine, AsyncEngine):
-        await _upgrade_engine(url_or_engine, revision)
+        await _upgrade_engine(url_or_engine, revision, sop_code)
         return
     engine = make_engine(url_or_engine)
     try:
-        await _upgrade_engine(engine, revision)
+        await _upgrade_engine(engine, revision, sop_code)
     finally:
         await engine.dispose()
 
@@ -44,13 +49,14 @@ def upgrade_sync(url: str, revision: str = "head") -> None:
     asyncio.run(upgrade(url, revision))
 
 
-async def _upgrade_engine(engine: AsyncEngine, revision: str) -> None:
+async def _upgrade_engine(engine: AsyncEngine, revision: str, sop_code: str | None) -> None:
     logger.debug("Migrating %s to %s", engine.url.render_as_string(), revision)
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_connection, revision)
+        await connection.run_sync(_upgrade_connection, revision, sop_code)
 
 
-def _upgrade_connection(connection: Connection, revision: str) -> None:
+def _upgrade_connection(connection: Connection, revision: str, sop_code: str | None) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes["sop_code"] = sop_code
     command.upgrade(config, revision)

@@ -127,6 +127,23 @@ class CaseRow(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The SOP and its stored version the case runs on to the end (sop_versions).
+    sop_code: Mapped[str] = mapped_column(String(64), index=True)
+    sop_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class SopVersionRow(Base):
+    """Each distinct text of an SOP file loaded by a deployment, numbered per SOP code."""
+
+    __tablename__ = "sop_versions"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime]
 
 
 class CaseAssignmentRow(Base):

@@ -387,6 +387,9 @@ BUTTON_ACTS: dict[str, Act] = {
                      KABAG, recorded("disposisi_kabag"), plant=upload_prompt),
     "kind": Act("step2", press("kind", 0, 0), KABAG, replied("baru.ask_subject", "baru"),
                 NOT_PERMITTED, plant=new_case_prompt("partner_kind")),
+    # With several SOPs /baru asks which first; here the one SOP is pressed.
+    "sop": Act("step2", press("sop", 0, 0), KABAG, replied("baru.ask_kind", "baru"),
+               NOT_PERMITTED, plant=new_case_prompt("sop")),
     "toggle": Act("step2", press("toggle", case_id, 2, lambda s: s.ids["tkksd"]), KETUA,
                   toggled, plant=people_prompt),
     "done (people chosen)": Act("step2", press("done", 0), KETUA, recorded("peserta_rapat"),

@@ -16,6 +16,7 @@ from bot.bootstrap.app import (
     database_url,
     has_database,
     run_dashboard,
+    stored_versions,
     worker,
 )
 from bot.bootstrap.demo import interactive_demo, run_demo, run_interactive
@@ -48,5 +49,6 @@ __all__ = [
     "run_demo",
     "run_interactive",
     "running",
+    "stored_versions",
     "worker",
 ]

@@ -17,12 +17,11 @@ from bot.documents import DocumentSettings
 from bot.documents.service import CaseDocuments
 from bot.errors import SopFileError
 from bot.ports import ChannelSender, Clock, FileStore, UnitOfWorkFactory
-from bot.preflight import (
-    sop_file_error,
-)
+from bot.preflight import sop_file_error, sop_setting
 from bot.records.service import Records
-from bot.sop.loader import load_sop
+from bot.sop.loader import load_sops
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry, SopVersion
 from bot.startup import Patience, when_ready
 from bot.workers import Workers
 from bot.workflow.service import Workflow
@@ -44,6 +43,12 @@ class App:
     admin: Admin
     engine: Any
     records: Records | None = None  # the agenda register's uses, records packages
+    sops: SopRegistry | None = None  # every SOP and version; None: only `sop`
+
+    @property
+    def registry(self) -> SopRegistry:
+        """Every SOP the deployment runs, in every version its cases run on."""
+        return self.sops or SopRegistry.of(self.sop)
 
     async def close(self) -> None:
         """Release database connections."""
@@ -106,12 +111,13 @@ async def build_app(
     from storage.db import ping as ping_database
     from storage.files import LocalFileStore, usable_data_dir
     from storage.migrate import upgrade
+    from storage.sop_versions import sync_versions
     from storage.uow import uow_factory
 
     try:
-        sop = load_sop(settings.sopbot_sop_file)
+        loaded = load_sops(settings.sopbot_sop_file, settings.sopbot_sop_dir)
     except SopFileError as error:
-        raise sop_file_error(error) from error
+        raise sop_file_error(error, sop_setting(error, settings.sopbot_sop_dir)) from error
     clock = clock or SystemClock()
     usable_data_dir(settings.sopbot_data_dir)
     audit_key = load_audit_key(settings.sopbot_audit_key, settings.sopbot_data_dir)
@@ -122,23 +128,40 @@ async def build_app(
         await when_ready(database_label(engine), lambda: ping_database(engine, setting), patience)
         if migrate:
             with database_errors(engine, setting):
-                await upgrade(engine)
+                await upgrade(engine, sop_code=loaded[0].sop.code)
     except BaseException:
         await engine.dispose()
         raise
     register_wait = settings.sopbot_register_wait_seconds
-    uow = uow_factory(make_session_factory(engine), audit_key, register_wait=register_wait)
+    sessions = make_session_factory(engine)
+    try:
+        with database_errors(engine, setting):
+            # A changed SOP file becomes its SOP's next version; running cases keep theirs.
+            sops = await sync_versions(sessions, loaded, clock.now())
+    except BaseException:
+        await engine.dispose()
+        raise
+    sop = sops.default
+    uow = uow_factory(sessions, audit_key, register_wait=register_wait)
     files = LocalFileStore(Path(settings.sopbot_data_dir))
-    generated = CaseDocuments.generated(sop)
+    generated = frozenset().union(*(CaseDocuments.generated(s) for s in sops.every))
     hours, ramadan = settings.office_hours, settings.ramadan
     records = Records(
-        uow, sop, clock, files, DocumentSettings.from_settings(settings),
+        uow, sops, clock, files, DocumentSettings.from_settings(settings),
         audit_key=audit_key, hours=hours, ramadan=ramadan,
     )  # fmt: skip
     # A case that finishes issues its lembar persetujuan in the same transaction.
-    workflow = Workflow(uow, sop, clock, hours, ramadan, files, generated, [records.on_events])
-    admin = Admin(uow, sop, clock, settings.sopbot_invite_ttl_hours, audit_key)
-    return App(settings, sop, clock, uow, files, workflow, admin, engine, records)
+    workflow = Workflow(uow, sops, clock, hours, ramadan, files, generated, [records.on_events])
+    admin = Admin(uow, sops, clock, settings.sopbot_invite_ttl_hours, audit_key)
+    return App(settings, sop, clock, uow, files, workflow, admin, engine, records, sops)
+
+
+async def stored_versions(app: App, code: str) -> list[SopVersion]:
+    """Every stored version of an SOP, oldest first (`sopbot sop versions`)."""
+    from storage.db import make_session_factory
+    from storage.sop_versions import list_versions
+
+    return await list_versions(make_session_factory(app.engine), code)
 
 
 def build_chat(app: App) -> ChatCore:

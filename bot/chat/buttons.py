@@ -50,6 +50,7 @@ async def press(core: Chat, turn: Turn, action: Action) -> Answer:
     if action.verb in DECISIONS:
         return await decide(core, turn, action)
     if action.verb == "confirm":
+        await core.case(action.args[0])  # its step number is one of the case's SOP version
         decision = core.sop.step(core.step_code(action.args[1])).decisions
         verb = "approve" if decision else "complete"
         return await decide(core, turn, Action(verb, action.args), confirmed=True)
@@ -88,6 +89,8 @@ async def _dialogue_press(core: Chat, turn: Turn, action: Action) -> Answer:
         return Answer([Reply("chat.cancelled")], edit=None)
     if action.verb == "kind":
         return await newcase.new_case_kind(core, turn, action.args[0])
+    if action.verb == "sop":
+        return await newcase.new_case_sop(core, turn, prompt, action.args[0])
     if action.verb == "resume":
         return await _resume(core, prompt)
     if action.verb == "abandon":
@@ -117,7 +120,7 @@ async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = Fa
     step = core.sop.step(core.step_code(number))
     command = DECISIONS[action.verb](turn.person.id, case_id, step.code, version)
     if (step.confirm or action.verb == "approve") and not confirmed:
-        case = await core.workflow.get(case_id)
+        case = await core.case(case_id)
         roster = await core.workflow.roster()
         rules.open_task(case, command, core.sop, roster, core.clock.now())
         run = case.current_run(step.code)
@@ -128,7 +131,7 @@ async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = Fa
         return _confirmation(step.confirm, case_id, number, version, card)
     notes: list[OutgoingMessage] = []
     if not step.decisions:
-        case = await core.workflow.get(case_id)
+        case = await core.case(case_id)
         notes = await notes_for_reviewers(core, case, step) + await kabag_warning(core, case, step)
 
     async def after(uow: UnitOfWork) -> None:
@@ -159,7 +162,7 @@ def _in_place(asked: Reply, card: str | None, case_id: int, number: int) -> Answ
 async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:
     """Kembalikan and Lewati take effect only after the note; check the button first."""
     case_id, number, version = action.args
-    case = await core.workflow.get(case_id)
+    case = await core.case(case_id)
     probe = c.Return(turn.person.id, case_id, core.step_code(number), version)
     roster = await core.workflow.roster()
     rules.open_task(case, probe, core.sop, roster, core.clock.now())
@@ -173,7 +176,7 @@ async def ask_note(core: Chat, turn: Turn, action: Action) -> Answer:
 async def noted(core: Chat, turn: Turn, action: Action) -> Answer:
     """Ya, kembalikan / Ya, lewati: the note shown back is recorded, once."""
     case_id, number, version = action.args
-    case = await core.workflow.get(case_id)
+    case = await core.case(case_id)
     probe = c.Return(turn.person.id, case_id, core.step_code(number), version)
     roster = await core.workflow.roster()
     rules.open_task(case, probe, core.sop, roster, core.clock.now())  # decided: "sudah diproses"
@@ -189,7 +192,7 @@ async def noted(core: Chat, turn: Turn, action: Action) -> Answer:
 async def show_checks(core: Chat, turn: Turn, action: Action) -> Answer:
     """Lihat catatan: every point of the draft check, for the draft the step reads."""
     case_id, number = action.args
-    case = await core.workflow.get(case_id)
+    case = await core.case(case_id)
     step = core.sop.step(core.step_code(number))
     found = await latest_check(core, case, step)
     if found is None:

@@ -29,7 +29,8 @@ async def start(core: Chat, sender: Sender, person: Person | None, code: str) ->
         )
     registered = await core.registered(sender, code)
     assert registered is not None
-    roles = ", ".join(core.sop.roles[r].title for r in sorted(registered.roles))
+    titles = core.sops.roles  # roles are shared by key across the SOPs
+    roles = ", ".join(titles[r].title for r in sorted(registered.roles) if r in titles)
     welcome = Reply("chat.welcome", {"address": address(registered, core.sop), "roles": roles})
     return Answer([welcome, help_text(core, registered)])
 
@@ -60,8 +61,10 @@ async def show_help(core: Chat, turn: Turn, arg: str) -> Answer:
 
 
 async def show_sop(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/sop`: the SOP's steps."""
-    return Answer([sop_summary(core.sop)])
+    """`/sop`: the SOP's steps (each SOP's, when several run); `/sop KODE` one SOP's."""
+    chosen = core.sops.find(arg) if arg else None
+    shown = [chosen] if chosen is not None else list(core.sops.current)
+    return Answer([sop_summary(sop) for sop in shown])
 
 
 async def cancel(core: Chat, turn: Turn, arg: str) -> Answer:
@@ -72,19 +75,24 @@ async def cancel(core: Chat, turn: Turn, arg: str) -> Answer:
 
 
 async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/tugas`: each open task of mine as its own message with its buttons."""
+    """`/tugas`: each open task of mine as its own message with its buttons, across SOPs;
+    `/tugas KODE` only those of that SOP."""
     view = await core.view()
     items = await core.workflow.waiting()
-    mine = tasks_of(turn.person.id, items, view.roster, core.sop, core.clock.now())
+    wanted = core.sops.find(arg) if arg else None
+    if wanted is not None:
+        items = [item for item in items if item.sop_code == wanted.code]
+    mine = tasks_of(turn.person.id, items, view.roster, core.clock.now())
     shown: list[Reply] = []
     count = 0
     for item in mine:
-        case = await core.workflow.get(item.case_id)
+        case = await core.case(item.case_id)
         run = case.current_run(item.step_code)
         if run is not None:
             count += 1
-            shown.append(task_view(case, run, view))
-            shown += _review_documents(case, core.sop.step(run.step_code), core.sop)
+            seen = core.view_of(case, view)
+            shown.append(task_view(case, run, seen))
+            shown += _review_documents(case, seen.sop.step(run.step_code), seen.sop)
     held = await _held_cases(core, turn, items)
     count += len(held)
     if not count:
@@ -103,14 +111,14 @@ def _review_documents(case: Case, step: Step, sop: Sop) -> list[Reply]:
 
 async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[Reply]:
     """Cases I opened that wait for their precondition, with a button to record it."""
-    first = core.sop.first_step
-    if first.precondition is None:
-        return []
-    keys = list(core.sop.artifacts)
     out = []
     for item in items:
         if item.run_version is None and item.assignee_id == turn.person.id:
-            case = await core.workflow.get(item.case_id)
+            case = await core.case(item.case_id)
+            first = core.sop.first_step
+            if first.precondition is None:
+                continue
+            keys = list(core.sop.artifacts)
             choices = tuple(
                 Choice("button.fill", actions.encode("input", item.case_id, first.number,
                        keys.index(key)), {"label": core.sop.artifact_label(key)})
@@ -123,13 +131,17 @@ async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[
 
 
 async def status(core: Chat, turn: Turn, arg: str) -> Answer:
-    """`/status [CASE]`: one case in detail, or my cases in short."""
+    """`/status [CASE]`: one case in detail, or my cases in short; `/status KODE` only the
+    cases of that SOP."""
     view = await core.view()
-    if arg:
+    sop = core.sops.find(arg) if arg else None
+    if arg and sop is None:
         case = await core.case_by_ref(arg)
-        return Answer([case_status(case, view)])
+        return Answer([case_status(case, core.view_of(case, view))])
     cases = await core.workflow.cases(active_only=True)
-    return Answer([my_cases(cases, turn.person, view)])
+    if sop is not None:
+        cases = [case for case in cases if core.sops.for_case(case).code == sop.code]
+    return Answer([my_cases(cases, turn.person, view, core.sops)])
 
 
 async def history(core: Chat, turn: Turn, arg: str) -> Answer:

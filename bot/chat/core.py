@@ -59,11 +59,14 @@ class ChatCore(Chat):
 
     async def handle(self, incoming: Incoming) -> Answer:
         """Answer one update; domain errors become their Indonesian text, never a traceback."""
+        self.scope(None)  # nothing of the update answered before this one
         try:
             return await self._handle(incoming)
         except SopbotError as error:
             reply = Reply(error.text_key, dict(error.params))
             return Answer(toast=reply) if incoming.action else Answer([reply])
+        finally:
+            self.scope(None)
 
     async def respond(self, incoming: Incoming, *, edits: bool, toasts: bool) -> Answer:
         """Answer one update and queue the answer for the chat it came from.
@@ -107,6 +110,7 @@ class ChatCore(Chat):
             return Answer.say("chat.unregistered")
         turn = Turn(person, incoming)
         asked = await self.prompt_of(person)
+        await self._scope(incoming, asked)
         if command is not None and await self._is_answer(person, incoming.text or ""):
             command = None
         if incoming.action is not None:
@@ -123,6 +127,21 @@ class ChatCore(Chat):
             except SopbotError:  # the answer itself is committed; the card still offers the rest
                 logger.info("no follow-up question after %s", asked.kind, exc_info=True)
         return answer
+
+    async def _scope(self, incoming: Incoming, asked: Prompt | None) -> None:
+        """Read the SOP version of the case the update is about: a button names it first, a
+        pending question keeps it (or the SOP chosen for a new case)."""
+        if incoming.action is not None:
+            try:
+                action = actions.decode(incoming.action)
+            except SopbotError:
+                return
+            if action.verb in actions.CASE_FIRST and action.args:
+                await self.scope_case(action.args[0])
+                return
+        if asked is not None and isinstance(case_id := asked.data.get("case_id"), int):
+            await self.scope_case(case_id)
+        self.scope_prompt(asked)
 
     async def _next_question(self, turn: Turn, asked: Prompt, answer: Answer) -> Answer:
         """After an item of a card is answered, what follows at once: the people to choose

@@ -51,7 +51,7 @@ async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
         return Answer.say("guard.reason_too_short", note=text)
     if data["verb"] == "unchanged":  # recorded as given: nothing is decided by it
         return await record_note(core, turn, {**data, "note": text})
-    case = await core.workflow.get(data["case_id"])
+    case = await core.case(data["case_id"])
     step = core.sop.step(core.step_code(data["number"]))
     question = await note_question(core, case, step, data["verb"], data["version"], text)
     return await core.ask(turn, "noted", question, **data, note=text)
@@ -86,7 +86,7 @@ async def _input(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     key: str = data["artifact"]
     if core.sop.artifacts[key].kind is ArtifactKind.DOCUMENT:
         return Answer.say("chat.expect_file", label=core.sop.artifact_label(key))
-    case = await core.workflow.get(data["case_id"])
+    case = await core.case(data["case_id"])
     if core.sop.artifacts[key].kind is ArtifactKind.DATETIME and case.status is CaseStatus.RUNNING:
         return await when.typed(core, turn, prompt, text)
     code = core.step_code(data["number"])
@@ -111,7 +111,7 @@ async def _generate_answer(core: Chat, turn: Turn, prompt: Prompt, text: str) ->
         label = core.sop.artifact_label(data["artifact"])
         question = Reply(f"doc.ask.{questions[len(answers)]}", {"label": label})
         return await core.ask(turn, "generate", question, **{**data, "answers": answers})
-    case = await core.workflow.get(data["case_id"])
+    case = await core.case(data["case_id"])
     return await build(core, turn, case, core.step_code(data["number"]), data["artifact"], answers)
 
 
@@ -154,8 +154,8 @@ def _expected_artifact(prompt: Prompt | None) -> str | None:
 async def _attach(
     core: Chat, turn: Turn, case_id: int, number: int, key: str, stored: StoredFile
 ) -> Answer:
-    code = core.step_code(number)
-    before = (await core.workflow.get(case_id)).artifacts.get(key)
+    before = (await core.case(case_id)).artifacts.get(key)
+    code = core.step_code(number)  # a number of the case's own SOP version
     result = await core.workflow.attach_stored(
         case_id, code, turn.person.id, key, stored, update=turn.update,
         after=core.clearing(turn.person),
@@ -209,18 +209,21 @@ async def _route(core: Chat, turn: Turn, stored: StoredFile) -> Answer:
     items = [i for i in await core.workflow.waiting() if i.run_version is not None]
     from bot.workflow.queries import tasks_of
 
-    mine = tasks_of(turn.person.id, items, view.roster, core.sop, core.clock.now())
-    keys = list(core.sop.artifacts)
+    mine = tasks_of(turn.person.id, items, view.roster, core.clock.now())
     documents = (ArtifactKind.DOCUMENT, ArtifactKind.ANY)
-    targets: list[tuple[int, int, str, str]] = []
-    filled: list[tuple[int, int, str, str]] = []  # a new version of one already given
+    # (case id, step number, artifact, case ref, its index and label in the case's SOP)
+    targets: list[tuple[int, int, str, str, int, str]] = []
+    filled: list[tuple[int, int, str, str, int, str]] = []  # a new version of one given
     for item in mine:
-        step = core.sop.step(item.step_code)
-        case = await core.workflow.get(item.case_id)
-        own = own_inputs(step, core.sop)
+        case = await core.case(item.case_id)  # the SOP version of this case from here on
+        sop = core.sop
+        step = sop.step(item.step_code)
+        own = own_inputs(step, sop)
+        keys = list(sop.artifacts)
         for key in inputs_of(step):
-            if core.sop.artifacts[key].kind in documents:
-                target = (item.case_id, step.number, key, item.case_ref)
+            if sop.artifacts[key].kind in documents:
+                target = (item.case_id, step.number, key, item.case_ref, keys.index(key),
+                          sop.artifact_label(key))  # fmt: skip
                 if case.has(key):
                     filled.append(target)
                 elif key in own:
@@ -229,12 +232,12 @@ async def _route(core: Chat, turn: Turn, stored: StoredFile) -> Answer:
     if not targets:
         return Answer.say("chat.upload_no_task")
     if len(targets) == 1:
-        case_id, number, key, _ = targets[0]
+        case_id, number, key, *_ = targets[0]
         return await _attach(core, turn, case_id, number, key, stored)
     choices = tuple(
-        Choice("button.upload_to", actions.encode("upload_to", cid, num, keys.index(key)),
-               {"ref": ref, "label": _label(core, key)})
-        for cid, num, key, ref in targets
+        Choice("button.upload_to", actions.encode("upload_to", cid, num, index),
+               {"ref": ref, "label": label})
+        for cid, num, _, ref, index, label in targets
     )  # fmt: skip
     question = Reply("chat.ask_upload_target", {"filename": stored.filename}, choices)
     return await core.ask(turn, "upload", question, **newcase.stored_data(stored))

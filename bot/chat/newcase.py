@@ -11,7 +11,7 @@ from bot.chat.session import Chat, Turn
 from bot.errors import InvalidInput, StaleAction
 from bot.ports import Prompt
 from bot.replies import Choice, Reply
-from bot.sop.model import ArtifactKind
+from bot.sop.model import ArtifactKind, Sop
 from bot.texts import t
 from bot.workflow import commands as c
 from bot.workflow.model import Case, CaseStatus
@@ -60,8 +60,26 @@ def _answered(data: dict[str, Any], question: str) -> bool:
     return question in data
 
 
+# Buttons on a card, Batal included (the card and button conventions): SOPs beyond these are
+# chosen by typing their code or number.
+MAX_SOP_BUTTONS = 5
+
+
+def _openable(core: Chat, turn: Turn) -> list[Sop]:
+    """The SOPs the person may open a case of (all of them if none by their own roles)."""
+    return core.sops.openable(turn.person.roles) or list(core.sops.current)
+
+
 async def _advance(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
     """Ask the first unanswered question, or open the case when all are answered."""
+    if "sop" not in data:
+        offered = _openable(core, turn)
+        if len(offered) > 1:  # with one SOP nothing is asked: /baru works as it always has
+            await core.authorise(turn.person, "open_case")
+            data["stage"] = "sop"
+            return await core.ask(turn, "baru", _sop_question(offered), **data)
+        data["sop"] = offered[0].code if offered else core.sop.code
+    core.scope(core.sops.find(data["sop"]))
     # Checked at every answer: someone who lost the role mid-dialogue is not asked on.
     await core.authorise(turn.person, "open_case")
     data.setdefault("facts", {})
@@ -79,6 +97,36 @@ async def _advance(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
     if question.startswith("fact:"):
         return await core.ask(turn, "baru", _fact_question(core, question[5:]), **data)
     return await core.ask(turn, "baru", Reply(f"baru.ask_{question}"), **data)
+
+
+def _sop_question(offered: list[Sop]) -> Reply:
+    """Which SOP the new case runs: a button per SOP (its title), or its code typed."""
+    listed = "\n".join(t("baru.sop_line", index=i + 1, code=sop.code, number=sop.number,
+                          title=sop.title) for i, sop in enumerate(offered))  # fmt: skip
+    choices = tuple(
+        Choice("button.sop", actions.encode("sop", i, 0), {"label": sop.title})
+        for i, sop in enumerate(offered[:MAX_SOP_BUTTONS])
+    )
+    return Reply("baru.ask_sop", {"sops": listed}, choices)
+
+
+async def new_case_sop(core: Chat, turn: Turn, prompt: Prompt, index: int) -> Answer:
+    """The SOP of the new case, chosen with a button."""
+    offered = _openable(core, turn)
+    if prompt.kind != "baru" or prompt.data.get("stage") != "sop" or index >= len(offered):
+        raise StaleAction()
+    return await _advance(core, turn, {**prompt.data, "sop": offered[index].code})
+
+
+def _sop_from_text(core: Chat, turn: Turn, text: str) -> str:
+    """The SOP typed: its number in the list, its code, or its SOP number."""
+    offered = _openable(core, turn)
+    wanted = text.strip().lower()
+    for i, sop in enumerate(offered):
+        if wanted in (str(i + 1), sop.code.lower(), sop.number.lower()):
+            return sop.code
+    codes = ", ".join(sop.code for sop in offered)
+    raise InvalidInput(reason=t("invalid.sop", value=text, choices=codes))
 
 
 def _fact_question(core: Chat, key: str) -> Reply:
@@ -114,7 +162,9 @@ async def answer(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
     stage: str = data["stage"]
     if not text:
         raise InvalidInput(reason=t("invalid.empty", field=_stage_label(core, stage)))
-    if stage == "partner_kind":
+    if stage == "sop":
+        data["sop"] = _sop_from_text(core, turn, text)
+    elif stage == "partner_kind":
         data["partner_kind"] = _kind_from_text(core, text)
     elif stage.startswith("fact:"):
         data["facts"] = {**data["facts"], stage[5:]: text}
@@ -124,6 +174,8 @@ async def answer(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
 
 
 def _stage_label(core: Chat, stage: str) -> str:
+    if stage == "sop":
+        return "SOP"
     if stage.startswith("fact:"):
         return core.sop.artifact_label(stage[5:])
     return t(f"baru.field.{stage}")
@@ -156,7 +208,7 @@ async def _open(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
     files: dict[str, dict[str, Any]] = data.get("files", {})
     facts = {k: v for k, v in data["facts"].items() if k not in files}
     command = c.OpenCase(turn.person.id, data["partner"], data["partner_kind"],
-                         data["subject"], facts)  # fmt: skip
+                         data["subject"], facts, data.get("sop", ""))  # fmt: skip
     result = await core.workflow.open_case(
         command, update=turn.update, after=core.clearing(turn.person)
     )

@@ -53,7 +53,7 @@ async def toggle(core: Chat, turn: Turn, action: Action) -> Answer:
     case_id, number, person_id = action.args
     if (case_id, number) != (prompt.data["case_id"], prompt.data["number"]):
         raise StaleAction()
-    case = await core.workflow.get(case_id)
+    case = await core.case(case_id)
     await core.authorise_task(turn.person, case, core.step_code(number))
     chosen = list(prompt.data["chosen"])
     if person_id in chosen:

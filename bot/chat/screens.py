@@ -8,6 +8,7 @@ from bot.address import address
 from bot.fmt import format_datetime, format_minutes
 from bot.replies import Reply
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.views import ViewContext
 from bot.workflow.model import Case, Outcome, Person
@@ -19,11 +20,13 @@ if TYPE_CHECKING:
 def help_text(core: Chat, person: Person) -> Reply:
     """The commands, with the ones this person's roles use first."""
     lines = [t("help.common"), t("help.channel")]
-    if set(core.sop.allowed("open_case")) & person.roles:
+    sops = core.sops.current
+    steps = [step for sop in sops for step in sop.steps if step.performer in person.roles]
+    if any(set(sop.allowed("open_case")) & person.roles for sop in sops):
         lines.insert(0, t("help.open_case"))
-    if any(step.performer in person.roles for step in core.sop.steps if not step.decisions):
+    if any(not step.decisions for step in steps):
         lines.insert(0, t("help.performer"))
-    if any(step.performer in person.roles for step in core.sop.steps if step.decisions):
+    if any(step.decisions for step in steps):
         lines.insert(0, t("help.reviewer"))
     return Reply("help.text", {"address": address(person, core.sop), "commands": "\n".join(lines)})
 
@@ -69,10 +72,16 @@ def case_status(case: Case, view: ViewContext) -> Reply:
     })  # fmt: skip
 
 
-def my_cases(cases: list[Case], person: Person, view: ViewContext) -> Reply:
-    """Short lines for the active cases this person is part of (all of them for reviewers)."""
-    sees_all = bool(person.roles & {"admin", *view.sop.allowed("open_case")}) or any(
-        step.performer in person.roles for step in view.sop.steps if step.decisions
+def my_cases(
+    cases: list[Case], person: Person, view: ViewContext, sops: SopRegistry | None = None
+) -> Reply:
+    """Short lines for the active cases this person is part of (all of them for reviewers);
+    each case's steps are numbered as in its own SOP version."""
+    registry = sops or SopRegistry.of(view.sop)
+    sees_all = any(
+        bool(person.roles & {"admin", *sop.allowed("open_case")})
+        or any(step.performer in person.roles for step in sop.steps if step.decisions)
+        for sop in registry.current
     )
     lines = []
     for case in cases:
@@ -81,7 +90,8 @@ def my_cases(cases: list[Case], person: Person, view: ViewContext) -> Reply:
         )
         if not (sees_all or involved):
             continue
-        steps = ", ".join(str(view.sop.step(r.step_code).number) for r in case.open_runs())
+        sop = registry.for_case(case)
+        steps = ", ".join(str(sop.step(r.step_code).number) for r in case.open_runs())
         lines.append(t("status.short", ref=case.ref, subject=case.subject,
                        status=t(f"status.{case.status}"), steps=steps or "-"))  # fmt: skip
     return Reply("status.list", {"cases": "\n".join(lines) or t("status.no_cases")})

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot import actions, cards
@@ -20,12 +21,18 @@ from bot.errors import InvalidInvite, NotYourTask
 from bot.ports import Clock, FileStore, Prompt, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Choice, Reply
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.uploads import UploadPolicy
 from bot.views import ViewContext
 from bot.workflow.model import Case, Person, StepRun
 from bot.workflow.service import Result, StoredFile, UpdateKey, Workflow
 
 logger = logging.getLogger(__name__)
+
+# The SOP version the update being answered works on (`Chat.sop`): every handler reads the
+# SOP through `core.sop`, and a case runs on its own SOP version to the end. Set when the
+# turn loads a case; `ChatCore.handle` starts each update without one.
+_TURN_SOP: ContextVar[Sop | None] = ContextVar("turn_sop", default=None)
 
 
 class DocumentMaker(Protocol):
@@ -119,8 +126,43 @@ class Chat:
 
     @property
     def sop(self) -> Sop:
-        """The SOP being run."""
-        return self.workflow.sop
+        """The SOP version this turn works on: that of the case it loaded last (`case`), or
+        the one chosen for a new case (`scope`); before either, the deployment's first SOP."""
+        return _TURN_SOP.get() or self.workflow.sop
+
+    @property
+    def sops(self) -> SopRegistry:
+        """Every SOP of the deployment, in every version its cases run on."""
+        return self.workflow.sops
+
+    def scope(self, sop: Sop | None) -> None:
+        """Work on `sop` for the rest of this turn (None: the deployment's first SOP)."""
+        _TURN_SOP.set(sop)
+
+    async def case(self, case_id: int) -> Case:
+        """A case by id; the rest of the turn reads the SOP version the case runs on."""
+        case = await self.workflow.get(case_id)
+        self.scope(self.sops.for_case(case))
+        return case
+
+    async def scope_case(self, case_id: int) -> None:
+        """Work on the SOP version of that case, if it exists (a press or an answer on it)."""
+        from bot.errors import CaseNotFound
+
+        try:
+            await self.case(case_id)
+        except CaseNotFound:
+            return
+
+    def scope_prompt(self, prompt: Prompt | None) -> None:
+        """A new-case dialogue works on the SOP chosen for it (`data["sop"]`)."""
+        code = prompt.data.get("sop") if prompt is not None else None
+        if isinstance(code, str) and (sop := self.sops.find(code)) is not None:
+            self.scope(sop)
+
+    def view_of(self, case: Case, view: ViewContext) -> ViewContext:
+        """`view` read against the case's own SOP version (for lists across SOPs)."""
+        return replace(view, sop=self.sops.for_case(case))
 
     @property
     def clock(self) -> Clock:
@@ -236,8 +278,11 @@ class Chat:
         return ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.workflow.generated)
 
     async def case_by_ref(self, ref: str) -> Case:
-        """A case by its reference number, as typed (`kb-2026-0001` works too)."""
-        return await self.workflow.get(ref.strip().upper())
+        """A case by its reference number, as typed (`kb-2026-0001` works too); the rest of
+        the turn reads the SOP version the case runs on."""
+        case = await self.workflow.get(ref.strip().upper())
+        self.scope(self.sops.for_case(case))
+        return case
 
     def step_code(self, number: int) -> str:
         """The code of the step with that SOP number (StaleAction if there is none)."""
@@ -250,7 +295,7 @@ class Chat:
 
     async def run_of(self, case_id: int, number: int) -> tuple[Case, StepRun | None]:
         """A case and the open run of the step with that number."""
-        case = await self.workflow.get(case_id)
+        case = await self.case(case_id)
         return case, case.current_run(self.step_code(number))
 
     async def registered(self, sender: Sender, code: str) -> Person | None:

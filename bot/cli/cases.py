@@ -52,7 +52,7 @@ def case_show(ref: str = typer.Argument(..., help="Nomor perkara, mis. KB-2026-0
 
     async def body(app: App) -> str:
         case = await app.workflow.get(ref)
-        return describe(case, app.sop, await app.workflow.roster())
+        return describe(case, app.workflow.sops.for_case(case), await app.workflow.roster())
 
     typer.echo(with_app(body))
 

@@ -22,6 +22,7 @@ def report(
     start: str | None = typer.Option(None, "--from", help="Dibuka sejak (YYYY-MM-DD)."),
     until: str | None = typer.Option(None, "--until", help="Dibuka sampai (YYYY-MM-DD)."),
     out: Path | None = typer.Option(None, "--out", help="Berkas hasil: .docx atau .csv."),
+    sop_code: str | None = typer.Option(None, "--sop", help="Hanya perkara SOP ini (kode)."),
 ) -> None:
     """Write the compliance report of CASE, or with --all of every case opened in a period."""
     if (case is None) == (not all_cases) or (case is not None and (start or until)):
@@ -32,8 +33,14 @@ def report(
 
     async def body(app: App) -> tuple[BuiltDocument, CaseReport | None]:
         reports = Reports(app.workflow, DocumentSettings.from_settings(app.settings))
-        figures = await reports.case(case) if case else await reports.period(first, last)
-        built = reports.csv(figures) if as_csv else reports.docx(figures)
+        sop = app.registry.find(sop_code) if sop_code else None
+        if sop_code and sop is None:
+            codes = ", ".join(s.code for s in app.registry.current)
+            raise fail(t("invalid.sop", value=sop_code, choices=codes), 2)
+        if case:
+            sop = app.workflow.sops.for_case(await app.workflow.get(case))
+        figures = await reports.case(case) if case else await reports.period(first, last, sop)
+        built = reports.csv(figures) if as_csv else reports.docx(figures, sop=sop)
         return built, figures if isinstance(figures, CaseReport) else None
 
     built, one = with_app(body)

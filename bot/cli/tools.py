@@ -12,8 +12,9 @@ from bot.calendar import Duration, HolidayOverride, OfficeCalendar
 from bot.cli.common import explained, fail, parse_when, run, settings, with_app
 from bot.config import Settings
 from bot.errors import SopFileError
-from bot.preflight import check_run, sop_file_error
-from bot.sop.loader import load_sop
+from bot.preflight import check_run, sop_file_error, sop_setting
+from bot.sop.loader import load_sop, load_sops
+from bot.sop.registry import version_lines
 from bot.sop.table import render_table
 from bot.startup import stop_on_signal
 from bot.texts import t
@@ -23,16 +24,36 @@ db_app = typer.Typer(help="Basis data.", no_args_is_help=True)
 audit_app = typer.Typer(help="Jejak audit.", no_args_is_help=True)
 
 
+@sop_app.command("versions")
+def sop_versions(code: str = typer.Argument(..., help="Kode SOP, mis. sop54-2025.")) -> None:
+    """List the stored versions of an SOP, each with what changed from the one before."""
+
+    async def body(app: bootstrap.App) -> list[str]:
+        sop = app.registry.find(code)
+        if sop is None:
+            codes = ", ".join(s.code for s in app.registry.current)
+            raise fail(t("invalid.sop", value=code, choices=codes), 2)
+        return version_lines(app.registry, await bootstrap.stored_versions(app, sop.code))
+
+    typer.echo("\n".join(with_app(body)))
+
+
 @sop_app.command("show")
 def sop_show(file: Path | None = typer.Argument(None, help="Berkas SOP (YAML).")) -> None:
-    """Print the SOP's steps as a table (and validate the file)."""
-    path = file or settings().sopbot_sop_file
+    """Print the SOP's steps as a table (and validate the file); without FILE every SOP the
+    deployment runs (SOPBOT_SOP_FILE and SOPBOT_SOP_DIR)."""
+    config = settings()
     with explained():
         try:
-            sop = load_sop(path)
+            if file is not None:
+                sops = [load_sop(file)]
+            else:
+                loaded = load_sops(config.sopbot_sop_file, config.sopbot_sop_dir)
+                sops = [item.sop for item in loaded]
         except SopFileError as exc:
-            raise sop_file_error(exc, None if file else "SOPBOT_SOP_FILE") from exc
-    typer.echo(render_table(sop))
+            setting = sop_setting(exc, config.sopbot_sop_dir)
+            raise sop_file_error(exc, None if file else setting) from exc
+    typer.echo("\n\n".join(render_table(sop) for sop in sops))
 
 
 def due(

@@ -33,7 +33,7 @@ def web_login(
         now = app.clock.now()
         code = weblogin.issue(secret, weblogin.LOGIN, found.id, now, minutes * 60)
         expires = datetime.fromtimestamp(int(now.timestamp()) + minutes * 60, now.tzinfo)
-        if weblogin.may_view(found, app.sop):
+        if any(weblogin.may_view(found, sop) for sop in app.registry.current):
             return found, None, expires, code
         roles = ", ".join(app.sop.roles[r].title for r in app.sop.allowed(weblogin.VIEW_DASHBOARD))
         return found, roles, expires, code

@@ -19,6 +19,7 @@ from bot.reports.figures import (
     RunFigures,
 )
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.workflow.model import CaseStatus, DeviationKind
 
@@ -27,14 +28,19 @@ CHART_WIDTH_MM = 240
 
 def laporan_kepatuhan(
     report: CaseReport | PeriodReport,
-    sop: Sop,
+    sops: Sop | SopRegistry,
     settings: DocumentSettings,
     *,
     at: datetime,
     chart: bool = True,
 ) -> BuiltDocument:
-    """The compliance report of one case or of a period, with a timeline chart per case."""
+    """The compliance report of one case or of a period, with a timeline chart per case; each
+    case's steps are named as in the SOP version it runs on. The heading names the cases' SOP
+    (the first one given when they run on several)."""
     cases = report.cases if isinstance(report, PeriodReport) else (report,)
+    registry = SopRegistry.of(sops)
+    one_sop = len({c.sop_code for c in cases}) == 1
+    sop = _sop_of(cases[0], registry) if one_sop else registry.default
     context: dict[str, Any] = {
         "kop": kop_context(settings),
         "sop_number": sop.number,
@@ -43,10 +49,17 @@ def laporan_kepatuhan(
         "printed": format_datetime(at),
         "overview": _overview(cases, sop),
         "summary": [_summary_row(c) for c in cases],
-        "cases": [_case_section(c, sop, chart) for c in cases],
+        "cases": [_case_section(c, _sop_of(c, registry), chart) for c in cases],
     }
     data = render("laporan_kepatuhan.docx", context, directory=settings.templates_dir, at=at)
     return BuiltDocument(data, report_filename(report))
+
+
+def _sop_of(case: CaseReport, sops: SopRegistry) -> Sop:
+    try:
+        return sops.version(case.sop_code, case.sop_version)
+    except KeyError:  # figures made without an SOP code: the first SOP
+        return sops.default
 
 
 def report_filename(report: CaseReport | PeriodReport, extension: str = "docx") -> str:

@@ -40,9 +40,7 @@ from bot.workflow.model import Case, Person, Roster
 from bot.workflow.service import After, Result, StoredFile, UpdateKey, Workflow
 
 # case, roster, who asked, when, their answers, the agenda number (None: not a numbered naskah)
-Builder = Callable[
-    [Case, Roster, Person, datetime, Mapping[str, str], str | None], BuiltDocument
-]
+Builder = Callable[[Case, Roster, Person, datetime, Mapping[str, str], str | None], BuiltDocument]
 BLANK_LINE = "……………………………………………………………………"
 Answers = Mapping[str, str]
 
@@ -93,7 +91,8 @@ class CaseDocuments:
             "rancangan_kb": self._rancangan,
             "notulen_rapat": self._notulen,
         }
-        artifacts = workflow.sop.artifacts.values()
+        # Every SOP's artifacts, in every version a case may run on.
+        artifacts = [a for sop in workflow.sops.every for a in sop.artifacts.values()]
         self._builders = {a.key: by_template[a.template] for a in artifacts if a.template}
         # Artifacts that are outgoing naskah: numbered from the agenda register when made.
         self._kinds = {
@@ -116,10 +115,9 @@ class CaseDocuments:
                 )
         return frozenset(a.key for a in sop.artifacts.values() if a.template)
 
-    @property
-    def sop(self) -> Sop:
-        """The SOP the workflow runs."""
-        return self.workflow.sop
+    def sop(self, case: Case) -> Sop:
+        """The SOP version the case runs on."""
+        return self.workflow.sops.for_case(case)
 
     async def generate(
         self, key: str, case: Case, person: Person, answers: Mapping[str, str] | None = None
@@ -171,21 +169,22 @@ class CaseDocuments:
     def _builder(self, key: str) -> Builder:
         builder = self._builders.get(key)
         if builder is None:
-            label = self.sop.artifact_label(key)
+            label = self.workflow.sops.artifact_label(key)
             raise InvalidInput(reason=t("doc.cannot_generate", label=label))
         return builder
 
     async def report(self, case: Case) -> StoredFile:
         """The compliance report of the case as .docx with its chart (`/laporan`)."""
         figures = await self.reports.case(case.id or case.ref)
-        return self._store(await asyncio.to_thread(self.reports.docx, figures))
+        built = await asyncio.to_thread(self.reports.docx, figures, sop=self.sop(case))
+        return self._store(built)
 
     async def approval_sheet(self, case: Case) -> StoredFile:
         """The lembar persetujuan (approval trail), e.g. when the case closes."""
         roster = await self.workflow.roster()
         now = self.workflow.clock.now()
         built = await asyncio.to_thread(
-            lembar_persetujuan, case, self.sop, roster, self.settings, at=now
+            lembar_persetujuan, case, self.sop(case), roster, self.settings, at=now
         )
         return self._store(built)
 
@@ -227,12 +226,12 @@ class CaseDocuments:
         answers: Answers,
         number: str | None = None,
     ) -> BuiltDocument:
-        step = self.sop.first_step
+        step = self.sop(case).first_step
         missing = [role for role in step.assigns if role not in case.assignments]
         if missing:
-            title = self.sop.roles[missing[0]].title
+            title = self.sop(case).roles[missing[0]].title
             raise InvalidInput(reason=t("doc.needs_assignment", role=title))
-        return lembar_disposisi(case, self.sop, roster, self.settings, at=at, number=number)
+        return lembar_disposisi(case, self.sop(case), roster, self.settings, at=at, number=number)
 
     def _meeting(self, case: Case) -> Meeting:
         if not (case.has(MEETING_TIME) and case.has(MEETING_PLACE)):
@@ -249,7 +248,9 @@ class CaseDocuments:
         number: str | None = None,
     ) -> BuiltDocument:
         meeting = self._meeting(case)
-        return surat_undangan(case, self.sop, roster, self.settings, meeting, at=at, number=number)
+        return surat_undangan(
+            case, self.sop(case), roster, self.settings, meeting, at=at, number=number
+        )
 
     def _rancangan(
         self,
@@ -261,7 +262,7 @@ class CaseDocuments:
         number: str | None = None,
     ) -> BuiltDocument:
         # A draft is never numbered: the agreement's number comes when its signing is recorded.
-        return rancangan_kb(case, self.sop, roster, self.settings, at=at)
+        return rancangan_kb(case, self.sop(case), roster, self.settings, at=at)
 
     def _notulen(
         self,
@@ -275,7 +276,7 @@ class CaseDocuments:
         """A notulen form with the meeting filled in and lines left for the discussion."""
         meeting = self._meeting(case)
         # The person the first step assigned (SOP 54: the Ketua Tim) chairs the meeting.
-        assigned = (role_holder(case, roster, role) for role in self.sop.first_step.assigns)
+        assigned = (role_holder(case, roster, role) for role in self.sop(case).first_step.assigns)
         chair = next((p for p in assigned if p is not None), person)
         minutes = Minutes(
             meeting,
@@ -285,4 +286,4 @@ class CaseDocuments:
             decisions=_lines(answers.get("keputusan")) or (BLANK_LINE,),
             scribe_id=person.id,
         )
-        return notulen_rapat(case, self.sop, roster, self.settings, minutes, at=at)
+        return notulen_rapat(case, self.sop(case), roster, self.settings, minutes, at=at)

@@ -234,7 +234,10 @@ def run_signatory(
 
 
 def step_label(sop: Sop, step_code: str, round_: int = 1) -> str:
-    """`Langkah 7: <title>`, with the round when the step ran more than once."""
+    """`Langkah 7: <title>`, with the round when the step ran more than once (a step of
+    another SOP in a report across SOPs: its code)."""
+    if not sop.has_step(step_code):
+        return step_code
     step = sop.step(step_code)
     if round_ > 1:
         return t("doc.step_round", number=step.number, title=step.title, round=round_)

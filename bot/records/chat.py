@@ -24,7 +24,7 @@ async def ask_package(core: Chat, turn: Turn, case_id: int) -> Answer:
     from bot.chat.model import Answer
 
     await core.authorise(turn.person, "export_records")
-    case = await core.workflow.get(case_id)
+    case = await core.case(case_id)
     now = core.clock.now()
     async with core.uow() as uow:
         update = turn.update

@@ -44,6 +44,7 @@ from bot.replies import FileRef, Reply
 from bot.reports.csvfile import to_csv
 from bot.reports.figures import case_report
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.workflow import engine
 from bot.workflow.events import CaseClosed, Event
@@ -62,7 +63,7 @@ class Records:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        sop: Sop,
+        sop: Sop | SopRegistry,
         clock: Clock,
         files: FileStore,
         settings: DocumentSettings,
@@ -72,14 +73,14 @@ class Records:
         ramadan: RamadanSchedule | None = None,
     ) -> None:
         self.uow = uow
-        self.sop = sop
+        self.sops = SopRegistry.of(sop)
         self.clock = clock
         self.files = files
         self.settings = settings
         self.audit_key = audit_key
         self.hours = hours
         self.ramadan = ramadan
-        self.register = Register(sop, files, settings)
+        self.register = Register(self.sops.default, files, settings)
 
     # --- the case finishes: the lembar persetujuan -------------------------------------
 
@@ -93,7 +94,8 @@ class Records:
         roster = ctx.roster
 
         def build(nomor: str) -> BuiltDocument:
-            return lembar_persetujuan(case, self.sop, roster, self.settings, at=ctx.now,
+            sop = self.sops.for_case(case)
+            return lembar_persetujuan(case, sop, roster, self.settings, at=ctx.now,
                                       number=nomor)  # fmt: skip
 
         issued = await self.register.issue(
@@ -105,7 +107,7 @@ class Records:
             {"ref": case.ref, "subject": case.subject, "nomor": issued.entry.nomor},
             files=(file,),
         )
-        for person in exporters(case, self.sop, roster):
+        for person in exporters(case, self.sops.for_case(case), roster):
             key = f"{case.ref}:persetujuan:{issued.entry.number}:{person}"
             await uow.outbox.add(OutgoingMessage(person, reply, key), ctx.now)
 
@@ -142,7 +144,7 @@ class Records:
         async with self.uow() as uow:
             case = await uow.cases.get_by_ref(ref.strip().upper())
             signed = await uow.register.list("kb", None, case.id)
-            approved = _signable(case, self.sop, signed, signed_on, now)
+            approved = _signable(case, self.sops.for_case(case), signed, signed_on, now)
             roster = await uow.people.roster()
             original = self.files.read(approved.value)
             record = self._agreement_record(case, roster, signed_on)
@@ -187,7 +189,7 @@ class Records:
             documents = await uow.documents.list_for_case(case.id or 0)
         now = self.clock.now()
         return await asyncio.to_thread(
-            srikandi_package, case, self.sop, entries, documents, self.files.read,
+            srikandi_package, case, self.sops.for_case(case), entries, documents, self.files.read,
             soffice=self.settings.soffice, at=now,
         )  # fmt: skip
 
@@ -207,16 +209,19 @@ class Records:
         trail = [r for r in records if r.entry.case_ref == case.ref]
         # As of the case's last recorded event: the export's own time would change the bytes.
         as_of = max((r.entry.at for r in trail), default=case.created_at)
-        report = case_report(case, self.sop, roster, calendar, as_of)
+        report = case_report(case, self.sops.for_case(case), roster, calendar, as_of)
 
         def build() -> Package:
-            report_docx = laporan_kepatuhan(report, self.sop, self.settings, at=as_of)
+            report_docx = laporan_kepatuhan(
+                report, self.sops.for_case(case), self.settings, at=as_of
+            )
             report_csv = BuiltDocument(
                 to_csv((report,)), report_filename(report, "csv"), "text/csv"
             )
+            sop = self.sops.for_case(case)
             inputs = ArchiveInputs(case, documents, entries, trail, chain, report, report_docx,
-                                   report_csv, describe(case, self.sop, roster))  # fmt: skip
-            return archive_package(inputs, self.sop, roster, self.files.read)
+                                   report_csv, describe(case, sop, roster))  # fmt: skip
+            return archive_package(inputs, sop, roster, self.files.read)
 
         return await asyncio.to_thread(build)
 

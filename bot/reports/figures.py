@@ -15,6 +15,7 @@ from datetime import date, datetime
 from bot.calendar import OfficeCalendar
 from bot.clock import JAKARTA
 from bot.sop.model import DecisionKind, Sop
+from bot.sop.registry import SopRegistry
 from bot.workflow.model import (
     Case,
     CaseStatus,
@@ -100,6 +101,8 @@ class CaseReport:
     sop_due_at: datetime | None  # start + the SOP's total mutu baku
     sop_total_minutes: int | None  # office minutes from start to sop_due_at
     over_minutes: int  # office minutes past sop_due_at (0 when within)
+    sop_code: str = ""  # the SOP and version the case runs on
+    sop_version: int = 1
 
     @property
     def is_running(self) -> bool:
@@ -174,6 +177,8 @@ def case_report(
         sop_due_at=sop_due,
         sop_total_minutes=calendar.elapsed_minutes(start, sop_due) if sop_due else None,
         over_minutes=over,
+        sop_code=sop.code,
+        sop_version=sop.version,
     )
 
 
@@ -267,14 +272,18 @@ def in_period(case: Case, start: date | None, until: date | None) -> bool:
 
 def period_report(
     cases: Iterable[Case],
-    sop: Sop,
+    sops: Sop | SopRegistry,
     roster: Roster,
     calendar: OfficeCalendar,
     now: datetime,
     start: date | None = None,
     until: date | None = None,
 ) -> PeriodReport:
-    """The figures of every case opened in the period, by case number."""
+    """The figures of every case opened in the period, by case number, each against the SOP
+    version it runs on."""
+    registry = SopRegistry.of(sops)
     chosen = sorted((c for c in cases if in_period(c, start, until)), key=lambda c: c.ref)
-    reports = tuple(case_report(c, sop, roster, calendar, now) for c in chosen)
+    reports = tuple(
+        case_report(c, registry.for_case(c), roster, calendar, now) for c in chosen
+    )
     return PeriodReport(start, until, now, reports)

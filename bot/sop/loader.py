@@ -48,6 +48,7 @@ from bot.sop.model import (
     Step,
     Urgensi,
 )
+from bot.sop.registry import LoadedSop
 from bot.sop.yaml_nodes import (
     Invalid,
     Map,
@@ -87,6 +88,7 @@ _SOP_OPTIONAL: tuple[str, ...] = ("partner_kinds", "permissions", "total_mutu_ba
 _SOP_OPTIONAL += ("reminders", "notices")  # read by bot.sop.reminder_plan
 _SOP_OPTIONAL += ("dasar_hukum",)  # a list of texts, shown to nobody by the engine
 _SOP_OPTIONAL += ("records",)
+_SOP_OPTIONAL += ("revised",)  # the document's Tanggal Revisi, as written
 _STEP_REQUIRED = ("code", "number", "title", "performer", "mutu_baku")
 _STEP_OPTIONAL = (
     "needs",
@@ -118,6 +120,53 @@ def load_sop(path: str | Path | None = None) -> Sop:
     except OSError as error:
         raise SopFileError(source, None, f"cannot read the file: {error.strerror}") from error
     return parse_sop(data, source)
+
+
+def load_sops(file: Path | None = None, directory: Path | None = None) -> list[LoadedSop]:
+    """Read every SOP a deployment runs: `file`, then each `*.yaml` in `directory` by name.
+
+    Neither given: the SOP 54/2025 file shipped with sopbot. Two files with one code or one
+    case prefix are refused, naming the second.
+    """
+    paths: list[Path | None] = [file] if file is not None else []
+    if directory is not None:
+        if not directory.is_dir():
+            raise SopFileError(str(directory), None, "not a directory of SOP files")
+        seen = {p.resolve() for p in paths if p is not None}
+        paths += [p for p in sorted(directory.glob("*.yaml")) if p.resolve() not in seen]
+    if not paths:
+        paths = [None]
+    loaded: list[LoadedSop] = []
+    for path in paths:
+        sop, text = _read(path)
+        for other in loaded:
+            if other.sop.code == sop.code:
+                raise SopFileError(
+                    sop.source, None, f"code {sop.code} is also in {other.sop.source}"
+                )
+            if other.sop.case_prefix == sop.case_prefix:
+                raise SopFileError(sop.source, None, f"case_prefix {sop.case_prefix} is also in "
+                                   f"{other.sop.source}")  # fmt: skip
+        loaded.append(LoadedSop(sop, text))
+    return loaded
+
+
+def _read(path: Path | None) -> tuple[Sop, str]:
+    """One SOP file parsed, with its text."""
+    if path is None:
+        resource = resources.files("bot.sop") / DEFAULT_SOP_FILE
+        source, read = str(resource), resource.read_bytes
+    else:
+        source, read = str(path), path.read_bytes
+    try:
+        data = read()
+    except OSError as error:
+        raise SopFileError(source, None, f"cannot read the file: {error.strerror}") from error
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SopFileError(source, None, "the file is not UTF-8 text") from error
+    return parse_sop(data, source), text
 
 
 def parse_sop(data: bytes | str, source: str = "<string>") -> Sop:
@@ -152,6 +201,7 @@ def _sop(root: Node, source: str) -> Sop:
         reminders=m.opt("reminders", lambda n, w: reminder_plan.rules(n, w, roles, None), ()),
         notices=m.opt("notices", lambda n, w: reminder_plan.notices(n, w, roles), Notices()),
         records=m.opt("records", _records, {}),
+        revised=m.opt("revised", text, ""),
     )
 
 

@@ -208,6 +208,8 @@ class Sop:
     reminders: tuple[ReminderRule, ...] = ()  # the default plan of every step
     notices: Notices = field(default_factory=Notices)
     records: Mapping[str, RecordKind] = field(default_factory=dict)  # by RECORD_KINDS key
+    revised: str = ""  # Tanggal Revisi of the SOP document, as written
+    version: int = 1  # which stored version of the file this is (see bot/sop/registry.py)
     _by_code: Mapping[str, Step] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ class OpenCase(Command):
     partner_kind: str
     subject: str
     facts: dict[str, str] = field(default_factory=dict)  # artifact key -> text value
+    sop_code: str = ""  # which SOP the case runs; "": the deployment's first (or only) one
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,20 @@ def open_case(cmd: OpenCase, ref: str, ctx: Context) -> tuple[Case, list[Event]]
         subject=cmd.subject.strip(),
         created_at=ctx.now,
         created_by=cmd.actor_id,
+        sop_code=ctx.sop.code,
+        sop_version=ctx.sop.version,
     )
     events: list[Event] = [
-        CaseOpened(ref, cmd.actor_id, ctx.now, case.partner, case.partner_kind, case.subject)
+        CaseOpened(
+            ref,
+            cmd.actor_id,
+            ctx.now,
+            case.partner,
+            case.partner_kind,
+            case.subject,
+            ctx.sop.code,
+            ctx.sop.version,
+        )
     ]
     for key, value in cmd.facts.items():
         events.append(

@@ -31,6 +31,8 @@ class CaseOpened(Event):
     partner: str
     partner_kind: str
     subject: str
+    sop_code: str = ""
+    sop_version: int = 1
 
 
 @dataclass(frozen=True)

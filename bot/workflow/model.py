@@ -195,6 +195,9 @@ class Case:
     closed_at: datetime | None = None
     version: int = 0
     id: int | None = None
+    # The SOP and its version the case was opened on; it finishes on them ("": the default).
+    sop_code: str = ""
+    sop_version: int = 1
 
     @property
     def is_active(self) -> bool:

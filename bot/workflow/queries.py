@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.calendar import OfficeCalendar
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.workflow.model import Case, CaseStatus, Roster, StepRun
 
 
@@ -24,14 +25,23 @@ class WaitingItem:
     due_at: datetime | None
     overdue_minutes: int  # working minutes past due; 0 when not late
     run_version: int | None
+    sop_code: str = ""
+    performer: str = ""  # the step's performer role
 
 
 def waiting_items(
-    cases: Iterable[Case], sop: Sop, roster: Roster, calendar: OfficeCalendar, now: datetime
+    cases: Iterable[Case],
+    sops: Sop | SopRegistry,
+    roster: Roster,
+    calendar: OfficeCalendar,
+    now: datetime,
 ) -> list[WaitingItem]:
-    """One line per open task (or held case), most overdue first, then by due time."""
+    """One line per open task (or held case), most overdue first, then by due time; each case
+    read against its own SOP version."""
+    registry = SopRegistry.of(sops)
     items: list[WaitingItem] = []
     for case in cases:
+        sop = registry.for_case(case)
         if case.status is CaseStatus.WAITING:
             items.append(_held(case, sop, roster))
         for run in case.open_runs():
@@ -63,6 +73,8 @@ def _item(
         run.due_at,
         overdue,
         run.version,
+        sop.code,
+        step.performer,
     )
 
 
@@ -80,11 +92,13 @@ def _held(case: Case, sop: Sop, roster: Roster) -> WaitingItem:
         None,
         0,
         None,
+        sop.code,
+        step.performer,
     )
 
 
 def tasks_of(
-    person_id: int, items: Iterable[WaitingItem], roster: Roster, sop: Sop, on: datetime
+    person_id: int, items: Iterable[WaitingItem], roster: Roster, on: datetime
 ) -> list[WaitingItem]:
     """The open tasks a person may act on, directly or as Plt/Plh."""
     person = roster.person(person_id)
@@ -99,7 +113,7 @@ def tasks_of(
             if item.assignee_id == person_id or item.assignee_id in principals:
                 mine.append(item)
             continue
-        performer = sop.step(item.step_code).performer
+        performer = item.performer
         holders = {p.id for p in roster.holders(performer)}
         if performer in person.roles or holders & principals:
             mine.append(item)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import cards
 from bot.calendar import OfficeCalendar, OfficeHours, RamadanSchedule
 from bot.errors import ConcurrentUpdate
 from bot.ports import AuditEntry, Clock, DocumentRecord, FileStore, UnitOfWork, UnitOfWorkFactory
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.views import ViewContext
 from bot.workflow import deadlines, engine, notify
 from bot.workflow.commands import AttachDocument, Command, DocumentRef, OpenCase
@@ -64,7 +65,7 @@ class Workflow:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        sop: Sop,
+        sops: Sop | SopRegistry,
         clock: Clock,
         hours: OfficeHours | None = None,
         ramadan: RamadanSchedule | None = None,
@@ -73,13 +74,23 @@ class Workflow:
         listeners: Sequence[Listener] = (),
     ) -> None:
         self.uow = uow
-        self.sop = sop
+        self.sops = SopRegistry.of(sops)
         self.clock = clock
         self.hours = hours
         self.ramadan = ramadan
         self.files = files
         self.generated = generated
         self.listeners = list(listeners)
+
+    @property
+    def sop(self) -> Sop:
+        """The deployment's first SOP, newest version (the only one in most deployments)."""
+        return self.sops.default
+
+    def on_case(self, ctx: engine.Context, case: Case) -> engine.Context:
+        """`ctx` reading the SOP version the case runs on."""
+        sop = self.sops.for_case(case)
+        return ctx if ctx.sop is sop else replace(ctx, sop=sop)
 
     async def calendar(self, uow: UnitOfWork) -> OfficeCalendar:
         """The office calendar with the admin's current holiday overrides."""
@@ -93,10 +104,12 @@ class Workflow:
     async def open_case(
         self, cmd: OpenCase, *, update: UpdateKey | None = None, after: After | None = None
     ) -> Result:
-        """Open a case with the next reference number."""
+        """Open a case with the next reference number, on the newest version of its SOP."""
+        sop = self.sops.newest(cmd.sop_code) if cmd.sop_code else self.sop
 
         async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
-            ref = await uow.cases.next_ref(self.sop.case_prefix, ctx.now.year)
+            ctx = replace(ctx, sop=sop)
+            ref = await uow.cases.next_ref(sop.case_prefix, ctx.now.year)
             case, events = engine.open_case(cmd, ref, ctx)
             await uow.cases.add(case)
             return case, events
@@ -111,7 +124,7 @@ class Workflow:
 
         async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
             case = await uow.cases.get(case_id)
-            events = engine.decide(case, cmd, ctx)
+            events = engine.decide(case, cmd, self.on_case(ctx, case))
             await uow.cases.save(case)
             return case, events
 
@@ -159,6 +172,7 @@ class Workflow:
 
         async def step(uow: UnitOfWork, ctx: engine.Context) -> tuple[Case, list[Event]]:
             case = await uow.cases.get(case_id)
+            ctx = self.on_case(ctx, case)
             file = stored if isinstance(stored, StoredFile) else await stored(uow, case, ctx)
             record = await uow.documents.add(
                 DocumentRecord(
@@ -197,12 +211,13 @@ class Workflow:
                         return Result(None, duplicate=True)
                     ctx = await self.context(uow)
                     case, events = await body(uow, ctx)
+                    ctx = self.on_case(ctx, case)
                     record(uow, events)
                     if after is not None:  # its messages go before the ones the events cause
                         await after(uow)
                     for listener in self.listeners:  # their notices before the events' own
                         await listener(uow, case, events, ctx)
-                    view = ViewContext(self.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
+                    view = ViewContext(ctx.sop, ctx.roster, ctx.calendar, ctx.now, self.generated)
                     messages = notify.messages_for(case, events, view)
                     for message in await cards.place(uow, messages):
                         await uow.outbox.add(message, ctx.now)
@@ -235,7 +250,7 @@ class Workflow:
         async with self.uow() as uow:
             ctx = await self.context(uow)
             cases = await uow.cases.list(active_only=True)
-        return waiting_items(cases, self.sop, ctx.roster, ctx.calendar, ctx.now)
+        return waiting_items(cases, self.sops, ctx.roster, ctx.calendar, ctx.now)
 
 
 async def schedule_reminders(

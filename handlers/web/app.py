@@ -66,7 +66,7 @@ class Dashboard:
         if token is None:
             return None
         person = (await self.workflow.roster()).person(token.person_id)
-        return person if weblogin.may_view(person, self.workflow.sop) else None
+        return person if self._may_view(person) else None
 
     async def login_form(self, request: Request) -> Response:
         """The login page; `?code=` (the printed link) logs in directly."""
@@ -86,7 +86,7 @@ class Dashboard:
         person = None
         if token is not None:
             person = (await self.workflow.roster()).person(token.person_id)
-        if token is None or not weblogin.may_view(person, self.workflow.sop):
+        if token is None or not self._may_view(person):
             logger.info("dashboard login refused")
             return _html(render("login", person=None, refused=True), 403)
         session = weblogin.issue(
@@ -103,6 +103,10 @@ class Dashboard:
         )
         return response
 
+    def _may_view(self, person: Person | None) -> bool:
+        """Whether any SOP of the deployment lets the person see the dashboard."""
+        return any(weblogin.may_view(person, sop) for sop in self.workflow.sops.current)
+
     async def logout(self, request: Request) -> Response:
         """Forget the session cookie."""
         response = RedirectResponse("/login", 303, headers=HEADERS)
@@ -114,7 +118,11 @@ class Dashboard:
         person = await self.person(request)
         if person is None:
             return _to_login()
-        rows = [_row(item) for item in await self.workflow.waiting()]
+        items = await self.workflow.waiting()
+        wanted = self.workflow.sops.find(request.query_params.get("sop", ""))
+        if wanted is not None:  # `/?sop=KODE`: the tasks of one SOP only
+            items = [item for item in items if item.sop_code == wanted.code]
+        rows = [_row(item) for item in items]
         return _html(render("index", person=person, rows=rows))
 
     async def case(self, request: Request) -> Response:
@@ -127,8 +135,9 @@ class Dashboard:
             return _html(render("not_found", person=person), 404)
         roster = await self.workflow.roster()
         waiting = [i for i in await self.workflow.waiting() if i.case_ref == case.ref]
-        page = timeline.page(case, self.workflow.sop, roster, waiting)
-        docs = timeline.documents(case, self.workflow.sop)
+        sop = self.workflow.sops.for_case(case)
+        page = timeline.page(case, sop, roster, waiting)
+        docs = timeline.documents(case, sop)
         return _html(render("case", person=person, case=case, documents=docs, **page))
 
     async def document(self, request: Request) -> Response:
@@ -137,7 +146,9 @@ class Dashboard:
             return _to_login()
         case = await self._case(request)
         sha = request.path_params["sha256"]
-        links = timeline.documents(case, self.workflow.sop) if case is not None else []
+        links = (
+            timeline.documents(case, self.workflow.sops.for_case(case)) if case is not None else []
+        )
         link = next((d for d in links if d.sha256 == sha), None)
         if link is None or not self.files.exists(sha):
             return _html(render("not_found", person=None), 404)
@@ -155,7 +166,8 @@ class Dashboard:
         if ext == "csv":
             built = self.documents.reports.csv(figures)
         else:
-            built = self.documents.reports.docx(figures)
+            sop = self.documents.workflow.sops.for_case(case)
+            built = self.documents.reports.docx(figures, sop=sop)
         return _attachment(built.data, built.filename, built.media_type)
 
     async def _case(self, request: Request) -> Case | None:
