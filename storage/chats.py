@@ -118,14 +118,17 @@ class SqlInboxRepository:
         return rowcount(result) > 0
 
     async def claim(self, claim: Claim, limit: int) -> list[StoredUpdate]:
-        """Take due updates (and those of gone workers) as `handling`, in order per chat."""
-        await claims.serialize_claims(self._session)
+        """Take due updates (and those of gone workers) as `handling`, at most one per chat:
+        each the first unfinished update of its chat. Claimers on PostgreSQL skip the rows
+        another claimer is taking instead of waiting for it."""
         statement = (
             select(_inbox)
-            .where(claims.claimable(_inbox, STATES, claim))
+            .where(claims.claimable_head(_inbox, STATES, claim))
             .order_by(_inbox.c.id)
             .limit(limit)
         )
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
         rows = (await self._session.execute(statement)).all()
         if not rows:
             return []
