@@ -121,25 +121,27 @@ class InboxWorker:
         """Handle every stored update that is due now, different chats' at once; how many
         were taken. Returns when nothing is being handled and nothing more is due."""
         taken = 0
-        look = True
+        look, more = True, False
         try:
             while True:
                 free = self.concurrency - len(self._running)
                 if look and free > 0 and not self.wakeup.stopping:
                     self.wakeup.begin()
                     self._changed.clear()
-                    batch, look = await self._claim(free)
+                    self._finished = 0
+                    batch, more = await self._claim(free)
                     taken += len(batch)
                     for update in batch:
                         self._start(update)
+                    look = False
                 elif not self._running:
                     return taken
                 else:
                     await self._changed.wait()
                     self._changed.clear()
-                    # A finished update may free its chat's next one; a wake means new ones.
-                    look = look or self.wakeup.woken or bool(self._finished)
-                    self._finished = 0
+                    # A wake means new updates; a finished update may free the next one of
+                    # its chat, if the last claim saw any waiting.
+                    look = self.wakeup.woken or (more and self._finished > 0)
         finally:
             if self._running:  # an error or a cancellation: what was started still ends
                 await asyncio.wait(set(self._running))

@@ -152,11 +152,14 @@ class SqlInboxRepository:
     async def finish(
         self, update_id: int, status: str, at: datetime, error: str | None = None
     ) -> None:
-        """Mark an update done (its payload is no longer kept) or failed (kept, with why)."""
+        """Mark an update done (its payload is no longer kept) or failed (kept, with why); the
+        worker that held it stays named on it (who handled it), its lease is dropped."""
         values: dict[str, object] = {"status": status, "finished_at": at, "error": error}
         if status == "done":
             values["payload"] = {}
-        await self._set(update_id, **values)
+        await self._session.execute(
+            update(_inbox).where(_inbox.c.id == update_id).values(lease_until=None, **values)
+        )
 
     async def retry_later(self, update_id: int, at: datetime, error: str) -> None:
         """Hand a claimed update back, to be handled again at `at`."""

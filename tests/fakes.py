@@ -452,8 +452,11 @@ class _Inbox(_Repo):
         return []
 
     async def next_due(self) -> datetime | None:
-        waiting = [self.s.inbox_due.get(key, inbound.received_at)
-                   for key, (inbound, status) in self.s.inbox.items() if status == "received"]  # fmt: skip
+        waiting = [
+            self.s.inbox_due.get(key, inbound.received_at)
+            for key, (inbound, status) in self.s.inbox.items()
+            if status == "received"
+        ]
         return min(waiting, default=None)
 
     async def status(self, channel: str, update_id: str) -> str | None:
