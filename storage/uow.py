@@ -47,6 +47,7 @@ from bot.ports import (
     UpdateLog,
 )
 from storage.audit_log import SqlAuditLog
+from storage.cache import SharedCache, TxCache
 from storage.cases import SqlCaseRepository
 from storage.chats import (
     SqlChatWindowRepository,
@@ -111,6 +112,7 @@ class SqlAlchemyUnitOfWork:
 
     # Typed as the ports (Protocol attributes are invariant); the SQL classes add a few extras.
     session: AsyncSession
+    cache: TxCache
     cases: CaseRepository
     people: PeopleRepository
     delegations: DelegationRepository
@@ -137,6 +139,7 @@ class SqlAlchemyUnitOfWork:
         outer: SqlAlchemyUnitOfWork | None = None,
         register_wait: float = DEFAULT_WAIT_SECONDS,
         writer: WriterLock | None = None,
+        shared: SharedCache | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._audit_key = audit_key
@@ -144,24 +147,27 @@ class SqlAlchemyUnitOfWork:
         self._register_wait = register_wait
         self._savepoint: AsyncSessionTransaction | None = None
         self._writer = writer if outer is None else None
+        self._shared = shared
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         """Open a session (or a savepoint of the update's one) and the repositories on it."""
         if self._outer is not None:
             session = self._outer.session
             self._savepoint = await session.begin_nested()
+            self.cache = self._outer.cache
         else:
             if self._writer is not None:
                 await self._writer.acquire()
             session = self._session_factory()
+            self.cache = TxCache(session, self._shared)
         self.session = session
         self.cases = SqlCaseRepository(session)
-        self.people = SqlPeopleRepository(session)
-        self.delegations = SqlDelegationRepository(session)
+        self.people = SqlPeopleRepository(session, self.cache)
+        self.delegations = SqlDelegationRepository(session, self.cache)
         self.invites = SqlInviteRepository(session)
         self.invite_failures = SqlInviteFailureRepository(session)
         self.login_codes = SqlLoginCodeRepository(session)
-        self.holidays = SqlHolidayRepository(session)
+        self.holidays = SqlHolidayRepository(session, self.cache)
         self.documents = SqlDocumentRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.reminders = SqlReminderRepository(session)
@@ -235,12 +241,13 @@ class SqlUnitOfWorkFactory:
         bind = session_factory.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._writer = WriterLock() if sqlite else None
+        self._shared = SharedCache()
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new unit: a transaction of its own, or a savepoint inside `atomic()`."""
         return SqlAlchemyUnitOfWork(
             self._session_factory, self._audit_key, _current.get(), self._register_wait,
-            self._writer,
+            self._writer, self._shared,
         )  # fmt: skip
 
     @asynccontextmanager
@@ -250,7 +257,7 @@ class SqlUnitOfWorkFactory:
             raise RuntimeError("atomic() blocks do not nest")
         async with SqlAlchemyUnitOfWork(
             self._session_factory, self._audit_key, register_wait=self._register_wait,
-            writer=self._writer,
+            writer=self._writer, shared=self._shared,
         ) as uow:  # fmt: skip
             token = _current.set(uow)
             try:

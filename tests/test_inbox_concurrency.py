@@ -138,3 +138,36 @@ async def test_one_chats_updates_stay_in_order_among_many_chats(office, channel,
         assert mine == list(range(12))
     assert keys != [f"answer:{update_id}" for update_id, _ in updates]  # the chats interleaved
     assert channel.most_busy == 3
+
+
+async def test_the_sender_is_woken_only_after_an_update_that_queued_a_message(office):
+    woken: list[str] = []
+    silent = SilentChannel()
+    inbox = InboxWorker(office.uow, office.clock, office.sop,
+                        {"fake": GatedChannel(office), "quiet": silent},
+                        on_committed=lambda: woken.append("sender"))  # fmt: skip
+    await inbox.store([Received("quiet", "q1", {"chat": "Q", "n": "q1"}, "quiet:Q")])
+    await inbox.handle_due()
+    quiet = list(woken)
+
+    await receive(inbox, ("a1", "A"))
+    await inbox.handle_due()
+
+    assert (quiet, woken, silent.handled) == ([], ["sender"], ["q1"])
+
+
+@dataclass
+class SilentChannel:
+    """A channel whose updates change nothing and answer nobody."""
+
+    handled: list[str] = field(default_factory=list)
+
+    def envelope(self, payload: dict[str, Any]) -> Envelope:
+        return Envelope(None)
+
+    async def prepare(self, update: StoredUpdate) -> object:
+        return None
+
+    async def handle(self, update: StoredUpdate, prepared: object) -> Handled:
+        self.handled.append(update.update_id)
+        return Handled()
