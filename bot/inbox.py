@@ -11,7 +11,10 @@ again (at once, when the dead worker's liveness lock is gone); after it, nothing
 
 The claim is a transaction of its own, shared by the batch: it records the attempt durably
 before the update is handled, which is how an update that crashes the process every time it is
-handled (a poison update) is recognised and given up after MAX_ATTEMPTS.
+handled (a poison update) is recognised and given up after MAX_ATTEMPTS. An update claimed
+before is handled alone, once nothing else runs: the updates that were in flight beside a
+poison update when it crashed the process are each tried once more alone and finish, instead of
+being crashed with it again and again.
 
 An update that fails is never silently dropped: a passing database problem is tried again with
 backoff; anything else marks it failed, tells the person honestly that their action was not
@@ -95,6 +98,12 @@ class InboxWorker:
         self.wakeup = Wakeup()
         self._running: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()  # a handled update finished, or something was stored
+        self._finished = 0  # updates finished since the last claim
+        # Updates claimed before (their handling was interrupted, perhaps by a crash they
+        # cause) are handled alone, after the fresh ones: an update that crashes the process
+        # then counts its attempts up to MAX_ATTEMPTS without dragging others along.
+        self._retried: list[StoredUpdate] = []
+        self._alone: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Something was stored: look for it now."""
@@ -125,16 +134,21 @@ class InboxWorker:
         try:
             while True:
                 free = self.concurrency - len(self._running)
-                if look and free > 0 and not self.wakeup.stopping:
+                if self._retried and not self._running:
+                    self._alone = self._start(self._retried.pop(0))
+                elif look and free > 0 and self._may_claim():
                     self.wakeup.begin()
                     self._changed.clear()
                     self._finished = 0
                     batch, more = await self._claim(free)
                     taken += len(batch)
                     for update in batch:
-                        self._start(update)
+                        if update.attempts > 1:
+                            self._retried.append(update)
+                        else:
+                            self._start(update)
                     look = False
-                elif not self._running:
+                elif not self._running and not self._retried:
                     return taken
                 else:
                     await self._changed.wait()
@@ -146,15 +160,20 @@ class InboxWorker:
             if self._running:  # an error or a cancellation: what was started still ends
                 await asyncio.wait(set(self._running))
 
-    _finished = 0
+    def _may_claim(self) -> bool:
+        """Whether more updates may be taken now: not while one is handled alone."""
+        return self._alone is None and not self._retried and not self.wakeup.stopping
 
-    def _start(self, update: StoredUpdate) -> None:
+    def _start(self, update: StoredUpdate) -> asyncio.Task[None]:
         task = asyncio.create_task(self._handle(update), name=f"sopbot update {update.id}")
         self._running.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
+        if task is self._alone:
+            self._alone = None
         self._finished += 1
         self._changed.set()
         if not task.cancelled() and task.exception() is not None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.inbox import InboxWorker, Received
-from bot.ports import ChatRoute, Envelope, Handled, OutgoingMessage, StoredUpdate
+from bot.ports import ChatRoute, Claim, Envelope, Handled, OutgoingMessage, StoredUpdate
 from bot.replies import Reply
 from storage.sql import table
 from tests.office import Office
@@ -171,3 +171,20 @@ class SilentChannel:
     async def handle(self, update: StoredUpdate, prepared: object) -> Handled:
         self.handled.append(update.update_id)
         return Handled()
+
+
+async def test_an_update_whose_handling_was_interrupted_is_handled_alone_after_the_fresh_ones(
+    office, channel
+):
+    inbox = worker(office, channel)
+    await receive(inbox, ("a1", "A"))
+    async with office.uow() as uow:  # a worker took it and died (its lease is over at once)
+        now = office.clock.now()
+        await uow.inbox.claim(Claim("gone", now, now, frozenset()), 1)
+        await uow.commit()
+    await receive(inbox, ("b1", "B"), ("c1", "C"))
+
+    await inbox.handle_due()
+
+    assert channel.events[-2:] == ["start a1", "end a1"]  # nothing else ran beside it
+    assert sorted(channel.events[:4]) == ["end b1", "end c1", "start b1", "start c1"]
