@@ -20,7 +20,8 @@ from bot.inbox import InboxWorker, Received
 from bot.startup import StartupError
 from handlers.telegram.adapter import chat_key
 from handlers.telegram.standin.core import StandIn
-from storage.liveness import FileLiveness
+from storage.db import make_engine
+from storage.liveness import FileLiveness, exclusively
 from storage.sql import table
 
 TOKEN = "7000000001:WORKERS-token-for-the-stand-in"
@@ -187,3 +188,19 @@ def _request(standin: StandIn) -> Any:
     return HTTPXRequest(httpx_kwargs={"transport": standin.transport})
 
 
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_only_one_worker_ticks_at_a_time(database_url, engine):
+    other = make_engine(database_url)  # another process's engine
+
+    try:
+        async with exclusively(engine, "tick") as first, exclusively(other, "tick") as second:
+            pass
+        async with exclusively(other, "tick") as afterwards:
+            pass
+    finally:
+        await other.dispose()
+
+    assert (first, second, afterwards) == (True, False, True)
