@@ -106,12 +106,14 @@ async def test_a_chat_held_up_does_not_hold_up_another_chat(office, channel):
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_two_chats_transactions_overlap_on_postgresql(office, channel, engine):
-    inbox = worker(office, channel)
+    committed = asyncio.Event()
+    inbox = InboxWorker(office.uow, office.clock, office.sop, {"fake": channel},
+                        on_committed=committed.set)  # fmt: skip
     channel.handle_gates["a1"] = gate = asyncio.Event()
     await receive(inbox, ("a1", "A"), ("b1", "B"))
 
     running = asyncio.create_task(inbox.handle_due())
-    await channel.done("b1").wait()
+    await committed.wait()  # b1's, while a1's transaction is open at its gate
     committed_meanwhile = await answers(engine)
     gate.set()
     await running
