@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # `sopbot run`'s log; DEBUG also logs the cause of a start-up error with its traceback.
     sopbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     sopbot_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    # Updates of different chats one process handles at once (one chat's stay in order).
+    sopbot_concurrency: int = Field(default=4, ge=1, le=64)
     sopbot_office_hours: str = str(OfficeHours.default())
     sopbot_ramadan_dates: str | None = None  # e.g. 2027-02-08..2027-03-09
     sopbot_ramadan_hours: str = "Mon-Thu 08:00-15:00; Fri 08:00-15:30"

@@ -1,11 +1,20 @@
 """The durable inbox: every incoming update is stored before it is confirmed, then handled once.
 
 Receivers (Telegram long polling, the webhooks) store each update and only then confirm it to
-the platform. The worker here claims stored updates one at a time, in order per chat, with a
-lease and this worker's name, and handles each in one transaction: its state change, audit
-entries, the answers to the person and every message it causes are committed together with the
-update's `done`. A crash anywhere before that commit leaves the update stored and claimable
+the platform. The worker here claims stored updates in batches, at most one per chat (the first
+unfinished update of that chat, so a chat's updates are handled strictly in order, by whichever
+worker), with a lease and this worker's name, and handles the updates of different chats
+concurrently, up to `concurrency` at once. Each is handled in one transaction: its state change,
+audit entries, the answers to the person and every message it causes are committed together with
+the update's `done`. A crash anywhere before that commit leaves the update stored and claimable
 again (at once, when the dead worker's liveness lock is gone); after it, nothing is repeated.
+
+The claim is a transaction of its own, shared by the batch: it records the attempt durably
+before the update is handled, which is how an update that crashes the process every time it is
+handled (a poison update) is recognised and given up after MAX_ATTEMPTS. An update claimed
+before is handled alone, once nothing else runs: the updates that were in flight beside a
+poison update when it crashed the process are each tried once more alone and finish, instead of
+being crashed with it again and again.
 
 An update that fails is never silently dropped: a passing database problem is tried again with
 backoff; anything else marks it failed, tells the person honestly that their action was not
@@ -14,12 +23,13 @@ saved (quoting their words), and counts the failure for the admins (`bot.alerts`
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot import failpoints
+from bot import failpoints, queued
 from bot.alerts import failure_kind, record_failure, trace_of
 from bot.calendar import wall_clock_after
 from bot.errors import Unavailable
@@ -45,6 +55,7 @@ LEASE_SECONDS = 300.0
 # database problem (retried with the backoff below: about ten minutes in all).
 MAX_ATTEMPTS = 10
 IDLE_POLL_SECONDS = 1.0  # how often an idle worker looks for updates stored by other processes
+DEFAULT_CONCURRENCY = 4  # updates of different chats handled at once in one process
 
 Transient = Callable[[BaseException], bool]
 
@@ -60,7 +71,7 @@ class Received:
 
 
 class InboxWorker:
-    """Handles stored updates one at a time, each in one transaction."""
+    """Handles stored updates, each in one transaction; different chats' concurrently."""
 
     def __init__(
         self,
@@ -73,6 +84,7 @@ class InboxWorker:
         transient: Transient = lambda error: False,
         on_committed: Callable[[], None] = lambda: None,
         lease_seconds: float = LEASE_SECONDS,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -82,11 +94,21 @@ class InboxWorker:
         self.transient = transient
         self.on_committed = on_committed
         self.lease_seconds = lease_seconds
+        self.concurrency = max(1, concurrency)
         self.wakeup = Wakeup()
+        self._running: set[asyncio.Task[None]] = set()
+        self._changed = asyncio.Event()  # a handled update finished, or something was stored
+        self._finished = 0  # updates finished since the last claim
+        # Updates claimed before (their handling was interrupted, perhaps by a crash they
+        # cause) are handled alone, after the fresh ones: an update that crashes the process
+        # then counts its attempts up to MAX_ATTEMPTS without dragging others along.
+        self._retried: list[StoredUpdate] = []
+        self._alone: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Something was stored: look for it now."""
         self.wakeup.wake()
+        self._changed.set()
 
     async def store(self, received: list[Received]) -> int:
         """Store a batch of updates in one transaction; how many were new (not redeliveries)."""
@@ -105,12 +127,57 @@ class InboxWorker:
         return new
 
     async def handle_due(self) -> int:
-        """Handle every stored update that is due now; how many were taken."""
+        """Handle every stored update that is due now, different chats' at once; how many
+        were taken. Returns when nothing is being handled and nothing more is due."""
         taken = 0
-        while not self.wakeup.stopping and (update := await self._claim()) is not None:
-            taken += 1
-            await self._handle(update)
-        return taken
+        look, more = True, False
+        try:
+            while True:
+                free = self.concurrency - len(self._running)
+                if self._retried and not self._running:
+                    self._alone = self._start(self._retried.pop(0))
+                elif look and free > 0 and self._may_claim():
+                    self.wakeup.begin()
+                    self._changed.clear()
+                    self._finished = 0
+                    batch, more = await self._claim(free)
+                    taken += len(batch)
+                    for update in batch:
+                        if update.attempts > 1:
+                            self._retried.append(update)
+                        else:
+                            self._start(update)
+                    look = False
+                elif not self._running and not self._retried:
+                    return taken
+                else:
+                    await self._changed.wait()
+                    self._changed.clear()
+                    # A wake means new updates; a finished update may free the next one of
+                    # its chat, if the last claim saw any waiting.
+                    look = self.wakeup.woken or (more and self._finished > 0)
+        finally:
+            if self._running:  # an error or a cancellation: what was started still ends
+                await asyncio.wait(set(self._running))
+
+    def _may_claim(self) -> bool:
+        """Whether more updates may be taken now: not while one is handled alone."""
+        return self._alone is None and not self._retried and not self.wakeup.stopping
+
+    def _start(self, update: StoredUpdate) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._handle(update), name=f"sopbot update {update.id}")
+        self._running.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if task is self._alone:
+            self._alone = None
+        self._finished += 1
+        self._changed.set()
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("handling an update failed", exc_info=task.exception())
 
     async def run(self) -> None:
         """Until stopped: handle what is due, then wait to be woken (or poll)."""
@@ -120,19 +187,20 @@ class InboxWorker:
                 await self.handle_due()
             except Exception:  # the database may be away: stored updates wait, none is lost
                 logger.warning("the inbox could not be read; trying again", exc_info=True)
-            self.wakeup.rest(idle=True)
+            self.wakeup.rest(idle=not self._running)
             await self.wakeup.wait(IDLE_POLL_SECONDS)
 
-    async def _claim(self) -> StoredUpdate | None:
+    async def _claim(self, limit: int) -> tuple[list[StoredUpdate], bool]:
+        """Up to `limit` updates of different chats, and whether others still wait."""
         now = self.clock.now()
         async with self.uow() as uow:
             claim = await self.workers.claim(now, self.lease_seconds, await uow.inbox.claimers())
-            found = await uow.inbox.claim(claim, 1)
+            found = await uow.inbox.claim(claim, limit)
+            waiting = await uow.inbox.next_due() is not None if found else False
             await uow.commit()
-        if not found:
-            return None
-        failpoints.reached("update.claimed")
-        return found[0]
+        for _ in found:
+            failpoints.reached("update.claimed")
+        return found, waiting
 
     async def _handle(self, update: StoredUpdate) -> None:
         handler = self.handlers.get(update.channel)
@@ -157,7 +225,8 @@ class InboxWorker:
                 await self._fail(update, envelope, error)
             return
         failpoints.reached("update.committed")
-        self.on_committed()
+        if handled.queued:
+            self.on_committed()
         if handled.after_commit is not None:
             try:
                 await handled.after_commit()
@@ -167,12 +236,13 @@ class InboxWorker:
     async def _apply(self, handler: UpdateHandler, update: StoredUpdate) -> Handled:
         """Handle the update in its one transaction, marking it done in the same commit."""
         prepared = await handler.prepare(update)
-        async with self.uow.atomic() as uow:
-            handled = await handler.handle(update, prepared)
-            await uow.inbox.finish(update.id, "done", self.clock.now())
-            failpoints.reached("update.handled")
-            await uow.commit()
-        return handled
+        with queued.watching() as watch:
+            async with self.uow.atomic() as uow:
+                handled = await handler.handle(update, prepared)
+                await uow.inbox.finish(update.id, "done", self.clock.now())
+                failpoints.reached("update.handled")
+                await uow.commit()
+        return replace(handled, queued=watch.queued > 0)
 
     async def _retry(self, update: StoredUpdate, at: datetime, error: str) -> None:
         async with self.uow() as uow:

@@ -357,6 +357,8 @@ class Handled:
     # E.g. Telegram's answer to a button press: it must come within seconds, so it is sent
     # directly, and only announces what the commit made true.
     after_commit: Callable[[], Awaitable[None]] | None = None
+    # Whether its transaction queued outgoing messages: the sender is woken only then.
+    queued: bool = True
 
 
 class UpdateHandler(Protocol):

@@ -41,8 +41,11 @@ class Listener:
     port: int
 
 
-def check_run(settings: Settings, *, webhook: bool, dashboard: bool) -> None:
-    """Raise the first `StartupError` that `sopbot run` would meet in these settings."""
+def check_run(
+    settings: Settings, *, webhook: bool, dashboard: bool, worker: bool = False
+) -> None:
+    """Raise the first `StartupError` that `sopbot run` would meet in these settings (a
+    worker, which receives nothing, listens only for the dashboard)."""
     if settings.telegram_bot_token is None and not settings.whatsapp_enabled and not dashboard:
         raise StartupError("TELEGRAM_BOT_TOKEN", "startup.no_channel", "startup.no_channel_fix")
     if dashboard and settings.sopbot_web_secret is None:
@@ -51,7 +54,7 @@ def check_run(settings: Settings, *, webhook: bool, dashboard: bool) -> None:
         check_webhook(settings)
     if settings.whatsapp_enabled:
         check_whatsapp(settings)
-    listeners = run_listeners(settings, webhook=webhook, dashboard=dashboard)
+    listeners = run_listeners(settings, webhook=webhook, dashboard=dashboard, receive=not worker)
     _check_distinct(listeners)
     for listener in listeners:
         check_free(listener)
@@ -82,12 +85,14 @@ def check_whatsapp(settings: Settings) -> None:
             raise StartupError(name, "startup.missing", fix)
 
 
-def run_listeners(settings: Settings, *, webhook: bool, dashboard: bool) -> list[Listener]:
-    """The addresses `sopbot run` listens on with these settings."""
+def run_listeners(
+    settings: Settings, *, webhook: bool, dashboard: bool, receive: bool = True
+) -> list[Listener]:
+    """The addresses `sopbot run` listens on with these settings (`receive`: not a worker)."""
     found = []
-    if webhook and settings.telegram_bot_token is not None:
+    if webhook and receive and settings.telegram_bot_token is not None:
         found.append(webhook_listener(settings))
-    if settings.whatsapp_enabled:
+    if settings.whatsapp_enabled and receive:
         found.append(whatsapp_listener(settings))
     if dashboard:
         found.append(dashboard_listener(settings))

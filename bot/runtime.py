@@ -1,9 +1,11 @@
 """The bot's long-running work in one process: the inbox worker, the outbox sender, the tick.
 
 Receivers (Telegram polling, the webhooks) only store updates and wake the inbox worker; the
-worker handles them one at a time and wakes the sender when its commit queued messages; the
-sender sends each chat's messages in its own task. The periodic tick (reminders, the digest,
-failure counts) is triggered from outside, by the scheduler in `bot.bootstrap`.
+worker handles different chats' updates side by side (each chat's in order) and wakes the
+sender when a commit queued messages; the sender sends each chat's messages in its own task.
+The periodic tick (reminders, the digest, failure counts) is triggered from outside, by the
+scheduler in `bot.bootstrap`. A worker of several (`sopbot run --worker`) runs the same loops
+with no receiver.
 """
 
 from __future__ import annotations

@@ -54,6 +54,11 @@ class Wakeup:
         self.stopping = True
         self._wake.set()
 
+    @property
+    def woken(self) -> bool:
+        """Whether a wake came since the loop last began looking."""
+        return self._wake.is_set()
+
     def begin(self) -> None:
         """The loop starts looking: a wake from now on means another round."""
         self._wake.clear()

@@ -118,14 +118,17 @@ class SqlInboxRepository:
         return rowcount(result) > 0
 
     async def claim(self, claim: Claim, limit: int) -> list[StoredUpdate]:
-        """Take due updates (and those of gone workers) as `handling`, in order per chat."""
-        await claims.serialize_claims(self._session)
+        """Take due updates (and those of gone workers) as `handling`, at most one per chat:
+        each the first unfinished update of its chat. Claimers on PostgreSQL skip the rows
+        another claimer is taking instead of waiting for it."""
         statement = (
             select(_inbox)
-            .where(claims.claimable(_inbox, STATES, claim))
+            .where(claims.claimable_head(_inbox, STATES, claim))
             .order_by(_inbox.c.id)
             .limit(limit)
         )
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
         rows = (await self._session.execute(statement)).all()
         if not rows:
             return []
@@ -149,11 +152,14 @@ class SqlInboxRepository:
     async def finish(
         self, update_id: int, status: str, at: datetime, error: str | None = None
     ) -> None:
-        """Mark an update done (its payload is no longer kept) or failed (kept, with why)."""
+        """Mark an update done (its payload is no longer kept) or failed (kept, with why); the
+        worker that held it stays named on it (who handled it), its lease is dropped."""
         values: dict[str, object] = {"status": status, "finished_at": at, "error": error}
         if status == "done":
             values["payload"] = {}
-        await self._set(update_id, **values)
+        await self._session.execute(
+            update(_inbox).where(_inbox.c.id == update_id).values(lease_until=None, **values)
+        )
 
     async def retry_later(self, update_id: int, at: datetime, error: str) -> None:
         """Hand a claimed update back, to be handled again at `at`."""

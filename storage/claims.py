@@ -4,9 +4,17 @@ A row waits (`pending`, `received`) until its next attempt is due, then a worker
 (`sending`, `handling`) with a lease. A claimed row is free again when its lease runs out or
 its worker is gone (the worker's liveness lock was dropped when its process died). A row is
 never claimed while an earlier row of the same chat is held by a live worker or waits for its
-retry, so a chat's rows are handled in order. Claims themselves are serialized (PostgreSQL: a
-transaction-level advisory lock; SQLite: `BEGIN IMMEDIATE`), so two workers never take one
-chat's rows out of order.
+retry, so a chat's rows are handled in order.
+
+Two ways keep concurrent claimers from taking one chat's rows out of order:
+- the inbox takes only the head of each chat (`claimable_head`: no earlier row of the chat is
+  unfinished at all), and on PostgreSQL locks what it takes with `FOR UPDATE SKIP LOCKED`: a
+  second claimer skips a head being taken and sees the row behind it still blocked, so
+  claimers never wait for each other;
+- the outbox claims several rows of a chat at once (a chat's burst is paced by one sender
+  task), so its claims are serialized instead (PostgreSQL: a transaction-level advisory lock;
+  SQLite: `BEGIN IMMEDIATE`). A claim is one short transaction per batch of messages, not per
+  update, so the lock is held briefly.
 """
 
 from __future__ import annotations
@@ -51,6 +59,19 @@ def claimable(table: Table, states: States, claim: Claim) -> ColumnElement[bool]
     retrying = and_(e.status == states.waiting, e.next_attempt_at > claim.now)
     before = tuple_(*order(earlier)) < tuple_(*order(table))
     blocked = exists().where(e.chat_key == c.chat_key, before, or_(held, retrying))
+    return and_(or_(due, orphaned), not_(blocked))
+
+
+def claimable_head(table: Table, states: States, claim: Claim) -> ColumnElement[bool]:
+    """Rows that may be claimed now and are the first unfinished row of their chat."""
+    c = table.c
+    due = and_(c.status == states.waiting, c.next_attempt_at <= claim.now)
+    orphaned = and_(c.status == states.claimed, _gone(table, claim))
+    earlier = table.alias("earlier")
+    e = earlier.c
+    unfinished = e.status.in_((states.waiting, states.claimed))
+    before = tuple_(*order(earlier)) < tuple_(*order(table))
+    blocked = exists().where(e.chat_key == c.chat_key, before, unfinished)
     return and_(or_(due, orphaned), not_(blocked))
 
 

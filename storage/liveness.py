@@ -16,7 +16,8 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 # The first key of PostgreSQL's two-key advisory locks that name workers.
 _WORKER_LOCKS = 0x50_6F_62
+# The first key of the locks that let one worker of several do a piece of work at a time.
+_JOB_LOCKS = 0x50_6F_63
 
 
 def new_worker_id() -> str:
@@ -53,6 +56,13 @@ class FileLiveness:
     async def dead(self, workers: Sequence[str]) -> frozenset[str]:
         """The workers among `workers` whose lock nobody holds."""
         return frozenset(w for w in workers if w != self.worker and not self._alive(w))
+
+    async def others_alive(self) -> list[str]:
+        """The other workers whose lock is held now (their processes run)."""
+        if not self.folder.is_dir():
+            return []
+        others = [path.stem for path in self.folder.glob("*.lock")]
+        return sorted(w for w in others if w != self.worker and self._alive(w))
 
     async def stop(self) -> None:
         """Drop the lock and its file."""
@@ -145,3 +155,24 @@ def liveness_for(
     if not database or database == ":memory:":
         raise ValueError("worker liveness needs a SQLite database file")
     return FileLiveness(Path(database).with_name(Path(database).name + ".workers"), worker)
+
+
+@asynccontextmanager
+async def exclusively(engine: AsyncEngine, job: str) -> AsyncIterator[bool]:
+    """Whether this process may do `job` now: on PostgreSQL, True for one worker at a time
+    (a session advisory lock tried without waiting, held while the block runs); SQLite has
+    one worker, so always True there."""
+    if engine.url.get_backend_name() != "postgresql":
+        yield True
+        return
+    params = {"space": _JOB_LOCKS, "key": _key(job)}
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        taken = bool(
+            await connection.scalar(text("SELECT pg_try_advisory_lock(:space, :key)"), params)
+        )
+        try:
+            yield taken
+        finally:
+            if taken:
+                await connection.execute(text("SELECT pg_advisory_unlock(:space, :key)"), params)

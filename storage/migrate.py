@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,9 +50,18 @@ def upgrade_sync(url: str, revision: str = "head") -> None:
     asyncio.run(upgrade(url, revision))
 
 
+# Several workers started at once migrate one after another: the first applies what is
+# pending, the others then find the database at head.
+_MIGRATION_LOCK = 0x5067_6F62_6D69
+
+
 async def _upgrade_engine(engine: AsyncEngine, revision: str, sop_code: str | None) -> None:
     logger.debug("Migrating %s to %s", engine.url.render_as_string(), revision)
     async with engine.begin() as connection:
+        if engine.url.get_backend_name() == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+            )
         await connection.run_sync(_upgrade_connection, revision, sop_code)
 
 

@@ -388,6 +388,16 @@ class HeldMessageRow(Base):
     held_at: Mapped[datetime]
 
 
+class CacheVersion(Base):
+    """The version of something processes cache (the roster, the holidays): bumped by every
+    change of it, in the changing transaction (`storage.cache`)."""
+
+    __tablename__ = "cache_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class InboxRow(Base):
     """An incoming update of any channel, stored before it is confirmed, then handled once."""
 

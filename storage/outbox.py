@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import queued
 from bot.ports import ChatRoute, Claim, OutgoingMessage, QueuedMessage
 from bot.replies import Reply
 from storage import claims
@@ -89,6 +90,8 @@ class SqlOutboxRepository:
         )
         if rowcount(result) == 0:
             logger.debug("Outbox key %s already queued", message.key)
+        else:
+            queued.note()
 
     async def exists(self, key: str) -> bool:
         """Whether a message with this idempotency key was ever queued."""

@@ -6,7 +6,7 @@ import builtins
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.calendar import HolidayOverride
 from bot.errors import InvalidInvite, NotFound, UserNotFound
 from bot.ports import DocumentRecord, Invite, Prompt
 from bot.workflow.model import Delegation, Person, Roster
+from storage.cache import HOLIDAYS, ROSTER, TxCache
 from storage.cases import SqlCaseRepository
 from storage.outbox import SqlOutboxRepository
 from storage.reminders import SqlReminderRepository
@@ -48,28 +49,65 @@ _updates = table("processed_updates")
 _prompts = table("pending_prompts")
 
 
-class SqlPeopleRepository:
-    """People, their roles and their chat identities."""
+@dataclass(frozen=True)
+class _Accounts:
+    """The roster as the process keeps it (`storage.cache`): people, delegations, accounts."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    roster: Roster
+    owners: dict[tuple[str, str], int]  # (channel, external id) -> person id
+    accounts: dict[int, tuple[tuple[str, str], ...]]  # person id -> accounts, preferred first
+
+
+def _preferred_first(
+    pairs: builtins.list[tuple[str, str]], preferred: str | None
+) -> builtins.list[tuple[str, str]]:
+    return sorted(pairs, key=lambda pair: pair[0] != preferred)  # stable: preferred first
+
+
+class SqlPeopleRepository:
+    """People, their roles and their chat identities (read through the process's cache)."""
+
+    def __init__(self, session: AsyncSession, cache: TxCache) -> None:
         self._session = session
+        self._cache = cache
 
     async def roster(self) -> Roster:
         """Everyone (active or not) and every delegation."""
-        delegations = await SqlDelegationRepository(self._session).list()
-        return Roster.of(await self.list(), delegations)
+        return (await self._accounts()).roster
 
     async def get(self, person_id: int) -> Person:
         """The person with that id."""
-        people = await self._load(_people.c.id == person_id)
-        if not people:
+        found = (await self._accounts()).roster.person(person_id)
+        if found is None:
             raise UserNotFound(who=str(person_id))
-        return people[0]
+        return found
+
+    async def _accounts(self) -> _Accounts:
+        return await self._cache.cached(ROSTER, self._load_accounts)
+
+    async def _load_accounts(self) -> _Accounts:
+        people = await self._load(None)
+        delegations = await SqlDelegationRepository(self._session, self._cache).load()
+        preferred = {row.id: row.preferred_channel for row in await self._session.execute(
+            select(_people.c.id, _people.c.preferred_channel))}  # fmt: skip
+        rows = await self._session.execute(
+            select(_identities).order_by(_identities.c.channel, _identities.c.external_id)
+        )
+        owners: dict[tuple[str, str], int] = {}
+        held: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
+        for row in rows:
+            owners[(row.channel, row.external_id)] = row.person_id
+            held[row.person_id].append((row.channel, row.external_id))
+        accounts = {
+            pid: tuple(_preferred_first(pairs, preferred.get(pid))) for pid, pairs in held.items()
+        }
+        return _Accounts(Roster.of(people, delegations), owners, accounts)
 
     async def add(
         self, name: str, roles: Sequence[str], jabatan: str = "", nip: str = ""
     ) -> Person:
         """Register a person with their roles."""
+        await self._cache.changed(ROSTER)
         result = await self._session.execute(
             insert(_people).values(name=name, jabatan=jabatan, nip=nip).returning(_people.c.id)
         )
@@ -84,16 +122,18 @@ class SqlPeopleRepository:
     async def add_role(self, person_id: int, role: str) -> Person:
         """Give a person one more role (no change if they hold it already)."""
         await self.get(person_id)
+        await self._cache.changed(ROSTER)
         statement = upsert_insert(self._session, _roles).values(person_id=person_id, role=role)
         await self._session.execute(statement.on_conflict_do_nothing())
         return await self.get(person_id)
 
     async def list(self) -> builtins.list[Person]:
         """Everyone, active or not, by id."""
-        return await self._load(None)
+        return sorted((await self.roster()).people.values(), key=lambda person: person.id)
 
     async def set_active(self, person_id: int, active: bool) -> None:
         """Activate or deactivate a person."""
+        await self._cache.changed(ROSTER)
         result = await self._session.execute(
             update(_people).where(_people.c.id == person_id).values(active=active)
         )
@@ -113,6 +153,7 @@ class SqlPeopleRepository:
         given = {"nip": nip, "jabatan": jabatan, "pangkat": pangkat, "golongan": golongan}
         values = {key: value for key, value in given.items() if value is not None}
         if values:
+            await self._cache.changed(ROSTER)
             result = await self._session.execute(
                 update(_people).where(_people.c.id == person_id).values(**values)
             )
@@ -126,6 +167,7 @@ class SqlPeopleRepository:
         The channel of the account registered last becomes the person's preferred one.
         """
         await self.get(person_id)
+        await self._cache.changed(ROSTER)
         statement = upsert_insert(self._session, _identities).values(
             channel=channel, external_id=external_id, person_id=person_id
         )
@@ -139,32 +181,19 @@ class SqlPeopleRepository:
 
     async def set_preferred_channel(self, person_id: int, channel: str) -> None:
         """Send the person's notifications to their account on `channel` first."""
+        await self._cache.changed(ROSTER)
         await self._session.execute(
             update(_people).where(_people.c.id == person_id).values(preferred_channel=channel)
         )
 
     async def by_identity(self, channel: str, external_id: str) -> Person | None:
         """The person behind a chat account, if registered."""
-        owner = (
-            select(_identities.c.person_id)
-            .where(_identities.c.channel == channel, _identities.c.external_id == external_id)
-            .scalar_subquery()
-        )
-        people = await self._load(_people.c.id == owner)
-        return people[0] if people else None
+        accounts = await self._accounts()
+        return accounts.roster.person(accounts.owners.get((channel, external_id)))
 
     async def identities_of(self, person_id: int) -> builtins.list[tuple[str, str]]:
         """The (channel, external id) pairs a person is reachable on, preferred channel first."""
-        preferred = await self._session.scalar(
-            select(_people.c.preferred_channel).where(_people.c.id == person_id)
-        )
-        rows = await self._session.execute(
-            select(_identities.c.channel, _identities.c.external_id)
-            .where(_identities.c.person_id == person_id)
-            .order_by(_identities.c.channel, _identities.c.external_id)
-        )
-        pairs = [(row.channel, row.external_id) for row in rows]
-        return sorted(pairs, key=lambda pair: pair[0] != preferred)  # stable: preferred first
+        return list((await self._accounts()).accounts.get(person_id, ()))
 
     async def _load(self, condition: ColumnElement[bool] | None) -> builtins.list[Person]:
         people = select(_people).order_by(_people.c.id)
@@ -191,15 +220,17 @@ class SqlPeopleRepository:
 
 
 class SqlDelegationRepository:
-    """Plt/Plh delegations."""
+    """Plt/Plh delegations (part of the cached roster)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: TxCache) -> None:
         self._session = session
+        self._cache = cache
 
     async def add(
         self, principal_id: int, deputy_id: int, kind: str, starts: date, ends: date
     ) -> Delegation:
         """Record that `deputy_id` acts for `principal_id` from `starts` to `ends`."""
+        await self._cache.changed(ROSTER)
         result = await self._session.execute(
             insert(_delegations)
             .values(
@@ -211,11 +242,17 @@ class SqlDelegationRepository:
 
     async def list(self) -> builtins.list[Delegation]:
         """Every delegation, revoked or not, by id."""
+        roster = await SqlPeopleRepository(self._session, self._cache).roster()
+        return list(roster.delegations)
+
+    async def load(self) -> builtins.list[Delegation]:
+        """Every delegation, read from the database."""
         result = await self._session.execute(select(_delegations).order_by(_delegations.c.id))
         return [_delegation(row) for row in result]
 
     async def revoke(self, delegation_id: int) -> Delegation:
         """Revoke a delegation and return it as it is now."""
+        await self._cache.changed(ROSTER)
         result = await self._session.execute(
             update(_delegations)
             .where(_delegations.c.id == delegation_id)
@@ -285,18 +322,23 @@ class SqlInviteRepository:
 
 
 class SqlHolidayRepository:
-    """The admin's corrections to the national holiday calendar."""
+    """The admin's corrections to the national holiday calendar (read through the cache)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: TxCache) -> None:
         self._session = session
+        self._cache = cache
 
     async def list(self) -> builtins.list[HolidayOverride]:
         """All overrides by day."""
+        return list(await self._cache.cached(HOLIDAYS, self._load))
+
+    async def _load(self) -> tuple[HolidayOverride, ...]:
         result = await self._session.execute(select(_holidays).order_by(_holidays.c.day))
-        return [HolidayOverride(row.day, row.name, row.is_holiday) for row in result]
+        return tuple(HolidayOverride(row.day, row.name, row.is_holiday) for row in result)
 
     async def put(self, override: HolidayOverride) -> None:
         """Add the override for that day, or replace it."""
+        await self._cache.changed(HOLIDAYS)
         statement = upsert_insert(self._session, _holidays).values(
             day=override.day, name=override.name, is_holiday=override.is_holiday
         )
@@ -312,6 +354,7 @@ class SqlHolidayRepository:
 
     async def delete(self, day: date) -> bool:
         """Remove the override for that day; whether there was one."""
+        await self._cache.changed(HOLIDAYS)
         result = await self._session.execute(delete(_holidays).where(_holidays.c.day == day))
         return rowcount(result) > 0
 

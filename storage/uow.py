@@ -1,5 +1,11 @@
 """The SQLAlchemy unit of work: one session, one transaction, audit chain written at commit.
 
+On SQLite every transaction takes the database's write lock (`BEGIN IMMEDIATE`), so a process
+sends its transactions through one writer: an asyncio lock (`WriterLock`) lets one transaction
+of the process run at a time and queues the others on the event loop, instead of letting them
+spin on SQLite's busy timeout in their driver threads. Other processes (`sopbot remind`) still
+wait on the busy timeout. PostgreSQL needs no such lock.
+
 `factory.atomic()` opens the one transaction of an incoming update. Every unit the update's
 code opens inside it (`factory()`) is a savepoint of that transaction: its commit releases the
 savepoint, leaving it rolls the savepoint back, and nothing is durable until the update's own
@@ -9,6 +15,7 @@ services keep opening units as they always did.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +47,7 @@ from bot.ports import (
     UpdateLog,
 )
 from storage.audit_log import SqlAuditLog
+from storage.cache import SharedCache, TxCache
 from storage.cases import SqlCaseRepository
 from storage.chats import (
     SqlChatWindowRepository,
@@ -70,6 +78,32 @@ logger = logging.getLogger(__name__)
 _current: ContextVar[SqlAlchemyUnitOfWork | None] = ContextVar("sopbot_update_uow", default=None)
 
 
+class WriterLock:
+    """One transaction of the process at a time; a task that holds it may take it again (a
+    unit opened inside another one of the same task would otherwise wait for itself)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+        self._depth = 0
+
+    async def acquire(self) -> None:
+        """Wait for the writer's turn (at once if this task has it)."""
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._owner, self._depth = task, 1
+
+    def release(self) -> None:
+        """Give the turn back once this task's outermost unit is done."""
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
 class SqlAlchemyUnitOfWork:
     """`async with uow:` opens a transaction; leaving it without `commit()` rolls back.
 
@@ -78,6 +112,7 @@ class SqlAlchemyUnitOfWork:
 
     # Typed as the ports (Protocol attributes are invariant); the SQL classes add a few extras.
     session: AsyncSession
+    cache: TxCache
     cases: CaseRepository
     people: PeopleRepository
     delegations: DelegationRepository
@@ -103,28 +138,36 @@ class SqlAlchemyUnitOfWork:
         audit_key: AuditKey | None = None,
         outer: SqlAlchemyUnitOfWork | None = None,
         register_wait: float = DEFAULT_WAIT_SECONDS,
+        writer: WriterLock | None = None,
+        shared: SharedCache | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._audit_key = audit_key
         self._outer = outer
         self._register_wait = register_wait
         self._savepoint: AsyncSessionTransaction | None = None
+        self._writer = writer if outer is None else None
+        self._shared = shared
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         """Open a session (or a savepoint of the update's one) and the repositories on it."""
         if self._outer is not None:
             session = self._outer.session
             self._savepoint = await session.begin_nested()
+            self.cache = self._outer.cache
         else:
+            if self._writer is not None:
+                await self._writer.acquire()
             session = self._session_factory()
+            self.cache = TxCache(session, self._shared)
         self.session = session
         self.cases = SqlCaseRepository(session)
-        self.people = SqlPeopleRepository(session)
-        self.delegations = SqlDelegationRepository(session)
+        self.people = SqlPeopleRepository(session, self.cache)
+        self.delegations = SqlDelegationRepository(session, self.cache)
         self.invites = SqlInviteRepository(session)
         self.invite_failures = SqlInviteFailureRepository(session)
         self.login_codes = SqlLoginCodeRepository(session)
-        self.holidays = SqlHolidayRepository(session)
+        self.holidays = SqlHolidayRepository(session, self.cache)
         self.documents = SqlDocumentRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.reminders = SqlReminderRepository(session)
@@ -148,7 +191,11 @@ class SqlAlchemyUnitOfWork:
         try:
             await self.rollback()
         finally:
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                if self._writer is not None:
+                    self._writer.release()
 
     async def commit(self) -> None:
         """Write the buffered audit entries onto the chain and commit everything."""
@@ -191,12 +238,17 @@ class SqlUnitOfWorkFactory:
         self._session_factory = session_factory
         self._audit_key = audit_key
         self._register_wait = register_wait
+        bind = session_factory.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._writer = WriterLock() if sqlite else None
+        self._shared = SharedCache()
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
         """A new unit: a transaction of its own, or a savepoint inside `atomic()`."""
         return SqlAlchemyUnitOfWork(
-            self._session_factory, self._audit_key, _current.get(), self._register_wait
-        )
+            self._session_factory, self._audit_key, _current.get(), self._register_wait,
+            self._writer, self._shared,
+        )  # fmt: skip
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[SqlAlchemyUnitOfWork]:
@@ -204,8 +256,9 @@ class SqlUnitOfWorkFactory:
         if _current.get() is not None:
             raise RuntimeError("atomic() blocks do not nest")
         async with SqlAlchemyUnitOfWork(
-            self._session_factory, self._audit_key, register_wait=self._register_wait
-        ) as uow:
+            self._session_factory, self._audit_key, register_wait=self._register_wait,
+            writer=self._writer, shared=self._shared,
+        ) as uow:  # fmt: skip
             token = _current.set(uow)
             try:
                 yield uow

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot import queued
 from bot.ports import Claim, OutgoingMessage, QueuedMessage, Reminder
 from bot.replies import Reply
 
@@ -24,6 +25,8 @@ class FakeOutbox(_Repo):
     """The outbox: messages by idempotency key; ids are their queue positions."""
 
     async def add(self, message: OutgoingMessage, created_at: datetime) -> None:
+        if message.key not in self.s.outbox:
+            queued.note()
         self.s.outbox.setdefault(message.key, (message, created_at))
 
     async def newest(self) -> int:
@@ -42,6 +45,7 @@ class FakeOutbox(_Repo):
                      and not any(k == other.key for other in messages)]  # fmt: skip
             at = later[0] if later else len(rows)
             rows.insert(at, (message.key, (message, created_at)))
+            queued.note()
             self.s.outbox = dict(rows)
 
     async def exists(self, key: str) -> bool:

@@ -418,10 +418,15 @@ class _Inbox(_Repo):
 
     async def claim(self, claim: Claim, limit: int) -> list[StoredUpdate]:
         taken: list[StoredUpdate] = []
+        started: set[str] = set()  # chats with an earlier unfinished update: only heads go
         for index, (inbound, status) in enumerate(list(self.s.inbox.values()), start=1):
             key = (inbound.channel, inbound.update_id)
+            chat = inbound.chat_key or f"{inbound.channel}:{inbound.update_id}"
+            head = chat not in started
+            if status in ("received", "handling"):
+                started.add(chat)
             due = self.s.inbox_due.get(key, inbound.received_at) <= claim.now
-            if status == "received" and due and len(taken) < limit:
+            if status == "received" and due and head and len(taken) < limit:
                 self.s.inbox[key] = (inbound, "handling")
                 attempts = self.s.inbox_attempts[key] = self.s.inbox_attempts.get(key, 0) + 1
                 stored = StoredUpdate(index, inbound.channel, inbound.update_id,
@@ -447,7 +452,12 @@ class _Inbox(_Repo):
         return []
 
     async def next_due(self) -> datetime | None:
-        return None
+        waiting = [
+            self.s.inbox_due.get(key, inbound.received_at)
+            for key, (inbound, status) in self.s.inbox.items()
+            if status == "received"
+        ]
+        return min(waiting, default=None)
 
     async def status(self, channel: str, update_id: str) -> str | None:
         found = self.s.inbox.get((channel, update_id))

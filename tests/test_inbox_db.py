@@ -113,7 +113,20 @@ async def test_an_update_waiting_for_a_retry_holds_back_its_chats_later_ones(uow
     now = await claim(uow_factory, "w2", limit=10)
     later = await claim(uow_factory, "w2", at=AT + timedelta(seconds=31), limit=10)
 
-    assert (now, later) == (["3"], ["1", "2"])
+    assert (now, later) == (["3"], ["1"])
+
+
+async def test_a_claim_takes_only_the_first_unfinished_update_of_each_chat(uow_factory):
+    await store(uow_factory, update("1", "a"), update("2", "a"), update("3", "b"))
+
+    first = await claim(uow_factory, "w1", limit=10)
+    meanwhile = await claim(uow_factory, "w2", limit=10)
+    async with uow_factory() as uow:
+        await uow.inbox.finish(1, "done", AT)
+        await uow.commit()
+    after = await claim(uow_factory, "w2", limit=10)
+
+    assert (first, meanwhile, after) == (["1", "3"], [], ["2"])
 
 
 async def test_the_workers_holding_updates_are_listed(uow_factory):

@@ -35,18 +35,24 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-async def run_bot(settings: Settings, *, webhook: bool = False, dashboard: bool = False) -> None:
+async def run_bot(
+    settings: Settings, *, webhook: bool = False, dashboard: bool = False, worker: bool = False
+) -> None:
     """`sopbot run`: migrate, then serve every configured channel until stopped.
 
     Telegram (long polling or webhook) when TELEGRAM_BOT_TOKEN is set, WhatsApp (its webhook)
     when WHATSAPP_* are: either alone or both, with one inbox worker and one outbox sender.
+    `worker` (`sopbot run --worker`): handle the inbox, send the outbox and tick, but receive
+    nothing: no polling, no webhook served, the webhook registration left as it is.
     """
     failpoints.arm(settings.sopbot_failpoint)
     app = await build_app(settings, wait=True)
     core = build_chat(app)
     try:
         channels = build_channels(core, settings)
-        async with running(app, channels, webhook=webhook, dashboard=dashboard):
+        async with running(
+            app, channels, webhook=webhook, dashboard=dashboard, receive=not worker
+        ):
             await until_stopped()
     finally:
         await app.close()
@@ -138,6 +144,7 @@ def build_runtime(app: App, channels: Channels, *, pacer: Pacer | None = None) -
         workers=workers,
         transient=is_transient,
         on_committed=delivery.wake,
+        concurrency=app.settings.sopbot_concurrency,
     )
     exports = app.records.process_exports if app.records is not None else None
     return Runtime(inbox, delivery, Periodic(app.workflow, None, exports=exports), liveness)
@@ -155,13 +162,15 @@ async def running(
     telegram_listener: Any = None,
     poll_timeout: int | None = None,
     serve_webhooks: bool = True,
+    receive: bool = True,
 ) -> AsyncIterator[Service]:
     """The runtime, the receivers and the webhook servers while the block runs.
 
     Stopping goes the other way: receivers first, then the runtime's loops, then the clients
     they send through. `telegram_listener` (a listening socket) serves the Telegram webhook,
     for tests on port 0; tests that call the webhooks in-process pass `serve_webhooks=False`
-    and use the `Service`'s apps.
+    and use the `Service`'s apps. Without `receive` (a worker of several) nothing is received:
+    only the stored updates are handled, the outbox sent and the periodic work ticked.
     """
     settings = app.settings
     if pacer is None and rate_limit:
@@ -169,22 +178,25 @@ async def running(
     from handlers.webhooks import webhook_app
 
     runtime = build_runtime(app, channels, pacer=pacer)
+    if not receive:
+        await refuse_second_sqlite_worker(app)
     async with AsyncExitStack() as stack:
         inbounds: dict[tuple[str, int], list[Any]] = {}
         if channels.telegram is not None:
             await stack.enter_async_context(
-                _telegram_bot(channels.telegram, settings, app.clock, webhook, inbounds)
+                _telegram_bot(channels.telegram, settings, app.clock, webhook, inbounds, receive)
             )
         if channels.whatsapp is not None:
             stack.push_async_callback(channels.whatsapp.close)
+        if channels.whatsapp is not None and receive:
             address = (settings.whatsapp_webhook_listen, settings.whatsapp_webhook_port)
             inbounds.setdefault(address, []).append(
                 channels.whatsapp.webhook.inbound(settings.whatsapp_webhook_path)
             )
         await runtime.start()
         stack.push_async_callback(runtime.stop)
-        stack.enter_context(_scheduled(runtime, settings.sopbot_sweep_seconds))
-        if channels.telegram is not None and not webhook:
+        stack.enter_context(_scheduled(runtime, settings.sopbot_sweep_seconds, app))
+        if channels.telegram is not None and not webhook and receive:
             await stack.enter_async_context(
                 _polling(channels.telegram, runtime, poll_timeout)
             )
@@ -205,14 +217,35 @@ async def running(
         yield service
 
 
+async def refuse_second_sqlite_worker(app: App) -> None:
+    """More than one worker needs PostgreSQL: SQLite has one writer, on one machine."""
+    from bot.startup import StartupError
+    from storage.liveness import FileLiveness, liveness_for
+
+    liveness = liveness_for(app.engine)
+    if isinstance(liveness, FileLiveness) and await liveness.others_alive():
+        raise StartupError(
+            "DATABASE_URL", "startup.worker.sqlite", "startup.worker.sqlite_fix",
+            path=app.engine.url.database,
+        )  # fmt: skip
+
+
 @contextmanager
-def _scheduled(runtime: Runtime, seconds: int) -> Iterator[None]:
-    """APScheduler ticks the periodic work; a tick that overruns is skipped, not stacked."""
+def _scheduled(runtime: Runtime, seconds: int, app: App) -> Iterator[None]:
+    """APScheduler ticks the periodic work; a tick that overruns is skipped, not stacked, and
+    of several workers only one ticks at a time (the others skip that round)."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from storage.liveness import exclusively
+
+    async def tick() -> None:
+        async with exclusively(app.engine, "tick") as mine:
+            if mine:
+                await runtime.tick()
 
     scheduler = AsyncIOScheduler(timezone="Asia/Jakarta")
     scheduler.add_job(
-        runtime.tick, "interval", seconds=seconds, coalesce=True, max_instances=1,
+        tick, "interval", seconds=seconds, coalesce=True, max_instances=1,
         misfire_grace_time=seconds,
     )  # fmt: skip
     scheduler.start()
@@ -229,8 +262,10 @@ async def _telegram_bot(
     clock: Clock,
     webhook: bool,
     inbounds: dict[tuple[str, int], list[Any]],
+    receive: bool = True,
 ) -> AsyncIterator[None]:
-    """Telegram's Bot while the block runs, with the webhook registered or removed."""
+    """Telegram's Bot while the block runs, with the webhook registered or removed (a worker
+    that receives nothing leaves both as the receiver set them)."""
     from handlers.telegram.app import set_commands
     from handlers.telegram.startup import initialize, webhook_errors
     from handlers.telegram.webhook import inbound
@@ -240,6 +275,9 @@ async def _telegram_bot(
     # getMe: a rejected token stops here; a Bot API that does not answer is waited for.
     await initialize(application, settings.telegram_base_url, Patience(clock.now))
     async with application:
+        if not receive:
+            yield
+            return
         await set_commands(application)
         if webhook:
             with webhook_errors():

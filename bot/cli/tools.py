@@ -141,10 +141,19 @@ def run_bot(
     dashboard: bool = typer.Option(
         False, "--dashboard", help="Layani juga dasbor web (SOPBOT_WEB_PORT)."
     ),
+    worker: bool = typer.Option(
+        False,
+        "--worker",
+        help="Hanya mengolah kotak masuk, mengirim pesan dan pengingat; tidak menerima "
+        "pembaruan (beberapa worker: PostgreSQL).",
+    ),
 ) -> None:
-    """Start the bot: migrations first, then Telegram (long polling, or webhook) and WhatsApp."""
+    """Start the bot: migrations first, then Telegram (long polling, or webhook) and WhatsApp.
+    With --worker: one more worker beside the process that receives."""
     config = settings()
     with explained():
-        check_run(config, webhook=webhook, dashboard=dashboard)
+        check_run(config, webhook=webhook and not worker, dashboard=dashboard, worker=worker)
     bootstrap.configure_logging(config.sopbot_log_level)
-    run(stop_on_signal(bootstrap.run_bot(config, webhook=webhook, dashboard=dashboard)))
+    run(stop_on_signal(
+        bootstrap.run_bot(config, webhook=webhook, dashboard=dashboard, worker=worker)
+    ))  # fmt: skip

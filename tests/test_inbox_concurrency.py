@@ -1,0 +1,192 @@
+"""The inbox worker on real databases: different chats at once, each chat strictly in order."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.inbox import InboxWorker, Received
+from bot.ports import ChatRoute, Claim, Envelope, Handled, OutgoingMessage, StoredUpdate
+from bot.replies import Reply
+from storage.sql import table
+from tests.office import Office
+
+
+@dataclass
+class GatedChannel:
+    """A channel whose updates queue one answer each; an update may be held at a gate, in
+    `prepare` (a slow download, outside the transaction) or in `handle` (inside it)."""
+
+    office: Office
+    prepare_gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    handle_gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+    finished: dict[str, asyncio.Event] = field(default_factory=dict)
+    turns: dict[str, int] = field(default_factory=dict)
+    busy: int = 0
+    most_busy: int = 0
+
+    def envelope(self, payload: dict[str, Any]) -> Envelope:
+        return Envelope(ChatRoute("fake", str(payload["chat"])), "text", str(payload["n"]))
+
+    async def prepare(self, update: StoredUpdate) -> object:
+        self.busy += 1
+        self.most_busy = max(self.most_busy, self.busy)
+        self.events.append(f"start {update.update_id}")
+        if (gate := self.prepare_gates.get(update.update_id)) is not None:
+            await gate.wait()
+        for _ in range(self.turns.get(update.update_id, 0)):
+            await asyncio.sleep(0)  # gives the event loop's turn to the other chats' tasks
+        return None
+
+    async def handle(self, update: StoredUpdate, prepared: object) -> Handled:
+        if (gate := self.handle_gates.get(update.update_id)) is not None:
+            await gate.wait()
+        route = ChatRoute("fake", str(update.payload["chat"]))
+        async with self.office.uow() as uow:
+            answer = OutgoingMessage(None, Reply("chat.no_tasks"), f"answer:{update.update_id}",
+                                     chat=route)  # fmt: skip
+            await uow.outbox.add(answer, self.office.clock.now())
+            await uow.commit()
+        self.busy -= 1
+        self.events.append(f"end {update.update_id}")
+        self.finished.setdefault(update.update_id, asyncio.Event()).set()
+        return Handled()
+
+    def done(self, update_id: str) -> asyncio.Event:
+        return self.finished.setdefault(update_id, asyncio.Event())
+
+
+@pytest.fixture
+async def office(uow_factory, file_store) -> Office:
+    return Office(uow_factory, file_store)
+
+
+@pytest.fixture
+def channel(office: Office) -> GatedChannel:
+    return GatedChannel(office)
+
+
+def worker(office: Office, channel: GatedChannel, concurrency: int = 4) -> InboxWorker:
+    return InboxWorker(office.uow, office.clock, office.sop, {"fake": channel},
+                       concurrency=concurrency)  # fmt: skip
+
+
+async def receive(inbox: InboxWorker, *updates: tuple[str, str]) -> None:
+    await inbox.store([Received("fake", update_id, {"chat": chat, "n": update_id}, f"fake:{chat}")
+                       for update_id, chat in updates])  # fmt: skip
+
+
+async def answers(engine) -> list[str]:
+    outbox = table("outbox")
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(outbox.c.key).order_by(outbox.c.id))
+        return [key for (key,) in rows]
+
+
+async def test_a_chat_held_up_does_not_hold_up_another_chat(office, channel):
+    inbox = worker(office, channel)
+    channel.prepare_gates["a1"] = gate = asyncio.Event()
+    await receive(inbox, ("a1", "A"), ("b1", "B"))
+
+    running = asyncio.create_task(inbox.handle_due())
+    await channel.done("b1").wait()
+    held = list(channel.events)
+    gate.set()
+    taken = await running
+
+    assert held == ["start a1", "start b1", "end b1"]
+    assert taken == 2 and channel.events[-1] == "end a1"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_two_chats_transactions_overlap_on_postgresql(office, channel, engine):
+    committed = asyncio.Event()
+    inbox = InboxWorker(office.uow, office.clock, office.sop, {"fake": channel},
+                        on_committed=committed.set)  # fmt: skip
+    channel.handle_gates["a1"] = gate = asyncio.Event()
+    await receive(inbox, ("a1", "A"), ("b1", "B"))
+
+    running = asyncio.create_task(inbox.handle_due())
+    await committed.wait()  # b1's, while a1's transaction is open at its gate
+    committed_meanwhile = await answers(engine)
+    gate.set()
+    await running
+
+    assert committed_meanwhile == ["answer:b1"]
+    assert await answers(engine) == ["answer:b1", "answer:a1"]
+
+
+async def test_one_chats_updates_stay_in_order_among_many_chats(office, channel, engine):
+    inbox = worker(office, channel, concurrency=3)
+    updates = [(f"{chat}{n}", chat) for n in range(12) for chat in "ABCDE"]
+    # Updates take different numbers of turns of the event loop to prepare, so the chats
+    # finish out of step with each other and with the order they were stored in.
+    channel.turns = {update_id: (index * 7) % 5 for index, (update_id, _) in enumerate(updates)}
+    await receive(inbox, *updates)
+
+    taken = await inbox.handle_due()
+
+    keys = await answers(engine)
+    assert taken == len(updates) and len(keys) == len(updates)
+    for chat in "ABCDE":
+        prefix = f"answer:{chat}"
+        mine = [int(k.removeprefix(prefix)) for k in keys if k.startswith(prefix)]
+        assert mine == list(range(12))
+    assert keys != [f"answer:{update_id}" for update_id, _ in updates]  # the chats interleaved
+    assert channel.most_busy == 3
+
+
+async def test_the_sender_is_woken_only_after_an_update_that_queued_a_message(office):
+    woken: list[str] = []
+    silent = SilentChannel()
+    inbox = InboxWorker(office.uow, office.clock, office.sop,
+                        {"fake": GatedChannel(office), "quiet": silent},
+                        on_committed=lambda: woken.append("sender"))  # fmt: skip
+    await inbox.store([Received("quiet", "q1", {"chat": "Q", "n": "q1"}, "quiet:Q")])
+    await inbox.handle_due()
+    quiet = list(woken)
+
+    await receive(inbox, ("a1", "A"))
+    await inbox.handle_due()
+
+    assert (quiet, woken, silent.handled) == ([], ["sender"], ["q1"])
+
+
+@dataclass
+class SilentChannel:
+    """A channel whose updates change nothing and answer nobody."""
+
+    handled: list[str] = field(default_factory=list)
+
+    def envelope(self, payload: dict[str, Any]) -> Envelope:
+        return Envelope(None)
+
+    async def prepare(self, update: StoredUpdate) -> object:
+        return None
+
+    async def handle(self, update: StoredUpdate, prepared: object) -> Handled:
+        self.handled.append(update.update_id)
+        return Handled()
+
+
+async def test_an_update_whose_handling_was_interrupted_is_handled_alone_after_the_fresh_ones(
+    office, channel
+):
+    inbox = worker(office, channel)
+    await receive(inbox, ("a1", "A"))
+    async with office.uow() as uow:  # a worker took it and died (its lease is over at once)
+        now = office.clock.now()
+        await uow.inbox.claim(Claim("gone", now, now, frozenset()), 1)
+        await uow.commit()
+    await receive(inbox, ("b1", "B"), ("c1", "C"))
+
+    await inbox.handle_due()
+
+    assert channel.events[-2:] == ["start a1", "end a1"]  # nothing else ran beside it
+    assert sorted(channel.events[:4]) == ["end b1", "end c1", "start b1", "start c1"]

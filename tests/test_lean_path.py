@@ -1,0 +1,142 @@
+"""The cost of one update on the durable path, and the per-process cache that keeps it low."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.errors import UserNotFound
+from storage.db import make_engine, make_session_factory
+from storage.uow import uow_factory as make_uow_factory
+from tests.fakes import TEST_AUDIT_KEY
+from tests.telegram_office import TelegramOffice, open_case
+
+ROSTER_TABLES = ("people", "person_roles", "channel_identities", "delegations")
+
+
+@pytest.fixture
+async def office(tmp_path):
+    office = TelegramOffice(tmp_path)
+    await office.start()
+    await office.hire()
+    await open_case(office)
+    yield office
+    await office.stop()
+
+
+@contextmanager
+def transactions(engine: AsyncEngine) -> Iterator[list[list[str]]]:
+    """The statements of each transaction begun on `engine` while the block runs.
+
+    The listeners stay attached afterwards, idle: removing one while the driver's thread runs
+    the event would change the listener list under it."""
+    seen: list[list[str]] = []
+    recording = [True]
+
+    def on_begin(_connection: Any) -> None:
+        if recording[0]:
+            seen.append([])
+
+    def on_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if recording[0] and seen and statement != "BEGIN IMMEDIATE":  # SQLite's, at begin
+            seen[-1].append(" ".join(statement.split()))
+
+    sync = engine.sync_engine
+    event.listen(sync, "begin", on_begin)
+    event.listen(sync, "before_cursor_execute", on_statement)
+    try:
+        yield seen
+    finally:
+        recording[0] = False
+
+
+def inbox_side(seen: list[list[str]]) -> list[list[str]]:
+    """The transactions that store, claim or handle the update (the outbox's are the rest)."""
+    return [tx for tx in seen if any(" inbox" in s and "outbox" not in s for s in tx)]
+
+
+async def test_an_update_is_stored_claimed_and_handled_in_three_transactions(office):
+    await office.settle()
+
+    with transactions(office.app.engine) as seen:
+        await office.say("kabag", "/tugas")
+
+    store, claim, handle = inbox_side(seen)
+    assert store[-1].startswith("INSERT INTO inbox")
+    assert any(s.startswith("UPDATE inbox SET status") for s in claim)
+    assert handle[-1].startswith("UPDATE inbox SET payload")  # done, in the update's commit
+    assert any(s.startswith("INSERT INTO outbox") for s in handle)
+
+
+async def test_the_roster_and_holidays_come_from_the_process_cache_when_unchanged(office):
+    await office.say("kabag", "/tugas")  # the cache is filled
+
+    with transactions(office.app.engine) as seen:
+        await office.say("kabag", "/tugas")
+
+    handle = inbox_side(seen)[-1]
+    cached = (*ROSTER_TABLES, "holiday_overrides")
+    reads = [s for s in handle if s.startswith("SELECT")]
+    assert not [s for s in reads if any(f"FROM {t} " in f"{s} " for t in cached)]
+    assert sum("FROM cache_versions" in s for s in handle) == 1
+
+
+@pytest.fixture
+async def second_process(database_url):
+    """Another process's units of work: its own engine, pool and cache."""
+    engine = make_engine(database_url)
+    yield make_uow_factory(make_session_factory(engine), TEST_AUDIT_KEY)
+    await engine.dispose()
+
+
+async def people_seen(uow_factory) -> list[str]:
+    async with uow_factory() as uow:
+        return [person.name for person in await uow.people.list()]
+
+
+async def test_a_person_added_by_another_process_is_seen_at_the_next_transaction(
+    uow_factory, second_process
+):
+    before = await people_seen(uow_factory)  # cached here
+
+    async with second_process() as uow:
+        await uow.people.add("Rina Marlina, S.E.", ["tkksd"])
+        await uow.commit()
+
+    assert (before, await people_seen(uow_factory)) == ([], ["Rina Marlina, S.E."])
+
+
+async def test_a_holiday_set_by_another_process_is_seen_at_the_next_transaction(
+    uow_factory, second_process
+):
+    from datetime import date
+
+    from bot.calendar import HolidayOverride
+
+    async with uow_factory() as uow:
+        before = await uow.holidays.list()
+
+    async with second_process() as uow:
+        await uow.holidays.put(HolidayOverride(date(2026, 3, 9), "Cuti bersama daerah", True))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        after = await uow.holidays.list()
+    assert (before, [h.name for h in after]) == ([], ["Cuti bersama daerah"])
+
+
+async def test_a_change_rolled_back_never_reaches_the_cache(uow_factory):
+    async with uow_factory() as uow:
+        person = await uow.people.add("Siti Rahmawati, S.H.", ["ketua_tim"])
+        assert [p.name for p in await uow.people.list()] == ["Siti Rahmawati, S.H."]
+        await uow.rollback()
+
+    assert await people_seen(uow_factory) == []
+    async with uow_factory() as uow:
+        with pytest.raises(UserNotFound):
+            await uow.people.get(person.id)
