@@ -28,6 +28,7 @@ from bench.report import Figure, line, machine, markdown, say
 
 OUTPUT = Path("bench-output")
 RESULTS = Path("bench/RESULTS.md")
+MODULES = (mixed, approval, load, sweep, burst, documents, startup)
 PARTS = ("mixed", "approval", "load", "sweep", "burst", "documents", "startup")
 
 
@@ -116,6 +117,11 @@ async def main(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _how(doc: str) -> str:
+    """A part's module docstring after its title line, as one paragraph."""
+    return " ".join(doc.split("\n\n", 1)[-1].split())
+
+
 def prepare(output: Path) -> None:
     """An empty output folder with the run's log in it."""
     shutil.rmtree(output, ignore_errors=True)
@@ -132,7 +138,8 @@ def write(args: argparse.Namespace, figures: list[Figure], described: list[str],
     command = " ".join(["python -m bench", *sys.argv[1:]])
     out = args.out or (args.output / "RESULTS-quick.md" if args.quick else RESULTS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(markdown(figures, described, notes, command, started_at, elapsed))
+    how = {module.PART: _how(module.__doc__ or "") for module in MODULES}
+    out.write_text(markdown(figures, described, notes, command, started_at, elapsed, how))
     missed = sum(1 for f in figures if f.met is False)
     say(f"\n{len(figures)} figures in {elapsed / 60:.1f} min; goals missed: {missed}; "
         f"written to {out}")  # fmt: skip

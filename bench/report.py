@@ -52,6 +52,8 @@ def number(value: float | None, unit: str = "") -> str:
         return "—"
     if value != value:  # NaN: nothing measured
         return "n/a"
+    if not unit and value == int(value):  # a count
+        return f"{int(value):,}"
     digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2 if abs(value) >= 1 else 3
     return f"{value:,.{digits}f} {unit}".strip()
 
@@ -119,8 +121,9 @@ def markdown(
     command: str,
     started: datetime,
     seconds: float,
+    how: dict[str, str] | None = None,
 ) -> str:
-    """RESULTS.md: date, machine, then one table per part."""
+    """RESULTS.md: date, machine, then per part how it is measured and its table."""
     out = [
         "# sopbot benchmark results",
         "",
@@ -136,7 +139,10 @@ def markdown(
     for figure in figures:
         parts.setdefault(figure.part, []).append(figure)
     for part, rows in parts.items():
-        out += [f"## {part}", "", "| figure | value | baseline | ratio | goal | met |",
+        out += [f"## {part}", ""]
+        if how and part in how:
+            out += [how[part], ""]
+        out += ["| figure | value | baseline | ratio | goal | met |",
                 "|---|---|---|---|---|---|"]  # fmt: skip
         for f in rows:
             base = (f"{number(f.baseline, f.unit)} ({f.baseline_name})"
