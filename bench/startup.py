@@ -60,9 +60,11 @@ async def sopbot_start(rig: Rig) -> tuple[float, int]:
     return await rig.polled(mark) - started, process.pid
 
 
-async def open_cases(staff: Staff, count: int) -> None:
-    """The Kabag opens `count` cases in chat and takes each through step 1."""
+async def open_cases(staff: Staff, count: int, pid: int) -> list[float]:
+    """The Kabag opens `count` cases in chat and takes each through step 1; the process's
+    RSS after each quarter of them."""
     kabag = staff.users["kabag"]
+    steps = []
     for number in range(1, count + 1):
         for kind, words in (
             ("send", f"/baru Pemerintah Kota Mitra {number} | Kerja sama {number}"),
@@ -78,6 +80,9 @@ async def open_cases(staff: Staff, count: int) -> None:
             else:
                 kabag.press(words)
             await staff.settle()
+        if number % max(1, count // 4) == 0:
+            steps.append(rss_mib(pid))
+    return steps
 
 
 async def run(say: Say, quick: bool, folder: Path) -> list[Figure]:
@@ -109,14 +114,15 @@ async def run(say: Say, quick: bool, folder: Path) -> list[Figure]:
         await asyncio.sleep(IDLE_SECONDS)
         idle = rss_mib(pid)
         started = time.monotonic()
-        await open_cases(staff, cases)
+        steps = await open_cases(staff, cases, pid)
         walked = time.monotonic() - started
         await asyncio.sleep(IDLE_SECONDS)
         after = rss_mib(pid)
     finally:
         await rig.close()
     say(f"    start-ups {', '.join(f'{s:.2f}' for s in starts)} s; first start {first:.2f} s; "
-        f"{cases} cases walked in {walked:.1f} s")  # fmt: skip
+        f"{cases} cases walked in {walked:.1f} s; RSS after each quarter of them "
+        f"{', '.join(f'{m:.0f}' for m in steps)} MiB")  # fmt: skip
     median = statistics.median(starts)
     return [
         Figure(PART, "start-up to the first getUpdates (migrated database)", median, "s",
@@ -126,5 +132,6 @@ async def run(say: Say, quick: bool, folder: Path) -> list[Figure]:
         Figure(PART, "idle RSS", idle, "MiB", echo_rss, "bare echo bot", "≤ 150 MiB",
                idle <= 150),
         Figure(PART, f"RSS after {cases} cases through step 1", after, "MiB", echo_rss,
-               "bare echo bot", "≤ 150 MiB", after <= 150),
+               "bare echo bot", "≤ 150 MiB", after <= 150,
+               note="after each quarter: " + ", ".join(f"{m:.0f}" for m in steps) + " MiB"),
     ]  # fmt: skip
