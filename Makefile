@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test proof proof-short lint run clean
+.PHONY: demo test proof proof-short bench lint run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ proof: $(STAMP)
 proof-short: $(STAMP)
 	$(BIN)/python -m proof --kills 50 --external 10 --commands 3
 
+# Every benchmark beside its baseline measured in the same run, written to bench/RESULTS.md
+# (uses PostgreSQL too when TEST_DATABASE_URL answers). Not part of `make test`. About 12 min.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -37,4 +42,4 @@ run: $(STAMP)
 	$(BIN)/sopbot run
 
 clean:
-	rm -rf $(VENV) demo-output proof-output .pytest_cache
+	rm -rf $(VENV) demo-output proof-output bench-output .pytest_cache
