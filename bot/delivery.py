@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -53,6 +53,9 @@ LEASE_SECONDS = 600.0  # far longer than a claimed batch takes, at one message a
 CONCURRENT_CHATS = 32
 IDLE_POLL_SECONDS = 2.0  # how often an idle sender looks for rows queued by other processes
 ALERT_PREFIX = "delivery-failed:"
+# Recording a send's outcome when the database is busy: tried again for about half a minute,
+# holding only that chat, rather than leaving the chat's rows leased for LEASE_SECONDS.
+RECORD_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,10 @@ class Delivery:
         lease_seconds: float = LEASE_SECONDS,
         workers: Workers | None = None,
         concurrency: int = CONCURRENT_CHATS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.uow = uow
+        self.sleep = sleep
         self.clock = clock
         self.senders = senders
         self.pacer = pacer
@@ -158,9 +163,12 @@ class Delivery:
                 task.cancel()
             await asyncio.gather(*self._chats.values(), return_exceptions=True)
 
-    def _done(self, chat: str, _: object) -> None:
-        task = self._chats.pop(chat, None)
-        if task is not None and not task.cancelled() and task.exception() is not None:
+    def _done(self, chat: str, task: asyncio.Task[DrainReport]) -> None:
+        # The chat's next rows may have been claimed, in a task of their own, before this one
+        # ended: only this task leaves the table.
+        if self._chats.get(chat) is task:
+            del self._chats[chat]
+        if not task.cancelled() and task.exception() is not None:
             logger.error("sending to %s failed", chat, exc_info=task.exception())
         self.wake()  # the chat's next rows may be due now
 
@@ -236,7 +244,12 @@ class Delivery:
             await self._release([message.id], wall_clock_after(self.clock.now(), seconds=30))
             return Outcome("foreign")
         pace = self.pacer.pace(route.key) if self.pacer else None
-        reply, edit_ref = await self._edit_of(message, route)
+        try:
+            reply, edit_ref = await self._edit_of(message, route)
+        except Exception as error:  # nothing was sent: tried again later, like a failed send
+            logger.warning("finding the card of outbox message %s failed", message.id,
+                           exc_info=True)  # fmt: skip
+            return await self._record(message, SendResult(False, error=repr(error)))
         try:
             result = await sender.send(route.external_id, reply, message.key, pace, edit_ref)
         except Exception as error:  # a sender bug must not stop the queue; the row says why
@@ -268,6 +281,19 @@ class Delivery:
 
     async def _record(
         self, message: QueuedMessage, result: SendResult, channel: str = ""
+    ) -> Outcome:
+        """Record the outcome; a busy or briefly absent database is waited for."""
+        for delay in RECORD_DELAYS:
+            try:
+                return await self._record_once(message, result, channel)
+            except Exception:
+                logger.warning("recording outbox message %s failed; trying again in %s s",
+                               message.id, delay, exc_info=True)  # fmt: skip
+                await self.sleep(delay)
+        return await self._record_once(message, result, channel)
+
+    async def _record_once(
+        self, message: QueuedMessage, result: SendResult, channel: str
     ) -> Outcome:
         now = self.clock.now()
         later = retry_at(now, result, message.attempts)

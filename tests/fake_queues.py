@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import queued
+from bot.errors import Unavailable
 from bot.ports import Claim, OutgoingMessage, QueuedMessage, Reminder
 from bot.replies import Reply
 
@@ -94,6 +95,10 @@ class FakeOutbox(_Repo):
     async def mark_sent(
         self, message_id: int, channel: str, platform_id: str | None, at: datetime
     ) -> None:
+        shared = self.uow._db  # counted on the shared state: a refused write is not rolled back
+        if shared.outbox_busy:
+            shared.outbox_busy -= 1
+            raise Unavailable()
         self._attempted(self._key(message_id))
         self.s.delivered[self._key(message_id)] = (channel, platform_id, at)
 

@@ -81,6 +81,7 @@ class FakeDB:
     counters: dict[tuple[str, int], int] = field(default_factory=dict)  # agenda register
     register: list[RegisterEntry] = field(default_factory=list)
     register_busy: bool = False  # a register that cannot give a number (database busy)
+    outbox_busy: int = 0  # outcomes of sends refused (database busy) before one is recorded
     exports: list[ExportRequest] = field(default_factory=list)
 
 

@@ -291,3 +291,21 @@ async def test_two_drainers_do_not_send_what_the_other_has_claimed(
     first, second = await delivery.drain(), await other.drain()
 
     assert (first.sent, second.sent) == (2, 0)
+
+
+async def test_a_busy_database_when_recording_a_send_is_waited_for_and_the_chat_goes_on(
+    office, db, channel, time
+):
+    await registered(office, "ketua")
+    await queue(office, "ketua", "a", "b")
+    db.outbox_busy = 3  # the first three attempts to record "a" as sent are refused
+    pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep)
+    delivery = Delivery(office.uow, office.clock, {CHANNEL: channel}, pacer=pacer,
+                        sleep=time.sleep)  # fmt: skip
+
+    report = await delivery.drain()
+
+    assert report == DrainReport(sent=2)
+    assert list(db.delivered) == ["a", "b"] and not db.sending
+    assert len(channel.calls) == 2  # "a" was sent once, its outcome recorded late
+
