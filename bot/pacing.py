@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.ports import Pace
@@ -54,6 +54,11 @@ class Pacer:
         self.sleep = sleep
         self._recent: deque[float] = deque()  # the last `overall` calls, oldest first
         self._next: dict[str, float] = {}  # chat -> earliest time of its next call
+
+    def share(self, workers: int, configured: int) -> None:
+        """Of several workers each sends its share of the overall limit (`configured` calls
+        per window for the whole bot), so that together they keep within the platform's."""
+        self.limits = replace(self.limits, overall=max(1, configured // max(1, workers)))
 
     def ready_at(self, chat: str) -> float:
         """The earliest monotonic time a call to `chat` may be made (per-chat limit only)."""

@@ -72,6 +72,14 @@ class Runtime:
         if self.liveness is not None:
             await self.liveness.stop()
 
+    async def share_send_limit(self, configured: int) -> int:
+        """Split the overall send limit among the workers that run now; how many they are."""
+        if self.liveness is None or self.delivery.pacer is None:
+            return 1
+        workers = await self.liveness.alive_count()
+        self.delivery.pacer.share(workers, configured)
+        return workers
+
     async def tick(self) -> TickReport:
         """Reminders, the digest and failure counts; their messages go out at once."""
         report = await self.periodic.tick()

@@ -57,6 +57,10 @@ class FileLiveness:
         """The workers among `workers` whose lock nobody holds."""
         return frozenset(w for w in workers if w != self.worker and not self._alive(w))
 
+    async def alive_count(self) -> int:
+        """How many workers run now, this one included."""
+        return 1 + len(await self.others_alive())
+
     async def others_alive(self) -> list[str]:
         """The other workers whose lock is held now (their processes run)."""
         if not self.folder.is_dir():
@@ -128,6 +132,19 @@ class PostgresLiveness:
                         text("SELECT pg_advisory_unlock(:space, :key)"), params
                     )
         return frozenset(gone)
+
+    async def alive_count(self) -> int:
+        """How many workers hold their lock on this database now, this one included."""
+        async with self.engine.connect() as connection:
+            found = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND classid::bigint = :space AND objsubid = 2 AND database ="
+                    " (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"space": _WORKER_LOCKS},
+            )
+        return max(1, int(found or 0))
 
     async def stop(self) -> None:
         """Drop the lock; the connection goes back to the pool without it."""

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery import LEASE_SECONDS, Delivery
+from bot.pacing import Pacer
 from bot.ports import OutgoingMessage
 from bot.replies import Reply
+from bot.runtime import Runtime
 from bot.workers import Workers
 from storage.db import make_engine, make_session_factory
 from storage.liveness import liveness_for
@@ -108,3 +110,24 @@ async def test_a_dead_workers_rows_are_taken_over_at_once_a_live_ones_are_not(of
 
     assert while_alive.sent == 0 and after_death.sent > 0
     assert {call.key for call in channel.calls} == {f"m{i}" for i in range(20)}
+
+
+async def test_workers_that_run_together_share_the_overall_send_limit(office, engine):
+    time = FakeTime(office.clock)
+    liveness = [liveness_for(engine) for _ in range(3)]
+    runtimes = []
+    for each in liveness:
+        await each.start()
+        pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep)
+        delivery = Delivery(office.uow, office.clock, {}, pacer=pacer, workers=Workers(each))
+        runtimes.append(Runtime(None, delivery, None, each))  # type: ignore[arg-type]
+
+    shares = [await r.share_send_limit(30) for r in runtimes]
+    limits = [r.delivery.pacer.limits.overall for r in runtimes]  # type: ignore[union-attr]
+    await liveness[2].stop()  # one process ends: the others take its share back
+    after = await runtimes[0].share_send_limit(30)
+
+    assert shares == [3, 3, 3] and limits == [10, 10, 10]
+    assert after == 2 and runtimes[0].delivery.pacer.limits.overall == 15  # type: ignore[union-attr]
+    for each in liveness[:2]:
+        await each.stop()
