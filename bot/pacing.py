@@ -50,15 +50,16 @@ class Pacer:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.limits = limits or SendLimits()
+        self.configured = self.limits.overall  # for the whole bot, however many workers
         self.monotonic = monotonic
         self.sleep = sleep
         self._recent: deque[float] = deque()  # the last `overall` calls, oldest first
         self._next: dict[str, float] = {}  # chat -> earliest time of its next call
 
-    def share(self, workers: int, configured: int) -> None:
-        """Of several workers each sends its share of the overall limit (`configured` calls
-        per window for the whole bot), so that together they keep within the platform's."""
-        self.limits = replace(self.limits, overall=max(1, configured // max(1, workers)))
+    def share(self, workers: int) -> None:
+        """Of several workers each sends its share of the configured overall limit, so that
+        together they keep within the platform's."""
+        self.limits = replace(self.limits, overall=max(1, self.configured // max(1, workers)))
 
     def ready_at(self, chat: str) -> float:
         """The earliest monotonic time a call to `chat` may be made (per-chat limit only)."""

@@ -44,6 +44,7 @@ class Runtime:
         """Take this worker's liveness lock, then run the inbox worker and the sender."""
         if self.liveness is not None:
             await self.liveness.start()
+            await self.share_send_limit()
         self._tasks = [
             asyncio.create_task(self.inbox.run(), name="sopbot inbox"),
             asyncio.create_task(self.delivery.run(), name="sopbot outbox"),
@@ -72,12 +73,12 @@ class Runtime:
         if self.liveness is not None:
             await self.liveness.stop()
 
-    async def share_send_limit(self, configured: int) -> int:
+    async def share_send_limit(self) -> int:
         """Split the overall send limit among the workers that run now; how many they are."""
         if self.liveness is None or self.delivery.pacer is None:
             return 1
         workers = await self.liveness.alive_count()
-        self.delivery.pacer.share(workers, configured)
+        self.delivery.pacer.share(workers)
         return workers
 
     async def tick(self) -> TickReport:

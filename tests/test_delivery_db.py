@@ -122,10 +122,10 @@ async def test_workers_that_run_together_share_the_overall_send_limit(office, en
         delivery = Delivery(office.uow, office.clock, {}, pacer=pacer, workers=Workers(each))
         runtimes.append(Runtime(None, delivery, None, each))  # type: ignore[arg-type]
 
-    shares = [await r.share_send_limit(30) for r in runtimes]
+    shares = [await r.share_send_limit() for r in runtimes]
     limits = [r.delivery.pacer.limits.overall for r in runtimes]  # type: ignore[union-attr]
     await liveness[2].stop()  # one process ends: the others take its share back
-    after = await runtimes[0].share_send_limit(30)
+    after = await runtimes[0].share_send_limit()
 
     assert shares == [3, 3, 3] and limits == [10, 10, 10]
     assert after == 2 and runtimes[0].delivery.pacer.limits.overall == 15  # type: ignore[union-attr]

@@ -240,7 +240,7 @@ def _scheduled(runtime: Runtime, seconds: int, app: App) -> Iterator[None]:
 
     async def tick() -> None:
         try:
-            await runtime.share_send_limit(app.settings.sopbot_send_per_second)
+            await runtime.share_send_limit()
         except Exception:  # the share of the last round stays
             logger.warning("could not count the running workers", exc_info=True)
         async with exclusively(app.engine, "tick") as mine:
