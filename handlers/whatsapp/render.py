@@ -133,9 +133,9 @@ def _rows(labelled: list[tuple[str, str]]) -> list[Row]:
     """List rows: a long label shortened at a word, in full below it. When shortening would
     leave two rows with one title (two SOPs whose titles begin alike) or no whole word fits,
     every row is numbered by its place, so that no two titles are equal and no word is cut."""
-    titles = [whole_words(label, MAX_ROW_TITLE) for label, _ in labelled]
-    distinct = len(set(titles)) == len(titles)
-    if not distinct or None in titles:
+    shortened = [whole_words(label, MAX_ROW_TITLE) for label, _ in labelled]
+    titles = [title for title in shortened if title is not None]
+    if len(set(titles)) < len(labelled):  # a repeated title, or one with no whole word
         titles = [_numbered(label, place) for place, (label, _) in enumerate(labelled, start=1)]
     return [
         Row(title, action, None if title.endswith(label) else shorten(label, MAX_ROW_DESCRIPTION))
