@@ -212,7 +212,7 @@ async def test_reports_name_each_cases_steps_and_report_sop_keeps_one_sop(tmp_pa
 
 async def test_a_report_of_every_sop_is_headed_by_every_sop_and_one_of_one_sop_by_it(
     tmp_path, monkeypatch
-):
+):  # a case's report too is headed by its own SOP alone
     office = TelegramOffice(tmp_path / "data")
     sops = tmp_path / "sops"
     await office.start(settings=two_sops(office, sops))
@@ -241,6 +241,13 @@ async def test_a_report_of_every_sop_is_headed_by_every_sop_and_one_of_one_sop_b
     only_pks = docx_text((tmp_path / "p.docx").read_bytes())
     assert f"SOP 55/000.8.3.3/III/2025: {PKS_TITLE}" in only_pks
     assert "Seluruh SOP" not in only_pks and KB_TITLE not in only_pks
+    case = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["report", "PKS-2026-0001", "--out", "c.docx"]
+    )
+    assert case.exit_code == 0, case.output
+    one_case = docx_text((tmp_path / "c.docx").read_bytes())
+    assert f"SOP 55/000.8.3.3/III/2025: {PKS_TITLE}" in one_case
+    assert "Seluruh SOP" not in one_case and KB_TITLE not in one_case
 
 
 def revise_pks(sop_dir: Path) -> None:
