@@ -8,6 +8,7 @@ jabatan recorded for the person wins; otherwise the title of the SOP role the me
 from __future__ import annotations
 
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.workflow.model import Person
 
@@ -36,3 +37,11 @@ def salutation(jabatan: str) -> str:
 def address(person: Person | None, sop: Sop, role: str | None = None) -> str:
     """The greeting line's address for `person`, acting in `role` when the message is about one."""
     return salutation(jabatan_of(person, sop, role))
+
+
+def address_among(person: Person | None, sops: SopRegistry) -> str:
+    """The greeting line's address where several SOPs run: the jabatan recorded, else the
+    title of the person's role in the first SOP that names one of their roles."""
+    roles = person.roles if person is not None else frozenset()
+    sop = next((s for s in sops.current if roles & set(s.roles)), sops.default)
+    return address(person, sop)

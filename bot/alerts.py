@@ -19,6 +19,7 @@ from bot.fmt import format_datetime
 from bot.ports import Clock, Incident, OutgoingMessage, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 
 WINDOW_SECONDS = 15 * 60
 TRACE_CHARS = 3000
@@ -42,7 +43,7 @@ def trace_of(error: BaseException) -> str:
 
 
 async def record_failure(
-    uow: UnitOfWork, sop: Sop, kind: str, trace: str, now: datetime
+    uow: UnitOfWork, sops: Sop | SopRegistry, kind: str, trace: str, now: datetime
 ) -> None:
     """Count a failure; tell the admins at once unless they heard of this kind lately."""
     incident = await uow.incidents.get(kind)
@@ -50,7 +51,7 @@ async def record_failure(
     if incident is None or incident.notified_at is None or incident.notified_at <= quiet_since:
         count = 1 + (incident.suppressed if incident else 0)
         since = (incident.notified_at if incident and incident.suppressed else None) or now
-        await _notify(uow, sop, kind, count, since, trace, now)
+        await _notify(uow, sops, kind, count, since, trace, now)
         total = (incident.total if incident else 0) + 1
         await uow.incidents.put(Incident(kind, now, 0, trace, total))
         return
@@ -59,29 +60,37 @@ async def record_failure(
     await uow.incidents.put(replace(counted, trace=first))
 
 
-async def report_waiting(uow: UnitOfWorkFactory, sop: Sop, clock: Clock) -> int:
+async def report_waiting(uow: UnitOfWorkFactory, sops: Sop | SopRegistry, clock: Clock) -> int:
     """Tell the counts of the kinds whose quarter hour is over; how many kinds were told."""
     now = clock.now()
     async with uow() as unit:
         waiting = await unit.incidents.waiting(wall_clock_after(now, seconds=-WINDOW_SECONDS))
         for incident in waiting:
             since, count = incident.notified_at or now, incident.suppressed
-            await _notify(unit, sop, incident.kind, count, since, incident.trace, now)
+            await _notify(unit, sops, incident.kind, count, since, incident.trace, now)
             await unit.incidents.put(replace(incident, notified_at=now, suppressed=0))
         await unit.commit()
     return len(waiting)
 
 
 async def _notify(
-    uow: UnitOfWork, sop: Sop, kind: str, count: int, since: datetime, trace: str, now: datetime
+    uow: UnitOfWork,
+    sops: Sop | SopRegistry,
+    kind: str,
+    count: int,
+    since: datetime,
+    trace: str,
+    now: datetime,
 ) -> None:
+    """Tell every holder of a role any SOP names for `system_failure` (a failure belongs to
+    no SOP), once each."""
     roster = await uow.people.roster()
     reply = Reply(
         "alert.failure",
         {"kind": kind, "count": count, "since": format_datetime(since), "trace": trace},
     )
     tag = hashlib.sha256(kind.encode()).hexdigest()[:16]
-    for role in sop.notices.system_failure:
+    for role in SopRegistry.of(sops).notice_roles("system_failure"):
         for admin in roster.holders(role):
-            key = f"incident:{tag}:{now.isoformat()}:{admin.id}"
+            key = f"incident:{tag}:{now.isoformat()}:{admin.id}"  # one message per person
             await uow.outbox.add(OutgoingMessage(admin.id, reply, key), now)

@@ -46,6 +46,7 @@ from bot.ports import (
 )
 from bot.replies import Reply
 from bot.sop.model import Sop
+from bot.sop.registry import SopRegistry
 from bot.workers import Wakeup, Workers
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class InboxWorker:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        sop: Sop,
+        sop: Sop | SopRegistry,
         handlers: Mapping[str, UpdateHandler],
         *,
         workers: Workers | None = None,

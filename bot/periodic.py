@@ -64,7 +64,7 @@ class Periodic:
             logger.exception("daily digest failed")
         told = 0
         try:
-            told = await report_waiting(wf.uow, wf.sop, self.clock)
+            told = await report_waiting(wf.uow, wf.sops, self.clock)
         except Exception:
             logger.exception("counting failures for the admins failed")
         packages = 0

@@ -199,7 +199,9 @@ def laporan_kepatuhan() -> DocumentObject:
     kop(doc)
     width = usable_width(doc)
     para(doc, "LAPORAN KEPATUHAN SOP", bold=True, size=14, align=CENTER)
-    para(doc, "SOP {{ sop_number }}: {{ sop_title }}", align=CENTER)
+    tag(doc, "{%p for line in covers %}")  # the SOP reported on, or every SOP listed
+    para(doc, "{{ line }}", align=CENTER)
+    tag(doc, "{%p endfor %}")
     para(doc, "{{ scope }} — keadaan per {{ printed }}", align=CENTER, after=8)
     numbered(doc, "overview", size=10)
     para(doc, after=6)

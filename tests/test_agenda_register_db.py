@@ -15,10 +15,12 @@ from bot.documents.render import BuiltDocument
 from bot.errors import RegisterBusy
 from bot.records.register import Register
 from bot.sop.loader import load_sop
+from bot.sop.registry import SopRegistry
 from bot.workflow.model import Case
 from storage import uow as storage_uow
 from storage.sql import table
 from tests.fakes import TEST_AUDIT_KEY
+from tests.test_several_sops import PKS
 
 AT = datetime(2026, 3, 17, 9, 0, tzinfo=JAKARTA)
 CONCURRENT = 50
@@ -135,3 +137,25 @@ async def test_a_register_held_too_long_refuses_with_register_busy_and_issues_no
         counters = (await uow.session.execute(select(table("agenda_counters")))).all()
     assert counters == []
     assert await issue_one(uow_factory, register) == 1
+
+
+def case_of(sop_code: str, ref: str) -> Case:
+    return Case(ref, "Pemerintah Kota Bandung", "pemda", "Sampah", AT, 1, sop_code=sop_code)
+
+
+async def test_each_sops_naskah_take_its_own_number_format_from_one_count_per_kind(
+    uow_factory, file_store
+):
+    settings = DocumentSettings.from_settings(Settings(_env_file=None))
+    register = Register(SopRegistry([load_sop(), load_sop(PKS)]), file_store, settings)
+
+    async with uow_factory() as uow:
+        kb = await register.issue(uow, "persetujuan", case_of("sop54-2025", "KB-2026-0001"),
+                                  AT, None, letter)  # fmt: skip
+        pks = await register.issue(uow, "persetujuan", case_of("pks-2025", "PKS-2026-0001"),
+                                   AT, None, letter)  # fmt: skip
+        await uow.commit()
+
+    assert (kb.entry.number, kb.entry.nomor) == (1, "1/LP-Tapem/III/2026")
+    assert (pks.entry.number, pks.entry.nomor) == (2, "100.3.4/2/LP-PKS/III/2026")
+    assert pks.entry.details["klasifikasi"] == "100.3.4"

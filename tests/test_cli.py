@@ -414,6 +414,10 @@ def test_demo_plays_a_whole_case_and_writes_its_record(tmp_path):
     assert "dikembalikan" in history
     # The official records: the Kabag's button in the finish notice brings the package.
     assert "[Paket SRIKANDI]" in output and "📎 srikandi-KB-2026-0001.zip" in output
+    # Then a second SOP beside it: /baru asks which SOP, and a case of the second one opens.
+    assert "Perkara baru menurut SOP yang mana?" in output
+    assert "Perkara PKS-2026-0001: PKS pengelolaan sampah dicatat" in output
+    assert output.index("Perkara PKS-2026-0001") > output.index("srikandi-KB-2026-0001.zip")
 
 
 @pytest.mark.parametrize(

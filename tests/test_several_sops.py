@@ -210,6 +210,46 @@ async def test_reports_name_each_cases_steps_and_report_sop_keeps_one_sop(tmp_pa
     assert PKS_TITLE in only_pks
 
 
+async def test_a_report_of_every_sop_is_headed_by_every_sop_and_one_of_one_sop_by_it(
+    tmp_path, monkeypatch
+):  # a case's report too is headed by its own SOP alone
+    office = TelegramOffice(tmp_path / "data")
+    sops = tmp_path / "sops"
+    await office.start(settings=two_sops(office, sops))
+    try:
+        await office.hire()
+        await open_pks(office)
+    finally:
+        await office.stop()
+    for name, value in {"SOPBOT_DATA_DIR": tmp_path / "data", "SOPBOT_SOP_FILE": SOP54,
+                        "SOPBOT_SOP_DIR": sops}.items():  # fmt: skip
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.chdir(tmp_path)
+
+    both = await asyncio.to_thread(CliRunner().invoke, cli, ["report", "--all", "--out", "a.docx"])
+    one = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["report", "--all", "--sop", "pks-2025", "--out", "p.docx"]
+    )
+
+    assert both.exit_code == 0 and one.exit_code == 0, both.output + one.output
+    every = docx_text((tmp_path / "a.docx").read_bytes())
+    heading = every[: every.index("Jumlah perkara")]
+    assert "Seluruh SOP yang dijalankan (2 SOP):" in heading
+    assert f"SOP 54/000.8.3.3/III/2025: {KB_TITLE}" in heading
+    assert f"SOP 55/000.8.3.3/III/2025: {PKS_TITLE}" in heading
+    assert "11 hari (SOP 54/000.8.3.3/III/2025), 4 hari (SOP 55/000.8.3.3/III/2025)" in every
+    only_pks = docx_text((tmp_path / "p.docx").read_bytes())
+    assert f"SOP 55/000.8.3.3/III/2025: {PKS_TITLE}" in only_pks
+    assert "Seluruh SOP" not in only_pks and KB_TITLE not in only_pks
+    case = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["report", "PKS-2026-0001", "--out", "c.docx"]
+    )
+    assert case.exit_code == 0, case.output
+    one_case = docx_text((tmp_path / "c.docx").read_bytes())
+    assert f"SOP 55/000.8.3.3/III/2025: {PKS_TITLE}" in one_case
+    assert "Seluruh SOP" not in one_case and KB_TITLE not in one_case
+
+
 def revise_pks(sop_dir: Path) -> None:
     """A revision of the PKS SOP: step 2 now takes 5 hari kerja, and a step 5 is added
     (the signed PKS is archived)."""

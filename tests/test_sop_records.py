@@ -30,6 +30,9 @@ def test_the_shipped_sop_describes_every_kind_of_naskah():
         (UNDANGAN.replace("urgensi: segera", "urgensi: kilat"), "unknown tingkat urgensi"),
         (UNDANGAN.replace("undangan:", "surat_edaran:"), "unknown naskah kind"),
         (UNDANGAN.replace(', klasifikasi: "005"', ""), "klasifikasi"),
+        (UNDANGAN.replace('"005"}', '"005", nomor: "{nomor}/{bagian}/{year}"}'),
+         "unknown field {bagian} in the number format"),
+        (UNDANGAN.replace('"005"}', '"005", nomor: "{nomor/{year}"}'), "not a number format"),
     ],
 )
 def test_a_bad_records_entry_is_refused_with_its_line_and_reason(line, reason):
@@ -51,3 +54,12 @@ def test_a_kind_the_file_does_not_describe_is_registered_as_biasa():
     assert (record.jenis, record.sifat, record.urgensi) == (
         "Kesepakatan Bersama", Sifat.BIASA, Urgensi.BIASA
     )  # fmt: skip
+
+
+def test_an_sop_may_give_a_kind_its_own_number_format():
+    own = UNDANGAN.replace('"005"}', '"005", nomor: "{klasifikasi}/{nomor}/Und-PKS/{year}"}')
+
+    record = parse_sop(SHIPPED.replace(UNDANGAN, own)).record("undangan")
+
+    assert record.nomor == "{klasifikasi}/{nomor}/Und-PKS/{year}"
+    assert parse_sop(SHIPPED).record("undangan").nomor == ""

@@ -104,3 +104,44 @@ def test_a_long_template_text_is_shortened():
     [value] = template_values(message, ["text"])
 
     assert len(value) <= 300 and value.endswith("kata…")
+
+
+def test_a_long_row_title_ends_at_a_whole_word_even_when_the_first_word_is_long():
+    label = "Pengadministrasian Kependudukan dan Pencatatan Sipil"
+
+    [message] = plan(reply(labels=("Selesai", label)))
+
+    assert isinstance(message, Listing)
+    assert message.rows[1].title == "Pengadministrasian…"
+    assert message.rows[1].description == label
+
+
+def test_titles_that_would_shorten_alike_are_numbered_and_keep_whole_words():
+    kb = "Fasilitasi Penyusunan Kesepakatan Bersama"
+    pks = "Fasilitasi Penyusunan Perjanjian Kerja Sama"
+
+    [message] = plan(reply(labels=(kb, pks, "Batal")))
+
+    assert isinstance(message, Listing)
+    titles = [row.title for row in message.rows]
+    assert titles == ["1. Fasilitasi…", "2. Fasilitasi…", "3. Batal"]
+    assert [row.description for row in message.rows] == [kb, pks, None]
+
+
+def test_a_row_with_no_whole_word_that_fits_is_named_by_its_place():
+    word = "Pengarusutamaanpembangunanberkelanjutan"
+
+    [message] = plan(reply(labels=("Selesai", word)))
+
+    assert [row.title for row in message.rows] == ["1. Selesai", "Pilihan 2"]
+    assert message.rows[1].description == word
+
+
+def test_equal_labels_in_a_list_get_different_titles():
+    labels = ("Pilih Budi Santoso", "Pilih Budi Santoso", "Siti", "Rina")
+
+    [message] = plan(reply(labels=labels))
+
+    titles = [row.title for row in message.rows]
+    assert len(set(titles)) == 4
+    assert titles[:2] == ["1. Pilih Budi Santoso", "2. Pilih Budi Santoso"]

@@ -59,6 +59,7 @@ class WhatsAppOffice(Deciding):
     data_dir: Path
     telegram: TelegramOffice = field(init=False)
     wa_users: dict[str, WaUser] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)  # further settings (SOP files…)
 
     def __post_init__(self) -> None:
         self.telegram = TelegramOffice(self.data_dir)
@@ -90,7 +91,7 @@ class WhatsAppOffice(Deciding):
         await self.telegram.settle()
 
     def settings(self) -> Settings:
-        return whatsapp_settings(self.telegram.settings())
+        return whatsapp_settings(self.telegram.settings(), **self.changes)
 
     async def stop(self) -> None:
         await self.client.aclose()

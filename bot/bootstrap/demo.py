@@ -65,11 +65,17 @@ async def staged(stage: Stage) -> AsyncIterator[Stage]:
 
 
 async def run_demo(out: Path, say: Callable[[str], None], data_dir: Path) -> Case:
-    """`sopbot demo`: the real bot against the Bot API stand-in, one whole case, offline."""
-    from handlers.telegram.demo import Stage, perform
+    """`sopbot demo`: the real bot against the Bot API stand-in, one whole case, offline; then,
+    restarted with a second SOP beside it, a case of that SOP opened."""
+    from handlers.telegram.demo import Stage, perform, second_act, second_sops
 
-    async with staged(Stage(say, data_dir)) as stage:
-        return await perform(stage, out)
+    stage = Stage(say, data_dir)
+    async with staged(stage):
+        case = await perform(stage, out)
+    stage.sop_dir = second_sops(data_dir)
+    async with staged(stage):
+        await second_act(stage)
+    return case
 
 
 @asynccontextmanager

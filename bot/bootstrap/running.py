@@ -133,13 +133,13 @@ def build_runtime(app: App, channels: Channels, *, pacer: Pacer | None = None) -
         app.clock,
         channels.senders(),
         pacer=pacer,
-        alert_roles=app.sop.notices.delivery_failed,
+        alert_roles=app.registry.notice_roles("delivery_failed"),
         workers=workers,
     )
     inbox = InboxWorker(
         app.uow,
         app.clock,
-        app.sop,
+        app.registry,
         channels.handlers(),
         workers=workers,
         transient=is_transient,

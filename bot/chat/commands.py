@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import actions
-from bot.address import address
+from bot.address import address_among
 from bot.chat import channels, newcase
 from bot.chat.model import Answer, Sender
 from bot.chat.screens import case_history, case_status, help_text, my_cases, sop_summary
@@ -29,9 +29,11 @@ async def start(core: Chat, sender: Sender, person: Person | None, code: str) ->
         )
     registered = await core.registered(sender, code)
     assert registered is not None
-    titles = core.sops.roles  # roles are shared by key across the SOPs
-    roles = ", ".join(titles[r].title for r in sorted(registered.roles) if r in titles)
-    welcome = Reply("chat.welcome", {"address": address(registered, core.sop), "roles": roles})
+    # Roles are shared by key across the SOPs; one the SOPs title differently is named by each.
+    titles = [" / ".join(core.sops.role_titles(r)) for r in sorted(registered.roles)]
+    roles = ", ".join(title for title in titles if title)
+    welcome = Reply("chat.welcome", {"address": address_among(registered, core.sops),
+                                     "roles": roles})  # fmt: skip
     return Answer([welcome, help_text(core, registered)])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.address import address
+from bot.address import address_among
 from bot.fmt import format_datetime, format_minutes
 from bot.replies import Reply
 from bot.sop.model import Sop
@@ -28,7 +28,8 @@ def help_text(core: Chat, person: Person) -> Reply:
         lines.insert(0, t("help.performer"))
     if any(step.decisions for step in steps):
         lines.insert(0, t("help.reviewer"))
-    return Reply("help.text", {"address": address(person, core.sop), "commands": "\n".join(lines)})
+    greeting = address_among(person, core.sops)
+    return Reply("help.text", {"address": greeting, "commands": "\n".join(lines)})
 
 
 def sop_summary(sop: Sop) -> Reply:

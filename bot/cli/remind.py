@@ -64,6 +64,6 @@ def _delivery(
     senders: dict[str, ChannelSender],
     workers: Workers,
 ) -> Delivery:
-    alert = app.sop.notices.delivery_failed
+    alert = app.registry.notice_roles("delivery_failed")
     pacer = Pacer(send_limits(config))
     return Delivery(app.uow, clock, senders, pacer=pacer, alert_roles=alert, workers=workers)

@@ -118,7 +118,15 @@ FIELDS: dict[str, frozenset[str]] = {
         ]
     ),
     "laporan_kepatuhan.docx": frozenset(
-        ["cases", "kop", "overview", "printed", "scope", "sop_number", "sop_title", "summary"]
+        [
+            "cases",
+            "covers",
+            "kop",
+            "overview",
+            "printed",
+            "scope",
+            "summary",
+        ]
     ),
     "perbandingan_versi.docx": frozenset(
         ["new_label", "old_label", "paragraphs", "partner", "printed", "ref", "subject", "summary"]

@@ -35,24 +35,37 @@ def laporan_kepatuhan(
     chart: bool = True,
 ) -> BuiltDocument:
     """The compliance report of one case or of a period, with a timeline chart per case; each
-    case's steps are named as in the SOP version it runs on. The heading names the cases' SOP
-    (the first one given when they run on several)."""
+    case's steps are named as in the SOP version it runs on. The heading names what the report
+    covers: the one SOP of its cases, or every SOP given, listed."""
     cases = report.cases if isinstance(report, PeriodReport) else (report,)
     registry = SopRegistry.of(sops)
-    one_sop = len({c.sop_code for c in cases}) == 1
-    sop = _sop_of(cases[0], registry) if one_sop else registry.default
+    covered = _covered(report, registry)
     context: dict[str, Any] = {
         "kop": kop_context(settings),
-        "sop_number": sop.number,
-        "sop_title": sop.title,
+        "covers": _covers(covered),
         "scope": _scope(report),
         "printed": format_datetime(at),
-        "overview": _overview(cases, sop),
+        "overview": _overview(cases, covered),
         "summary": [_summary_row(c) for c in cases],
         "cases": [_case_section(c, _sop_of(c, registry), chart) for c in cases],
     }
     data = render("laporan_kepatuhan.docx", context, directory=settings.templates_dir, at=at)
     return BuiltDocument(data, report_filename(report))
+
+
+def _covered(report: CaseReport | PeriodReport, sops: SopRegistry) -> list[Sop]:
+    """The SOPs a report covers: a case's own; for a period every SOP given (and any other its
+    cases run on), in load order."""
+    if isinstance(report, CaseReport):
+        return [_sop_of(report, sops)]
+    codes = [s.code for s in sops.current] + [c.sop_code for c in report.cases if c.sop_code]
+    return [sops.newest(code) for code in dict.fromkeys(codes)]
+
+
+def _covers(covered: list[Sop]) -> list[str]:
+    """The heading's lines: the SOP, or every SOP under a line saying how many."""
+    lines = [t("report.sops.line", number=s.number, title=s.title) for s in covered]
+    return lines if len(covered) == 1 else [t("report.sops.all", count=len(covered)), *lines]
 
 
 def _sop_of(case: CaseReport, sops: SopRegistry) -> Sop:
@@ -83,7 +96,7 @@ def _scope(report: CaseReport | PeriodReport) -> str:
     return t("report.scope.period", start=start, until=until, count=len(report.cases))
 
 
-def _overview(cases: tuple[CaseReport, ...], sop: Sop) -> list[str]:
+def _overview(cases: tuple[CaseReport, ...], covered: list[Sop]) -> list[str]:
     if not cases:
         return [t("report.overview.none")]
     done = [c for c in cases if c.status is CaseStatus.DONE]
@@ -101,7 +114,7 @@ def _overview(cases: tuple[CaseReport, ...], sop: Sop) -> list[str]:
         "report.overview.within",
         within=sum(1 for c in done if c.within_total),
         done=len(done),
-        total=sop.total_mutu_baku.text if sop.total_mutu_baku else "-",
+        total=_totals(covered),
     )
     deviations = t(
         "report.overview.deviations",
@@ -232,3 +245,12 @@ def report_caption(report: CaseReport) -> str:
         returns=report.returns,
         deviations=len(report.deviations),
     )
+
+
+def _totals(covered: list[Sop]) -> str:
+    """The total mutu baku: the SOP's, or each SOP's with its number."""
+    totals = [s.total_mutu_baku.text if s.total_mutu_baku else "-" for s in covered]
+    if len(covered) == 1:
+        return totals[0]
+    return ", ".join(t("report.sops.total", total=total, number=s.number)
+                     for total, s in zip(totals, covered, strict=True))  # fmt: skip

@@ -19,6 +19,7 @@ from bot.documents.values import document_number, local
 from bot.errors import InvalidInput
 from bot.ports import AuditEntry, DocumentRecord, FileStore, RegisterEntry, UnitOfWork
 from bot.sop.model import RECORD_KINDS, Sop
+from bot.sop.registry import SopRegistry
 from bot.texts import t
 from bot.workflow.model import Case
 from bot.workflow.service import StoredFile
@@ -49,18 +50,26 @@ def check_kind(kind: str) -> str:
 
 
 class Register:
-    """Issues numbered naskah inside the caller's unit of work and cancels them."""
+    """Issues numbered naskah inside the caller's unit of work and cancels them.
 
-    def __init__(self, sop: Sop, files: FileStore, settings: DocumentSettings) -> None:
-        self.sop = sop
+    A naskah is described (jenis, sifat, klasifikasi, number format) by its case's own SOP; the
+    count it takes its number from is the Bagian's one per kind and year, whichever SOP the
+    case runs: one buku agenda, as the Bagian keeps it on paper.
+    """
+
+    def __init__(
+        self, sops: Sop | SopRegistry, files: FileStore, settings: DocumentSettings
+    ) -> None:
+        self.sops = SopRegistry.of(sops)
         self.files = files
         self.settings = settings
 
-    def number(self, kind: str, case_ref: str, at: datetime, nomor: int) -> str:
-        """The number as printed, from the kind's configured format."""
-        klasifikasi = self.sop.record(kind).klasifikasi
-        pattern = self.settings.number_formats[kind]
-        return document_number(pattern, case_ref, at, nomor=nomor, klasifikasi=klasifikasi)
+    def number(self, kind: str, case: Case, at: datetime, nomor: int) -> str:
+        """The number as printed, from the format the case's SOP gives the kind (else the
+        deployment's)."""
+        record = self.sops.for_case(case).record(kind)
+        pattern = record.nomor or self.settings.number_formats[kind]
+        return document_number(pattern, case.ref, at, nomor=nomor, klasifikasi=record.klasifikasi)
 
     async def issue(
         self,
@@ -78,7 +87,7 @@ class Register:
         """
         year = local(at).year
         number = await uow.register.take(check_kind(kind), year)
-        nomor = self.number(kind, case.ref, at, number)
+        nomor = self.number(kind, case, at, number)
         built = await asyncio.to_thread(build, nomor)
         sha = self.files.put(built.data)
         for earlier in await uow.register.list(kind=kind, case_id=case.id):
@@ -88,7 +97,8 @@ class Register:
         entry = await uow.register.add(
             RegisterEntry(
                 kind, year, number, nomor, at, built.record.get("hal") or case.subject,
-                case.id, case.ref, actor_id, sha, built.filename, self._details(kind, built),
+                case.id, case.ref, actor_id, sha, built.filename,
+                self._details(kind, case, built),
             )
         )  # fmt: skip
         if kind in DOCUMENT_KINDS and case.id is not None:
@@ -102,8 +112,8 @@ class Register:
         stored = StoredFile(sha, len(built.data), built.filename, built.media_type)
         return Issued(entry, stored)
 
-    def _details(self, kind: str, built: BuiltDocument) -> dict[str, str]:
-        record = self.sop.record(kind)
+    def _details(self, kind: str, case: Case, built: BuiltDocument) -> dict[str, str]:
+        record = self.sops.for_case(case).record(kind)
         details = {key: value for key, value in built.record.items() if key != "hal"}
         details.update(
             jenis=record.jenis,

@@ -80,7 +80,7 @@ class Records:
         self.audit_key = audit_key
         self.hours = hours
         self.ramadan = ramadan
-        self.register = Register(self.sops.default, files, settings)
+        self.register = Register(self.sops, files, settings)
 
     # --- the case finishes: the lembar persetujuan -------------------------------------
 

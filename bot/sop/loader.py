@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from string import Formatter
 
 from yaml.nodes import Node
 
@@ -33,6 +34,7 @@ from bot.sop import reminder_plan
 from bot.sop.model import (
     NOT_AFTER_NAMES,
     NOT_BEFORE_NAMES,
+    NUMBER_FIELDS,
     PERMISSIONS,
     RECORD_KINDS,
     Artifact,
@@ -217,15 +219,30 @@ def _records(node: Node, where: str) -> Mapping[str, RecordKind]:
     for key, value in entries(node, where, "naskah kind"):
         if key not in RECORD_KINDS:
             fail(value, at(where, key), "unknown naskah kind" + suggest(key, RECORD_KINDS))
-        m = Map(value, at(where, key), ("jenis", "sifat", "urgensi", "klasifikasi"))
+        m = Map(value, at(where, key), ("jenis", "sifat", "urgensi", "klasifikasi"), ("nomor",))
         kinds[key] = RecordKind(
             key,
             m("jenis", text),
             Sifat(m("sifat", lambda n, w: ref(n, w, sifat, "sifat"))),
             Urgensi(m("urgensi", lambda n, w: ref(n, w, urgensi, "tingkat urgensi"))),
             m("klasifikasi", text),
+            m.opt("nomor", _number_format, ""),
         )
     return kinds
+
+
+def _number_format(node: Node, where: str) -> str:
+    """A naskah number format: only the fields the agenda register fills."""
+    pattern = text(node, where)
+    try:
+        fields = {name for _, name, _, _ in Formatter().parse(pattern) if name is not None}
+    except ValueError as error:
+        fail(node, where, f"not a number format ({error})")
+    unknown = sorted(fields - set(NUMBER_FIELDS))
+    if unknown:
+        fail(node, where, f"unknown field {{{unknown[0]}}} in the number format; "
+             f"known: {', '.join('{' + f + '}' for f in NUMBER_FIELDS)}")  # fmt: skip
+    return pattern
 
 
 def _roles(node: Node, where: str) -> Mapping[str, Role]:

@@ -20,6 +20,10 @@ PERMISSIONS: tuple[str, ...] = (
 
 # The outgoing naskah the bot numbers from its agenda register, by kind (`records:` in the file).
 RECORD_KINDS: tuple[str, ...] = ("disposisi", "undangan", "persetujuan", "kb")
+# The fields a naskah number format may use (`bot.documents.values.document_number` fills them).
+NUMBER_FIELDS: tuple[str, ...] = (
+    "nomor", "seq", "ref", "klasifikasi", "year", "month", "month_roman"
+)
 
 
 class Sifat(StrEnum):
@@ -48,6 +52,9 @@ class RecordKind:
     sifat: Sifat = Sifat.BIASA
     urgensi: Urgensi = Urgensi.BIASA
     klasifikasi: str = ""  # kode klasifikasi arsip, e.g. "000.5.3"
+    # This SOP's number format for the kind ({nomor}, {klasifikasi}, {year}...); empty: the
+    # deployment's SOPBOT_DOC_NUMBER_<KIND>. The register's count stays one per kind and year.
+    nomor: str = ""
 
 
 class ArtifactKind(StrEnum):

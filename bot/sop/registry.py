@@ -119,6 +119,17 @@ class SopRegistry:
         found = next((s for s in self.current if key in s.artifacts), self.default)
         return found.artifact_label(key)
 
+    def notice_roles(self, notice: str) -> tuple[str, ...]:
+        """The roles any SOP names for a notice that belongs to no case (`delivery_failed`,
+        `system_failure`), each once, in load order."""
+        named = (role for sop in self.current for role in getattr(sop.notices, notice))
+        return tuple(dict.fromkeys(named))
+
+    def role_titles(self, key: str) -> tuple[str, ...]:
+        """The titles the SOPs give a role key, each once, in load order (one title when they
+        agree)."""
+        return tuple(dict.fromkeys(s.roles[key].title for s in self.current if key in s.roles))
+
     @property
     def roles(self) -> Mapping[str, Role]:
         """Every role key of every SOP (the first SOP naming a key gives its title)."""

@@ -4,6 +4,8 @@ The Kabag, the Ketua Tim, the Sekda, the Wali Kota and a TKKSD member are simula
 users. They walk SOP 54/2025 from the disposition to the signing schedule, with one return by
 the Sekda, on a clock that moves through real 2026 office days. The conversation is printed as
 it happens and every document, the compliance report and its chart are written to a folder.
+Then the bot starts again with a second SOP (the Perjanjian Kerja Sama sample) beside SOP
+54/2025, and the Kabag opens a case of it: /baru first asks which SOP.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import json
 from collections.abc import Callable
 from datetime import date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,8 @@ CAST: dict[str, tuple[int, str, str, str]] = {
     "walikota": (1004, "walikota", "H. Sachrudin", "Wali Kota"),
 }
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SOP54 = Path(str(resources.files("bot.sop") / "sop54_2025.yaml"))
+PKS = Path(str(resources.files("bot.sop") / "samples" / "pks_2025.yaml"))
 
 
 class Stage:
@@ -47,19 +52,25 @@ class Stage:
         self.users: dict[str, SimUser] = {}
         self.names = {user_id: label for user_id, _, _, label in CAST.values()}
         self._printed = 0
+        self.sop_dir: Path | None = None  # the second act's SOPs beside SOP 54/2025
         # Set by the composition root when it starts the bot on this stage (bot.bootstrap).
         self.app: Any  # bot.bootstrap.App
         self.service: Any  # bot.bootstrap.Service
 
     def settings(self) -> Settings:
         """Settings for an offline run: the stand-in's URLs, a throw-away data folder."""
-        return Settings(
+        settings = Settings(
             telegram_bot_token="123456:DEMO",  # type: ignore[arg-type]
             telegram_base_url="http://standin/bot",
             telegram_base_file_url="http://standin/file/bot",
             sopbot_data_dir=self.data_dir,
             database_url=None,
         )
+        if self.sop_dir is None:
+            return settings
+        # The second act: the shipped SOP 54/2025 first, the SOPs of `sop_dir` beside it.
+        second = {"sopbot_sop_file": SOP54, "sopbot_sop_dir": self.sop_dir}
+        return settings.model_copy(update=second)
 
     def at(self, iso: str) -> None:
         """Move the clock and print the new time."""
@@ -251,3 +262,28 @@ async def perform(stage: Stage, out: Path) -> Case:
     written = await write_outputs(stage, case, out)
     stage.say("\n" + "\n".join(f"  {name}" for name in written))
     return case
+
+
+def second_sops(data_dir: Path) -> Path:
+    """A folder holding the sample second SOP (Perjanjian Kerja Sama)."""
+    folder = data_dir / "sops"
+    folder.mkdir(exist_ok=True)
+    (folder / PKS.name).write_bytes(PKS.read_bytes())
+    return folder
+
+
+async def second_act(stage: Stage) -> Case:
+    """With a second SOP loaded beside SOP 54/2025, the Kabag opens a Perjanjian Kerja Sama
+    case carrying out the agreement just signed: /baru asks which SOP first."""
+    pks = stage.app.registry.find("pks-2025")
+    records = stage.app.records
+    assert pks is not None and records is not None
+    [signed] = await records.entries(kind="kb")
+    stage.say(f"\nSOP {pks.number}: {pks.title}\n")
+    stage.at("2026-04-07T08:00")
+    await stage.send("kabag", "/baru Pemerintah Kota Bandung | PKS pengelolaan sampah")
+    await stage.press("kabag", pks.title)
+    await stage.press("kabag", "Pemerintah Daerah lain")
+    await stage.send("kabag", signed.nomor)
+    opened: Case = await stage.app.workflow.get(f"{pks.case_prefix}-2026-0001")
+    return opened

@@ -119,7 +119,7 @@ def choice_messages(body: str, choices: tuple[Choice, ...]) -> list[Part]:
     fits = all(len(x) <= MAX_BUTTON_TITLE for x in labels) and len(set(labels)) == len(labels)
     if len(labelled) <= MAX_BUTTONS and fits:  # button titles must also differ
         return [Buttons(body, tuple(labelled))]
-    rows = [_row(label, action) for label, action in labelled]
+    rows = _rows(labelled)
     pages = [rows[i : i + MAX_ROWS] for i in range(0, len(rows), MAX_ROWS)]
     button, section = t("whatsapp.list_button"), t("whatsapp.list_section")
     out: list[Part] = []
@@ -129,10 +129,25 @@ def choice_messages(body: str, choices: tuple[Choice, ...]) -> list[Part]:
     return out
 
 
-def _row(label: str, action: str) -> Row:
-    if len(label) <= MAX_ROW_TITLE:
-        return Row(label, action)
-    return Row(shorten(label, MAX_ROW_TITLE), action, shorten(label, MAX_ROW_DESCRIPTION))
+def _rows(labelled: list[tuple[str, str]]) -> list[Row]:
+    """List rows: a long label shortened at a word, in full below it. When shortening would
+    leave two rows with one title (two SOPs whose titles begin alike) or no whole word fits,
+    every row is numbered by its place, so that no two titles are equal and no word is cut."""
+    shortened = [whole_words(label, MAX_ROW_TITLE) for label, _ in labelled]
+    titles = [title for title in shortened if title is not None]
+    if len(set(titles)) < len(labelled):  # a repeated title, or one with no whole word
+        titles = [_numbered(label, place) for place, (label, _) in enumerate(labelled, start=1)]
+    return [
+        Row(title, action, None if title.endswith(label) else shorten(label, MAX_ROW_DESCRIPTION))
+        for title, (label, action) in zip(titles, labelled, strict=True)
+    ]
+
+
+def _numbered(label: str, place: int) -> str:
+    """`2. Fasilitasi…`: the row's place, then as many whole words of its label as fit."""
+    prefix = t("whatsapp.row_place", place=place)
+    words = whole_words(label, MAX_ROW_TITLE - len(prefix))
+    return prefix + words if words else t("whatsapp.row_only_place", place=place)
 
 
 def _unique(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -146,13 +161,21 @@ def _unique(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def shorten(text: str, limit: int) -> str:
-    """The text cut to `limit` characters at a word boundary, with an ellipsis when cut."""
+def whole_words(text: str, limit: int) -> str | None:
+    """The text in at most `limit` characters: whole, or its first whole words with an
+    ellipsis; None when not even its first word fits."""
     if len(text) <= limit:
         return text
-    head = text[: limit - 1]
-    space = head.rfind(" ")
-    return (head[:space] if space > limit // 2 else head).rstrip() + ELLIPSIS
+    space = text.rfind(" ", 0, limit)  # the words before it fit with the ellipsis
+    head = text[:space].rstrip(" ,;:-(") if space > 0 else ""
+    return head + ELLIPSIS if head else None
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text cut to `limit` characters at a word boundary, with an ellipsis when cut (a
+    single word longer than that is cut inside it)."""
+    found = whole_words(text, limit)
+    return found if found is not None else text[: limit - 1] + ELLIPSIS
 
 
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
