@@ -108,3 +108,23 @@ async def test_a_dead_workers_rows_are_taken_over_at_once_a_live_ones_are_not(of
 
     assert while_alive.sent == 0 and after_death.sent > 0
     assert {call.key for call in channel.calls} == {f"m{i}" for i in range(20)}
+
+
+@pytest.mark.postgres
+async def test_a_postgres_worker_checks_the_others_on_the_connection_it_holds(postgres_url):
+    own = make_engine(postgres_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    shared = make_engine(postgres_url)
+    first, second = liveness_for(own), liveness_for(shared)
+    await first.start()  # holds the only connection its pool has
+    await second.start()
+    try:
+        while_alive = await asyncio.wait_for(first.dead([second.worker]), timeout=10)
+        await second.stop()
+        after_death = await asyncio.wait_for(first.dead([second.worker]), timeout=10)
+    finally:
+        await second.stop()
+        await first.stop()
+        await own.dispose()
+        await shared.dispose()
+
+    assert (while_alive, after_death) == (frozenset(), frozenset({second.worker}))
