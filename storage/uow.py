@@ -213,7 +213,7 @@ class SqlAlchemyUnitOfWork:
         self.reminders = SqlReminderRepository(session)
         self.audit = self._audit = SqlAuditLog(session, self._audit_key)
         self.updates = SqlUpdateLog(session)
-        self.prompts = SqlPromptRepository(session)
+        self.prompts = SqlPromptRepository(session, self.cache)
         self.windows = SqlChatWindowRepository(session)
         self.inbox = SqlInboxRepository(session)
         self.incidents = SqlIncidentRepository(session)
@@ -225,6 +225,8 @@ class SqlAlchemyUnitOfWork:
         """Roll back whatever was not committed and release the connection."""
         if self._outer is not None:
             self._audit.discard()
+            if self._savepoint is not None:  # it wrote, and that is undone
+                self.cache.rolled_back()
             self._forget()
             await self._end_savepoint(commit=False)
             return
@@ -256,6 +258,7 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         """Undo everything since the last commit, buffered audit entries included."""
         self._audit.discard()
+        self.cache.rolled_back()
         if self._outer is not None:
             self._forget()
             await self._end_savepoint(commit=False)

@@ -175,3 +175,33 @@ async def test_a_unit_inside_an_update_left_without_commit_undoes_only_its_write
 
     assert kept.id is not None
     assert sorted(await people_seen(uow_factory)) == ["Agus Salim", "Rina Marlina, S.E."]
+
+
+async def test_an_update_reads_the_pending_question_once(office):
+    await office.say("kabag", "/tugas")
+
+    with transactions(office.app.engine) as seen:
+        await office.say("kabag", "/tugas")
+
+    handle = inbox_side(seen)[-1]
+    assert sum("FROM pending_prompts" in s for s in handle) == 1
+
+
+async def test_a_question_cleared_in_a_unit_left_without_commit_is_read_again(uow_factory):
+    from datetime import UTC, datetime
+
+    from bot.ports import Prompt
+
+    asked = Prompt("note", {"case_id": 7, "_tag": 3}, datetime(2026, 3, 2, 9, tzinfo=UTC))
+    async with uow_factory.atomic() as update:
+        person = await update.people.add("Rina Marlina, S.E.", ["tkksd"])
+        await update.prompts.put(person.id, asked)
+        kept = await update.prompts.get(person.id)
+        kept.data["case_id"] = 8  # a caller's change reaches neither the row nor the next read
+        async with uow_factory() as answering:
+            await answering.prompts.clear(person.id)
+            assert await answering.prompts.get(person.id) is None
+        again = await update.prompts.get(person.id)
+        await update.commit()
+
+    assert again is not None and again.data == {"case_id": 7, "_tag": 3}
