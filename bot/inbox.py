@@ -208,10 +208,9 @@ class InboxWorker:
         if handler is None:  # another process serves this channel
             await self._retry(update, wall_clock_after(self.clock.now(), seconds=30), "")
             return
-        envelope = _envelope(handler, update)
         if update.attempts > MAX_ATTEMPTS:
             message = f"handling was interrupted {update.attempts - 1} times"
-            await self._fail(update, envelope, RuntimeError(message))
+            await self._fail(update, handler, RuntimeError(message))
             return
         try:
             handled = await self._apply(handler, update)
@@ -223,7 +222,7 @@ class InboxWorker:
                 later = wall_clock_after(self.clock.now(), seconds=min(2**update.attempts, 120))
                 await self._retry(update, later, repr(error))
             else:
-                await self._fail(update, envelope, error)
+                await self._fail(update, handler, error)
             return
         failpoints.reached("update.committed")
         if handled.queued:
@@ -250,8 +249,13 @@ class InboxWorker:
             await uow.inbox.retry_later(update.id, at, error)
             await uow.commit()
 
-    async def _fail(self, update: StoredUpdate, envelope: Envelope, error: BaseException) -> None:
-        """Nothing of the update was saved: record why, tell the sender, count it for admins."""
+    async def _fail(
+        self, update: StoredUpdate, handler: UpdateHandler, error: BaseException
+    ) -> None:
+        """Nothing of the update was saved: record why, tell the sender, count it for admins.
+
+        Who sent it is read from the payload only here: a handled update never needs it."""
+        envelope = _envelope(handler, update)
         logger.error("update %s:%s failed", update.channel, update.update_id, exc_info=error)
         now = self.clock.now()
         async with self.uow() as uow:

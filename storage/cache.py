@@ -53,6 +53,12 @@ class TxCache:
         self._shared = shared
         self._seen: dict[str, int] | None = None
         self._changed: set[str] = set()
+        # Pending questions this transaction read or cleared, by person (SqlPromptRepository).
+        self.prompts: dict[int, Any] = {}
+
+    def rolled_back(self) -> None:
+        """Part or all of the transaction was undone: forget the rows it kept."""
+        self.prompts.clear()
 
     async def cached(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """`name` from the process's copy if it is current, else loaded (and kept)."""

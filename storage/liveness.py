@@ -8,6 +8,7 @@ lock on a connection it keeps open. A worker whose lock can be taken by someone 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -102,6 +103,7 @@ class PostgresLiveness:
         self.engine = engine
         self.worker = worker or new_worker_id()
         self._connection: AsyncConnection | None = None
+        self._checking = asyncio.Lock()  # the held connection runs one check at a time
 
     async def start(self) -> None:
         """Take this worker's lock on a connection kept open until stop()."""
@@ -118,20 +120,15 @@ class PostgresLiveness:
         others = [w for w in workers if w != self.worker]
         if not others:
             return frozenset()
-        gone = set()
-        async with self.engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            for worker in others:
-                params = {"space": _WORKER_LOCKS, "key": _key(worker)}
-                taken = await connection.scalar(
-                    text("SELECT pg_try_advisory_lock(:space, :key)"), params
-                )
-                if taken:
-                    gone.add(worker)
-                    await connection.execute(
-                        text("SELECT pg_advisory_unlock(:space, :key)"), params
-                    )
-        return frozenset(gone)
+        if self._connection is None:
+            async with self.engine.connect() as connection:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                return await _gone(connection, others)
+        # The connection that holds this worker's own lock asks too: a claim then costs no
+        # connection of the pool (and no ping and isolation change of one) while other
+        # workers hold rows. Trying another worker's key there leaves our own lock as it is.
+        async with self._checking:
+            return await _gone(self._connection, others)
 
     async def alive_count(self) -> int:
         """How many workers hold their lock on this database now, this one included."""
@@ -148,6 +145,10 @@ class PostgresLiveness:
 
     async def stop(self) -> None:
         """Drop the lock; the connection goes back to the pool without it."""
+        async with self._checking:
+            await self._stop()
+
+    async def _stop(self) -> None:
         if self._connection is not None:
             await self._connection.execute(
                 text("SELECT pg_advisory_unlock(:space, :key)"),
@@ -155,6 +156,18 @@ class PostgresLiveness:
             )
             await self._connection.close()
             self._connection = None
+
+
+async def _gone(connection: AsyncConnection, workers: Sequence[str]) -> frozenset[str]:
+    """The workers whose lock could be taken (and is let go again at once) on `connection`."""
+    gone = set()
+    for worker in workers:
+        params = {"space": _WORKER_LOCKS, "key": _key(worker)}
+        taken = await connection.scalar(text("SELECT pg_try_advisory_lock(:space, :key)"), params)
+        if taken:
+            gone.add(worker)
+            await connection.execute(text("SELECT pg_advisory_unlock(:space, :key)"), params)
+    return frozenset(gone)
 
 
 def _key(worker: str) -> int:

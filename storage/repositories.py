@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import copy
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -401,17 +402,27 @@ class SqlDocumentRepository:
 
 
 class SqlPromptRepository:
-    """The one pending dialogue question per person."""
+    """The one pending dialogue question per person.
 
-    def __init__(self, session: AsyncSession) -> None:
+    An update reads the sender's question several times (to scope the turn, to tell an answer
+    from a command, to close it once settled): the transaction keeps what it read or wrote
+    (`TxCache.prompts`, shared by its savepoints and forgotten when one rolls back), so the
+    row is read once per transaction until the transaction puts a new one."""
+
+    def __init__(self, session: AsyncSession, cache: TxCache | None = None) -> None:
         self._session = session
+        self._known = cache.prompts if cache is not None else {}
 
     async def get(self, person_id: int) -> Prompt | None:
         """The prompt waiting for the person's next answer, if any."""
+        if person_id in self._known:
+            return _copied(self._known[person_id])
         row = (
             await self._session.execute(select(_prompts).where(_prompts.c.person_id == person_id))
         ).one_or_none()
-        return Prompt(row.kind, dict(row.data), row.created_at) if row else None
+        prompt = Prompt(row.kind, dict(row.data), row.created_at) if row else None
+        self._known[person_id] = _copied(prompt)
+        return prompt
 
     async def put(self, person_id: int, prompt: Prompt) -> None:
         """Replace the person's prompt."""
@@ -424,10 +435,18 @@ class SqlPromptRepository:
                 created_at=prompt.created_at,
             )
         )
+        del self._known[person_id]  # read back as stored (JSON), when it is read
 
     async def clear(self, person_id: int) -> None:
         """Forget the person's prompt."""
+        self._known.pop(person_id, None)
         await self._session.execute(delete(_prompts).where(_prompts.c.person_id == person_id))
+        self._known[person_id] = None
+
+
+def _copied(prompt: Prompt | None) -> Prompt | None:
+    """A prompt no caller's change of its data can reach (the kept one stays as stored)."""
+    return None if prompt is None else replace(prompt, data=copy.deepcopy(prompt.data))
 
 
 class SqlUpdateLog:

@@ -11,6 +11,11 @@ code opens inside it (`factory()`) is a savepoint of that transaction: its commi
 savepoint, leaving it rolls the savepoint back, and nothing is durable until the update's own
 commit. The current update's transaction is found through a context variable, so the core's
 services keep opening units as they always did.
+
+Most such units only read (the person, the pending question, a case). Their savepoint is begun
+only when the unit is about to write (any statement other than a plain SELECT, or a flush of
+ORM objects), for it and every unit around it that has none yet, outermost first: a unit that
+only read costs no SAVEPOINT and no ROLLBACK TO, and one that writes is undone as before.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from bot.audit import AuditKey
 from bot.errors import ConcurrentUpdate
@@ -76,6 +83,27 @@ from storage.sql import is_race
 logger = logging.getLogger(__name__)
 
 _current: ContextVar[SqlAlchemyUnitOfWork | None] = ContextVar("sopbot_update_uow", default=None)
+_UPDATE_UNIT = "sopbot_update_unit"  # Session.info key: the update's outermost unit
+
+
+def _writing(session: Session) -> None:
+    """A write is about to run in the session: begin the savepoints it must be inside of."""
+    unit = session.info.get(_UPDATE_UNIT)
+    if isinstance(unit, SqlAlchemyUnitOfWork):
+        unit.begin_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if not state.is_select or getattr(statement, "_for_update_arg", None) is not None:
+        _writing(state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _on_flush(session: Session, *_: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        _writing(session)
 
 
 class WriterLock:
@@ -145,20 +173,32 @@ class SqlAlchemyUnitOfWork:
         self._audit_key = audit_key
         self._outer = outer
         self._register_wait = register_wait
-        self._savepoint: AsyncSessionTransaction | None = None
+        self._savepoint: SessionTransaction | None = None
         self._writer = writer if outer is None else None
         self._shared = shared
+        # On the outermost unit: the units inside it whose savepoint is not begun yet (they
+        # have not written), outermost first.
+        self._pending: list[SqlAlchemyUnitOfWork] = []
+        self._root: SqlAlchemyUnitOfWork = outer._root if outer is not None else self
+
+    def begin_pending(self, session: Session) -> None:
+        """Begin the savepoints of the units waiting for one, outermost first (sync: called
+        from the session's events, before the write runs)."""
+        while self._pending:
+            unit = self._pending.pop(0)
+            unit._savepoint = session.begin_nested()
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         """Open a session (or a savepoint of the update's one) and the repositories on it."""
         if self._outer is not None:
             session = self._outer.session
-            self._savepoint = await session.begin_nested()
+            self._root._pending.append(self)
             self.cache = self._outer.cache
         else:
             if self._writer is not None:
                 await self._writer.acquire()
             session = self._session_factory()
+            session.info[_UPDATE_UNIT] = self
             self.cache = TxCache(session, self._shared)
         self.session = session
         self.cases = SqlCaseRepository(session)
@@ -173,7 +213,7 @@ class SqlAlchemyUnitOfWork:
         self.reminders = SqlReminderRepository(session)
         self.audit = self._audit = SqlAuditLog(session, self._audit_key)
         self.updates = SqlUpdateLog(session)
-        self.prompts = SqlPromptRepository(session)
+        self.prompts = SqlPromptRepository(session, self.cache)
         self.windows = SqlChatWindowRepository(session)
         self.inbox = SqlInboxRepository(session)
         self.incidents = SqlIncidentRepository(session)
@@ -185,8 +225,10 @@ class SqlAlchemyUnitOfWork:
         """Roll back whatever was not committed and release the connection."""
         if self._outer is not None:
             self._audit.discard()
-            if self._savepoint is not None and self._savepoint.is_active:
-                await self._savepoint.rollback()
+            if self._savepoint is not None:  # it wrote, and that is undone
+                self.cache.rolled_back()
+            self._forget()
+            await self._end_savepoint(commit=False)
             return
         try:
             await self.rollback()
@@ -202,8 +244,9 @@ class SqlAlchemyUnitOfWork:
         try:
             await self.session.flush()
             await self._audit.write_pending()
-            if self._savepoint is not None:
-                await self._savepoint.commit()
+            if self._outer is not None:
+                self._forget()
+                await self._end_savepoint(commit=True)
             else:
                 await self.session.commit()
         except IntegrityError as error:
@@ -215,11 +258,26 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         """Undo everything since the last commit, buffered audit entries included."""
         self._audit.discard()
-        if self._savepoint is not None:
-            if self._savepoint.is_active:
-                await self._savepoint.rollback()
+        self.cache.rolled_back()
+        if self._outer is not None:
+            self._forget()
+            await self._end_savepoint(commit=False)
             return
         await self.session.rollback()
+
+    def _forget(self) -> None:
+        """A nested unit that committed or rolled back: later writes are its parent's."""
+        if self in self._root._pending:
+            self._root._pending.remove(self)
+
+    async def _end_savepoint(self, *, commit: bool) -> None:
+        """Release (commit) or roll back this unit's savepoint, if it wrote and began one."""
+        savepoint, self._savepoint = self._savepoint, None
+        if savepoint is None or not savepoint.is_active:
+            return
+        await self.session.run_sync(
+            lambda _: savepoint.commit() if commit else savepoint.rollback()
+        )
 
 
 class SqlUnitOfWorkFactory:

@@ -131,3 +131,23 @@ async def test_workers_that_run_together_share_the_overall_send_limit(office, en
     assert after == 2 and runtimes[0].delivery.pacer.limits.overall == 15  # type: ignore[union-attr]
     for each in liveness[:2]:
         await each.stop()
+
+
+@pytest.mark.postgres
+async def test_a_postgres_worker_checks_the_others_on_the_connection_it_holds(postgres_url):
+    own = make_engine(postgres_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    shared = make_engine(postgres_url)
+    first, second = liveness_for(own), liveness_for(shared)
+    await first.start()  # holds the only connection its pool has
+    await second.start()
+    try:
+        while_alive = await asyncio.wait_for(first.dead([second.worker]), timeout=10)
+        await second.stop()
+        after_death = await asyncio.wait_for(first.dead([second.worker]), timeout=10)
+    finally:
+        await second.stop()
+        await first.stop()
+        await own.dispose()
+        await shared.dispose()
+
+    assert (while_alive, after_death) == (frozenset(), frozenset({second.worker}))

@@ -140,3 +140,68 @@ async def test_a_change_rolled_back_never_reaches_the_cache(uow_factory):
     async with uow_factory() as uow:
         with pytest.raises(UserNotFound):
             await uow.people.get(person.id)
+
+
+async def test_only_the_unit_that_queues_the_answer_opens_a_savepoint(office):
+    await office.say("kabag", "/tugas")
+
+    with transactions(office.app.engine) as seen:
+        await office.say("kabag", "/tugas")
+
+    handle = inbox_side(seen)[-1]
+    savepoints = [s for s in handle if "SAVEPOINT" in s]
+    assert savepoints == ["SAVEPOINT sa_savepoint_1", "RELEASE SAVEPOINT sa_savepoint_1"]
+    opened = handle.index(savepoints[0])
+    assert handle[opened + 1].startswith("INSERT INTO outbox")
+
+
+async def test_a_unit_inside_an_update_left_without_commit_undoes_only_its_writes(uow_factory):
+    async with uow_factory.atomic() as update:
+        kept = await update.people.add("Rina Marlina, S.E.", ["tkksd"])
+        async with uow_factory() as reading:
+            assert [p.name for p in await reading.people.list()] == ["Rina Marlina, S.E."]
+        async with uow_factory() as outer:
+            async with uow_factory() as inner:
+                await inner.people.add("Budi Santoso", ["tkksd"])  # begins both savepoints
+                await inner.commit()
+            await outer.people.add("Dewi Lestari", ["tkksd"])
+        async with uow_factory() as committed:
+            await committed.people.add("Agus Salim", ["tkksd"])
+            await committed.commit()
+        async with uow_factory() as after_commit:
+            await after_commit.people.add("Sri Wahyuni", ["tkksd"])
+            await after_commit.rollback()
+        await update.commit()
+
+    assert kept.id is not None
+    assert sorted(await people_seen(uow_factory)) == ["Agus Salim", "Rina Marlina, S.E."]
+
+
+async def test_an_update_reads_the_pending_question_once(office):
+    await office.say("kabag", "/tugas")
+
+    with transactions(office.app.engine) as seen:
+        await office.say("kabag", "/tugas")
+
+    handle = inbox_side(seen)[-1]
+    assert sum("FROM pending_prompts" in s for s in handle) == 1
+
+
+async def test_a_question_cleared_in_a_unit_left_without_commit_is_read_again(uow_factory):
+    from datetime import UTC, datetime
+
+    from bot.ports import Prompt
+
+    asked = Prompt("note", {"case_id": 7, "_tag": 3}, datetime(2026, 3, 2, 9, tzinfo=UTC))
+    async with uow_factory.atomic() as update:
+        person = await update.people.add("Rina Marlina, S.E.", ["tkksd"])
+        await update.prompts.put(person.id, asked)
+        kept = await update.prompts.get(person.id)
+        kept.data["case_id"] = 8  # a caller's change reaches neither the row nor the next read
+        async with uow_factory() as answering:
+            await answering.prompts.clear(person.id)
+            assert await answering.prompts.get(person.id) is None
+        again = await update.prompts.get(person.id)
+        await update.commit()
+
+    assert again is not None and again.data == {"case_id": 7, "_tag": 3}

@@ -46,15 +46,24 @@ PROCESSING: ContextVar[Processing | None] = ContextVar("telegram_processing", de
 
 def chat_key(payload: dict[str, Any]) -> str:
     """Updates of one chat are handled in order: `telegram:<chat id>`."""
-    envelope = read_envelope(payload)
+    return update_chat_key(Update.de_json(payload, None))
+
+
+def update_chat_key(update: Update) -> str:
+    """`chat_key` of an update already parsed (as long polling gets it)."""
+    envelope = envelope_of(update)
     if envelope.chat is not None:
         return envelope.chat.key
-    return f"{CHANNEL}:update:{payload.get('update_id')}"
+    return f"{CHANNEL}:update:{update.update_id}"
 
 
 def read_envelope(payload: dict[str, Any]) -> Envelope:
     """Who sent a stored update, and what, without acting on it."""
-    update = Update.de_json(payload, None)
+    return envelope_of(Update.de_json(payload, None))
+
+
+def envelope_of(update: Update) -> Envelope:
+    """`read_envelope` of an update already parsed."""
     chat, user = update.effective_chat, update.effective_user
     if user is None or chat is None or chat.type != "private":
         return Envelope(None)

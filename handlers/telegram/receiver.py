@@ -17,7 +17,7 @@ from telegram.error import InvalidToken
 
 from bot import failpoints
 from bot.inbox import InboxWorker, Received
-from handlers.telegram.adapter import CHANNEL, chat_key
+from handlers.telegram.adapter import CHANNEL, update_chat_key
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class TelegramPolling:
                 failpoints.reached("update.fetched")
                 if updates:
                     received = [
-                        Received(CHANNEL, str(u.update_id), u.to_dict(), chat_key(u.to_dict()))
+                        Received(CHANNEL, str(u.update_id), u.to_dict(), update_chat_key(u))
                         for u in updates
                     ]
                     await self.inbox.store(received)
