@@ -114,6 +114,9 @@ class Delivery:
         self._slots = asyncio.Semaphore(concurrency)
         self.wakeup = Wakeup()
         self._chats: dict[str, asyncio.Task[DrainReport]] = {}
+        # Rows claimed and not yet sent: at most one batch, so that of several workers each
+        # takes a part of a backlog instead of the first one holding all of it.
+        self._held: dict[asyncio.Task[DrainReport], int] = {}
 
     def pace(self, channel: str, external_id: str) -> Pace | None:
         """The pacing hook for a call to a chat outside the outbox, so it shares the limit."""
@@ -148,10 +151,12 @@ class Delivery:
         try:
             while not self.wakeup.stopping:
                 self.wakeup.begin()
-                claimed = await self._claim_safely()
+                room = self.batch - sum(self._held.values())
+                claimed = await self._claim_safely(room) if room > 0 else []
                 for chat, rows in _by_chat(claimed).items():
                     task = asyncio.create_task(self._send_chat(rows), name=f"send {chat}")
                     self._chats[chat] = task
+                    self._held[task] = len(rows)
                     task.add_done_callback(partial(self._done, chat))
                 if claimed:
                     continue
@@ -168,6 +173,7 @@ class Delivery:
         # ended: only this task leaves the table.
         if self._chats.get(chat) is task:
             del self._chats[chat]
+        self._held.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
             logger.error("sending to %s failed", chat, exc_info=task.exception())
         self.wake()  # the chat's next rows may be due now
@@ -189,19 +195,19 @@ class Delivery:
         left = (due - self.clock.now()).total_seconds()
         return IDLE_POLL_SECONDS if left <= 0 else min(left, IDLE_POLL_SECONDS)
 
-    async def _claim_safely(self) -> list[Claimed]:
+    async def _claim_safely(self, limit: int | None = None) -> list[Claimed]:
         try:
-            return await self._claim()
+            return await self._claim(limit)
         except Exception:  # the database may be busy or away: the rows wait, nothing is lost
             logger.warning("claiming outbox rows failed; trying again", exc_info=True)
             await self.wakeup.wait(IDLE_POLL_SECONDS)
             return []
 
-    async def _claim(self) -> list[Claimed]:
+    async def _claim(self, limit: int | None = None) -> list[Claimed]:
         now = self.clock.now()
         async with self.uow() as uow:
             claim = await self.workers.claim(now, self.lease_seconds, await uow.outbox.claimers())
-            due = await uow.outbox.claim(claim, self.batch)
+            due = await uow.outbox.claim(claim, limit or self.batch)
             claimed = [(m, await self._route(uow, m)) for m in due]
             await uow.commit()
         if claimed:

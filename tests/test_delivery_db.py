@@ -151,3 +151,42 @@ async def test_a_postgres_worker_checks_the_others_on_the_connection_it_holds(po
         await shared.dispose()
 
     assert (while_alive, after_death) == (frozenset(), frozenset({second.worker}))
+
+
+class HeldChannel(FakeChannel):
+    """A channel whose sends wait until released, as a slow or throttled one does."""
+
+    def __init__(self, time: FakeTime) -> None:
+        super().__init__(time)
+        self.release = asyncio.Event()
+        self.waiting = 0
+
+    async def send(self, recipient, reply, key, pace=None, edit_ref=None):  # type: ignore[no-untyped-def]
+        self.waiting += 1
+        await self.release.wait()
+        return await super().send(recipient, reply, key, pace, edit_ref)
+
+
+async def test_a_running_sender_holds_one_batch_and_leaves_the_rest_to_the_other_workers(office):
+    time = FakeTime(office.clock)
+    slow = HeldChannel(time)
+    first = Delivery(office.uow, office.clock, {CHANNEL: slow}, batch=3)
+    running = asyncio.create_task(first.run())
+    other = YieldingChannel(time)
+    second = Delivery(office.uow, office.clock, {CHANNEL: other}, batch=3)
+    try:
+        for _ in range(1000):  # until its three chats' sends wait (no time passes)
+            if slow.waiting == 3:
+                break
+            await asyncio.sleep(0)
+        meanwhile = await second.drain()
+    finally:
+        slow.release.set()
+        first.wakeup.stop()
+        await running
+    await second.drain()
+
+    # The first holds one batch (three chats' first rows); the second sends the two other
+    # chats' rows at once, and each chat's later rows once its first has gone.
+    assert slow.waiting == 3 and meanwhile.sent == 8
+    assert sorted(c.key for c in slow.calls + other.calls) == sorted(f"m{i}" for i in range(20))
