@@ -22,6 +22,10 @@ from bot.ports import Liveness
 logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0
+# How often a worker of several recounts the running workers to take its share of the send
+# limit: workers start and stop at any time, and until they recount they may together send
+# more than the platform allows.
+SHARE_SECONDS = 5.0
 
 
 class Runtime:
@@ -39,6 +43,7 @@ class Runtime:
         self.periodic = periodic
         self.liveness = liveness
         self._tasks: list[asyncio.Task[None]] = []
+        self._sharing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Take this worker's liveness lock, then run the inbox worker and the sender."""
@@ -49,12 +54,19 @@ class Runtime:
             asyncio.create_task(self.inbox.run(), name="sopbot inbox"),
             asyncio.create_task(self.delivery.run(), name="sopbot outbox"),
         ]
+        if self.liveness is not None and self.delivery.pacer is not None:
+            self._sharing = asyncio.create_task(self._share_often(), name="sopbot send share")
         self.inbox.wake()  # updates stored before a restart
         self.delivery.wake()
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Stop in order: the update being handled is finished, then what it queued is sent,
         within `grace` seconds; what is still held then is taken over by the next worker."""
+        if self._sharing is not None:
+            self._sharing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sharing
+            self._sharing = None
         if self._tasks:
             inbox, delivery = self._tasks
             self.inbox.wakeup.stop()
@@ -80,6 +92,14 @@ class Runtime:
         workers = await self.liveness.alive_count()
         self.delivery.pacer.share(workers)
         return workers
+
+    async def _share_often(self) -> None:
+        while True:
+            await asyncio.sleep(SHARE_SECONDS)
+            try:
+                await self.share_send_limit()
+            except Exception:  # the share of the last count stays
+                logger.warning("could not count the running workers", exc_info=True)
 
     async def tick(self) -> TickReport:
         """Reminders, the digest and failure counts; their messages go out at once."""

@@ -239,10 +239,6 @@ def _scheduled(runtime: Runtime, seconds: int, app: App) -> Iterator[None]:
     from storage.liveness import exclusively
 
     async def tick() -> None:
-        try:
-            await runtime.share_send_limit()
-        except Exception:  # the share of the last round stays
-            logger.warning("could not count the running workers", exc_info=True)
         async with exclusively(app.engine, "tick") as mine:
             if mine:
                 await runtime.tick()
