@@ -20,7 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 from sqlalchemy import insert, text
@@ -75,6 +75,14 @@ async def _admin_execute(url: str, statement: str) -> None:
         await engine.dispose()
 
 
+def without_postgres(reason: str) -> NoReturn:
+    """Skip a PostgreSQL test where no server answers; fail it where CI requires one
+    (SOPBOT_REQUIRE_POSTGRES=1), so that CI never passes on SQLite alone."""
+    if os.environ.get("SOPBOT_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{reason}; SOPBOT_REQUIRE_POSTGRES=1 requires it", pytrace=False)
+    pytest.skip(f"{reason}; set TEST_DATABASE_URL to run the PostgreSQL tests")
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database of this session, migrated to head, dropped at the end."""
@@ -83,10 +91,8 @@ def postgres_url() -> Iterator[str]:
     try:
         _run(_admin_execute(server_url, "SELECT 1"))
     except Exception as error:  # whatever the cause, there is no usable server
-        reason = f"PostgreSQL at {shown} is not reachable ({type(error).__name__}: {error})"
-        if os.environ.get("SOPBOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}; SOPBOT_REQUIRE_POSTGRES=1 requires it", pytrace=False)
-        pytest.skip(f"{reason}; set TEST_DATABASE_URL to run the PostgreSQL tests")
+        without_postgres(f"PostgreSQL at {shown} is not reachable "
+                         f"({type(error).__name__}: {error})")  # fmt: skip
     name = f"sopbot_test_{uuid.uuid4().hex[:16]}"
     # Identifiers cannot be bound; `name` is generated above, never input.
     _run(_admin_execute(server_url, f'CREATE DATABASE "{name}"'))

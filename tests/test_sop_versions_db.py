@@ -21,7 +21,7 @@ from bot.sop.registry import LoadedSop
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.sop_versions import list_versions, sync_versions
-from tests.conftest import DEFAULT_TEST_DATABASE_URL, _admin_execute
+from tests.conftest import DEFAULT_TEST_DATABASE_URL, _admin_execute, without_postgres
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=JAKARTA)
 
@@ -40,7 +40,7 @@ async def empty_engine(
     try:
         await _admin_execute(server, "SELECT 1")
     except Exception as error:  # whatever the cause, there is no usable server
-        pytest.skip(f"PostgreSQL is not reachable ({type(error).__name__})")
+        without_postgres(f"PostgreSQL is not reachable ({type(error).__name__})")
     name = f"sopbot_migr_{uuid.uuid4().hex[:16]}"
     await _admin_execute(server, f'CREATE DATABASE "{name}"')
     engine = make_engine(make_url(server).set(database=name).render_as_string(False))
