@@ -16,6 +16,7 @@ from bot.ports import FileStore, UnitOfWorkFactory
 from bot.records.service import Records
 from bot.workflow import commands as c
 from bot.workflow.model import Case, Person
+from storage.records import is_busy
 from tests.drafts import draft
 from tests.fakes import TEST_AUDIT_KEY
 from tests.office import Office
@@ -53,8 +54,9 @@ async def records_office(
         await office.admin.set_details(str(office.ids[key]), pangkat=pangkat, golongan=golongan)
     document_settings = DocumentSettings.from_settings(settings or Settings(_env_file=None))
     records = Records(
-        uow, office.sop, office.clock, files, document_settings, audit_key=TEST_AUDIT_KEY
-    )
+        uow, office.sop, office.clock, files, document_settings, audit_key=TEST_AUDIT_KEY,
+        busy=is_busy,
+    )  # fmt: skip
     office.workflow.listeners.append(records.on_events)
     documents = CaseDocuments(office.workflow, files, document_settings, records)
     return RecordsOffice(office, records, documents)
