@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from bot import actions
 from bot.chat.core import ChatCore
 from bot.chat.model import Incoming, Sender
+from bot.config import Settings
 from bot.errors import InvalidInput, RegisterBusy
 from bot.uploads import UploadPolicy
 from bot.workflow import commands as c
@@ -94,6 +95,30 @@ async def test_a_plh_signed_undangan_shows_plh_the_acting_officials_name_pangkat
     assert entry.details["penandatangan"] == (
         "Plh. Kepala Bagian Tata Pemerintahan, Joko Susilo, S.Sos."
     )
+
+
+async def test_a_plt_signing_with_a_superiors_authority_keeps_the_an_and_ub_lines(
+    uow_factory, file_store
+):
+    title = ("a.n. SEKRETARIS DAERAH KOTA TANGERANG|Asisten Pemerintahan dan Kesejahteraan "
+             "Rakyat|u.b.|Kepala Bagian Tata Pemerintahan")  # fmt: skip
+    settings = Settings(_env_file=None, sopbot_doc_undangan_signer_title=title)
+    ro = await records_office(uow_factory, file_store, settings)
+    await ro.office.admin.delegate("Budi", "Joko", "plt", date(2026, 3, 2), date(2026, 3, 6))
+
+    case = await through_the_meeting(ro)
+
+    letter = lines(ro.office.files.read(case.artifacts["surat_undangan"].value))
+    start = letter.index("a.n. SEKRETARIS DAERAH KOTA TANGERANG")
+    assert letter[start : start + 7] == [
+        "a.n. SEKRETARIS DAERAH KOTA TANGERANG",
+        "Asisten Pemerintahan dan Kesejahteraan Rakyat",
+        "u.b.",
+        "Plt. Kepala Bagian Tata Pemerintahan,",
+        "Joko Susilo, S.Sos.",
+        "Penata Tingkat I (III/d)",
+        "NIP. 19720404 199603 1 006",
+    ]
 
 
 async def test_an_official_signs_with_pangkat_and_nip_under_the_name(ro):
