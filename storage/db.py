@@ -118,7 +118,7 @@ def database_errors(engine: AsyncEngine, setting: str = URL_SETTING) -> Iterator
 def _explain(engine: AsyncEngine, setting: str, error: Exception) -> Exception | None:
     url, service = engine.url, database_label(engine)
     if url.get_backend_name() == "sqlite":
-        return _explain_sqlite(url, setting, error)
+        return _explain_sqlite(url, setting, error, service)
     cause = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(cause, OSError):
         return Unreachable(URL_SETTING, service, reason_of(cause), "startup.db.unreachable_fix")
@@ -154,10 +154,14 @@ _SQLSTATE_PROBLEMS = {
 _SERVER_BUSY = {"57P03", "53300"}  # cannot_connect_now (starting up), too_many_connections
 
 
-def _explain_sqlite(url: URL, setting: str, error: Exception) -> Exception | None:
+def _explain_sqlite(url: URL, setting: str, error: Exception, service: str) -> Exception | None:
     cause = error.orig if isinstance(error, DBAPIError) else error
     if not isinstance(cause, sqlite3.DatabaseError):
         return None
+    if getattr(cause, "sqlite_errorname", None) in _RETRY_SQLITE:
+        # Another process holds the write lock longer than busy_timeout: worth waiting for.
+        reason = t("startup.reason.sqlite_busy")
+        return Unreachable(setting, service, reason, "startup.db.sqlite_busy_fix")
     params = {"path": url.database, "detail": str(cause), "name": setting}
     message = str(cause).lower()
     if "not a database" in message or "malformed" in message:

@@ -34,7 +34,11 @@ _BUSY_STATES = frozenset({"55P03", "40P01", "40001"})
 _BUSY_SQLITE = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
 
 
-def _busy(error: DBAPIError) -> bool:
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is a lock not given in time: the register (or the whole SQLite database)
+    held by another transaction longer than the wait allows."""
+    if not isinstance(error, DBAPIError):
+        return False
     orig = error.orig
     state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
     return state in _BUSY_STATES or getattr(orig, "sqlite_errorname", None) in _BUSY_SQLITE
@@ -68,7 +72,7 @@ class SqlRegisterRepository:
             if postgres:
                 await self._set_lock_timeout(str(before))
         except DBAPIError as error:
-            if _busy(error):
+            if is_busy(error):
                 logger.warning("agenda register %s/%s busy: %s", kind, year, error.orig)
                 raise RegisterBusy(kind=kind) from error
             raise

@@ -14,8 +14,10 @@ from bot.documents import DocumentSettings
 from bot.documents.service import CaseDocuments
 from bot.ports import FileStore, UnitOfWorkFactory
 from bot.records.service import Records
+from bot.sop.model import Sop
 from bot.workflow import commands as c
 from bot.workflow.model import Case, Person
+from storage.records import is_busy
 from tests.drafts import draft
 from tests.fakes import TEST_AUDIT_KEY
 from tests.office import Office
@@ -45,16 +47,21 @@ class RecordsOffice:
 
 
 async def records_office(
-    uow: UnitOfWorkFactory, files: FileStore, settings: Settings | None = None
+    uow: UnitOfWorkFactory,
+    files: FileStore,
+    settings: Settings | None = None,
+    sop: Sop | None = None,
 ) -> RecordsOffice:
-    """The test office, with pangkat recorded and a case's records kept as the bot keeps them."""
-    office = await Office(uow, files).hire()
+    """The test office, with pangkat recorded and a case's records kept as the bot keeps them
+    (by the shipped SOP unless `sop` is given)."""
+    office = await (Office(uow, files, sop=sop) if sop else Office(uow, files)).hire()
     for key, (pangkat, golongan) in RANKS.items():
         await office.admin.set_details(str(office.ids[key]), pangkat=pangkat, golongan=golongan)
     document_settings = DocumentSettings.from_settings(settings or Settings(_env_file=None))
     records = Records(
-        uow, office.sop, office.clock, files, document_settings, audit_key=TEST_AUDIT_KEY
-    )
+        uow, office.sop, office.clock, files, document_settings, audit_key=TEST_AUDIT_KEY,
+        busy=is_busy,
+    )  # fmt: skip
     office.workflow.listeners.append(records.on_events)
     documents = CaseDocuments(office.workflow, files, document_settings, records)
     return RecordsOffice(office, records, documents)

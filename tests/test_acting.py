@@ -3,16 +3,23 @@ for the delegation's dates; the holder is told once; the report and the audit tr
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 
 from bot.calendar import OfficeCalendar
 from bot.clock import JAKARTA
+from bot.config import Settings
+from bot.documents import DocumentSettings
+from bot.documents.report_docx import laporan_kepatuhan
 from bot.ports import OutgoingMessage
 from bot.reminders import sweep
 from bot.render_text import render
+from bot.reports.csvfile import to_csv
 from bot.reports.figures import case_report
 from bot.workflow import commands as c
 from bot.workflow.model import Case
+from tests.docx_reading import table_containing
 from tests.fakes import FakeDB
 from tests.office import Office
 
@@ -130,7 +137,8 @@ async def test_a_task_for_an_absent_official_goes_to_the_acting_official(office,
         == [("Dr. Hendra Wijaya, M.M.", "Joko Susilo, S.Sos.", "plh")]  # fmt: skip
 
 
-async def test_the_compliance_report_names_the_acting_official_and_the_holder(office, db):
+async def approved_by_the_sekdas_plh(office: Office) -> Case:
+    """The Sekda is away on 4 March; Joko approves step 7 as his Plh."""
     await office.admin.delegate("Hendra", "Joko", "plh", date(2026, 3, 4), date(2026, 3, 4))
     case = await office.open()
     await office.assign_and_dispose(case)
@@ -139,6 +147,11 @@ async def test_the_compliance_report_names_the_acting_official_and_the_holder(of
     await office.meet_and_draft(case)
     await office.act("kabag", c.Submit, case, "penyampaian")
     await office.act("asisten", c.Approve, case, "telaah_sekda")
+    return case
+
+
+async def test_the_compliance_report_names_the_acting_official_and_the_holder(office, db):
+    case = await approved_by_the_sekdas_plh(office)
 
     report = case_report(
         await office.case(case), office.sop, await office.workflow.roster(), OfficeCalendar(),
@@ -152,4 +165,26 @@ async def test_the_compliance_report_names_the_acting_official_and_the_holder(of
     finished = [r.entry for r in db.audit if r.entry.kind == "StepFinished"][-1]
     assert (finished.actor_id, finished.data["acting_for"]) == (
         office.ids["asisten"], office.ids["sekda"]
+    )  # fmt: skip
+
+
+async def test_the_compliance_report_as_printed_and_as_csv_names_both(office, db):
+    case = await approved_by_the_sekdas_plh(office)
+    report = case_report(
+        await office.case(case), office.sop, await office.workflow.roster(), OfficeCalendar(),
+        office.clock.now(),
+    )  # fmt: skip
+
+    printed = laporan_kepatuhan(
+        report, office.sop, DocumentSettings.from_settings(Settings(_env_file=None)),
+        at=office.clock.now(), chart=False,
+    )  # fmt: skip
+    sheet = list(csv.DictReader(io.StringIO(to_csv((report,)).decode("utf-8-sig"))))
+
+    rows = table_containing(printed.data, "Joko Susilo, S.Sos.")
+    [row] = [r for r in rows if any("Joko Susilo" in cell for cell in r)]
+    assert "Joko Susilo, S.Sos. (Plh. untuk Dr. Hendra Wijaya, M.M.)" in row
+    [run] = [r for r in sheet if r["kode_langkah"] == "telaah_sekda"]
+    assert (run["pelaksana"], run["atas_nama"], run["jenis_pelimpahan"]) == (
+        "Joko Susilo, S.Sos.", "Dr. Hendra Wijaya, M.M.", "plh"
     )  # fmt: skip

@@ -31,6 +31,7 @@ from bot.texts import t
 from bot.workflow.commands import OpenCase
 from storage.db import SQLITE_FILENAME, make_engine, make_session_factory, sqlite_url_for
 from storage.uow import uow_factory as make_uow_factory
+from tests.test_records_packages import manifest_verifies, unzip
 
 T = TypeVar("T")
 
@@ -398,12 +399,14 @@ def test_audit_seal_keys_the_entries_written_before_the_key_once(data_dir):
     assert ok("audit", "seal").strip() == t("cli.audit_seal_nothing")
 
 
-def test_demo_plays_a_whole_case_and_writes_its_record(tmp_path):
-    out = tmp_path / "demo"
+def test_demo_plays_a_whole_case_and_writes_its_record(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "demo-output"  # where the demo writes unless told otherwise
 
-    output = ok("demo", "--out", str(out))
+    output = ok("demo")
 
     assert "Demo selesai: perkara KB-2026-0001 selesai" in output
+    assert "paket registrasi SRIKANDI dan arsip perkara ada di demo-output/" in output
     assert "🤖 → Sekda" in output and "[Setujui]  [Kembalikan]" in output
     written = {path.name for path in out.iterdir()}
     assert {"KB-2026-0001-riwayat.txt", "jejak-audit.jsonl", "KB-2026-0001-grafik.png",
@@ -412,6 +415,8 @@ def test_demo_plays_a_whole_case_and_writes_its_record(tmp_path):
             "srikandi-KB-2026-0001.zip", "arsip-KB-2026-0001.zip"} <= written  # fmt: skip
     history = (out / "KB-2026-0001-riwayat.txt").read_text(encoding="utf-8")
     assert "dikembalikan" in history
+    for package in ("srikandi-KB-2026-0001", "arsip-KB-2026-0001"):
+        assert manifest_verifies(unzip((out / f"{package}.zip").read_bytes()), package)
     # The official records: the Kabag's button in the finish notice brings the package.
     assert "[Paket SRIKANDI]" in output and "📎 srikandi-KB-2026-0001.zip" in output
     # Then a second SOP beside it: /baru asks which SOP, and a case of the second one opens.

@@ -18,7 +18,10 @@ from bot.sop.loader import load_sop
 from bot.workflow.model import Case, Person, Roster
 from tests.docx_reading import table_with
 
-PLACEHOLDER = Path(__file__).resolve().parents[1] / "templates_docx" / "logo_placeholder.png"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates_docx"
+PLACEHOLDER = TEMPLATES / "logo_placeholder.png"
+LETTERHEADED = ("lembar_disposisi", "surat_undangan", "lembar_persetujuan", "notulen_rapat",
+                "laporan_kepatuhan")  # fmt: skip
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=JAKARTA)
 
 
@@ -41,6 +44,21 @@ def test_the_shipped_letterhead_carries_the_placeholder_logo():
     data = disposisi(Settings(_env_file=None))
 
     assert pictures(data) == [PLACEHOLDER.read_bytes()]
+
+
+@pytest.mark.parametrize("name", LETTERHEADED)
+def test_every_shipped_letterhead_has_the_logo_slot_the_contact_line_and_the_double_rule(name):
+    data = (TEMPLATES / f"{name}.docx").read_bytes()
+    document = Document(io.BytesIO(data))
+    body = document.element.body
+    kop = document.tables[0]
+    after_kop = body[list(body).index(kop._tbl) + 1]
+
+    bottom = after_kop.find(f"{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:bottom')}")
+
+    assert pictures(data) == [PLACEHOLDER.read_bytes()]
+    assert "{{ kop.contact }}" in kop.rows[0].cells[1].text
+    assert bottom is not None and bottom.get(qn("w:val")) == "thickThinSmallGap"
 
 
 def test_the_letterhead_has_the_telephone_and_e_mail_line():

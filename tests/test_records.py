@@ -3,18 +3,24 @@ databases; the busy register on fakes, through the chat."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from bot import actions
 from bot.chat.core import ChatCore
 from bot.chat.model import Incoming, Sender
-from bot.errors import InvalidInput
+from bot.config import Settings
+from bot.errors import InvalidInput, RegisterBusy
 from bot.uploads import UploadPolicy
 from bot.workflow import commands as c
+from storage import uow as storage_uow
+from storage.db import make_engine, make_session_factory
 from tests.docx_reading import lines, table_with
-from tests.fakes import FakeDB, MemoryFileStore, fake_uow_factory
+from tests.fakes import TEST_AUDIT_KEY, FakeDB, MemoryFileStore, fake_uow_factory
 from tests.records_office import records_office, through_the_meeting, to_the_end
 
 UNDANGAN = "005/1-Tapem/III/2026"
@@ -89,6 +95,30 @@ async def test_a_plh_signed_undangan_shows_plh_the_acting_officials_name_pangkat
     assert entry.details["penandatangan"] == (
         "Plh. Kepala Bagian Tata Pemerintahan, Joko Susilo, S.Sos."
     )
+
+
+async def test_a_plt_signing_with_a_superiors_authority_keeps_the_an_and_ub_lines(
+    uow_factory, file_store
+):
+    title = ("a.n. SEKRETARIS DAERAH KOTA TANGERANG|Asisten Pemerintahan dan Kesejahteraan "
+             "Rakyat|u.b.|Kepala Bagian Tata Pemerintahan")  # fmt: skip
+    settings = Settings(_env_file=None, sopbot_doc_undangan_signer_title=title)
+    ro = await records_office(uow_factory, file_store, settings)
+    await ro.office.admin.delegate("Budi", "Joko", "plt", date(2026, 3, 2), date(2026, 3, 6))
+
+    case = await through_the_meeting(ro)
+
+    letter = lines(ro.office.files.read(case.artifacts["surat_undangan"].value))
+    start = letter.index("a.n. SEKRETARIS DAERAH KOTA TANGERANG")
+    assert letter[start : start + 7] == [
+        "a.n. SEKRETARIS DAERAH KOTA TANGERANG",
+        "Asisten Pemerintahan dan Kesejahteraan Rakyat",
+        "u.b.",
+        "Plt. Kepala Bagian Tata Pemerintahan,",
+        "Joko Susilo, S.Sos.",
+        "Penata Tingkat I (III/d)",
+        "NIP. 19720404 199603 1 006",
+    ]
 
 
 async def test_an_official_signs_with_pangkat_and_nip_under_the_name(ro):
@@ -197,6 +227,35 @@ async def test_a_busy_register_refuses_the_button_with_a_clear_message_and_issue
     assert answer.toast is not None and answer.toast.text_key == "error.register_busy"
     assert "disposisi_kabag" not in (await ro.office.case(case)).artifacts
     assert db.register == [] and db.counters == {}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_signing_while_another_process_holds_the_database_is_refused_and_numbers_nothing(
+    database_url, file_store
+):
+    engine = make_engine(database_url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def impatient(connection, _record) -> None:  # waits 0.2 s for a lock, not 5 s
+        connection.execute("PRAGMA busy_timeout=200")
+
+    uow = storage_uow.uow_factory(make_session_factory(engine), TEST_AUDIT_KEY)
+    ro = await records_office(uow, file_store)
+    case = await to_the_end(ro, await through_the_meeting(ro))
+    ro.at("2026-03-16 11:00")
+    other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # e.g. `sopbot run` in the middle of a long write
+    try:
+        with pytest.raises(RegisterBusy):
+            await ro.records.record_signing(case.ref, date(2026, 3, 16))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert await ro.records.entries("kb") == []
+    entry = await ro.records.record_signing(case.ref, date(2026, 3, 16))
+    assert entry.nomor == "1/KB-Tapem/III/2026"
+    await engine.dispose()
 
 
 async def test_a_signing_dated_before_the_case_finished_is_refused(ro):

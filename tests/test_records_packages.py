@@ -21,9 +21,12 @@ from bot.config import Settings
 from bot.periodic import Periodic
 from bot.records.sheet import COLUMNS, SRIKANDI_COLUMNS
 from bot.records.zipping import MANIFEST
+from bot.sop.loader import parse_sop
 from bot.uploads import UploadPolicy
+from tests.docx_reading import table_with
 from tests.fakes import FakeDB, MemoryFileStore, fake_uow_factory
 from tests.records_office import RecordsOffice, records_office, through_the_meeting, to_the_end
+from tests.test_sop_records import SHIPPED, UNDANGAN
 
 SRIKANDI_FIELDS = (
     "Jenis Naskah", "Sifat", "Tingkat Urgensi", "Klasifikasi", "Nomor", "Tanggal", "Hal",
@@ -127,6 +130,29 @@ async def test_without_libreoffice_the_package_holds_the_docx_and_says_pdfs_coul
     sheet = list(csv.reader(io.StringIO(files[f"{folder}/metadata.csv"].decode("utf-8-sig"))))
     assert {row[13] for row in sheet[1:]} == {"PDF belum dapat dibuat; gunakan .docx"}
     assert manifest_verifies(files, folder)
+
+
+async def test_sifat_urgensi_and_klasifikasi_of_a_kind_come_from_the_sop_file():
+    rahasia = UNDANGAN.replace("sifat: biasa, urgensi: segera", "sifat: rahasia, urgensi: "
+                               "amat_segera").replace('"005"', '"000.9"')  # fmt: skip
+    sop = parse_sop(SHIPPED.replace(UNDANGAN, rahasia))
+    settings = Settings(_env_file=None, sopbot_soffice="soffice-not-installed")
+    ro = await records_office(fake_uow_factory(FakeDB()), MemoryFileStore(), settings, sop)
+    case = await through_the_meeting(ro)
+
+    package = await ro.records.srikandi(case.ref)
+
+    (entry,) = await ro.records.entries("undangan")
+    assert entry.nomor == "000.9/1-Tapem/III/2026"
+    letter = ro.office.files.read(entry.sha256 or "")
+    assert table_with(letter, "Nomor")[1] == ["Sifat", ":", "Rahasia"]
+    files = unzip(package.data)
+    sheet = csv.DictReader(io.StringIO(files["srikandi-KB-2026-0001/metadata.csv"]
+                                       .decode("utf-8-sig")))  # fmt: skip
+    [row] = [r for r in sheet if r["Jenis Naskah"] == "Surat Undangan"]
+    assert (row["Sifat"], row["Tingkat Urgensi"], row["Klasifikasi"], row["Nomor"]) == (
+        "Rahasia", "Amat Segera", "000.9", "000.9/1-Tapem/III/2026"
+    )  # fmt: skip
 
 
 async def test_an_unfinished_case_exports_what_exists_and_says_what_is_missing():

@@ -10,11 +10,13 @@ import ast
 import logging
 import re
 import socket
+import sqlite3
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from starlette.applications import Starlette
 
 from bot import bootstrap
@@ -25,7 +27,7 @@ from bot.startup import StartupError, Unreachable, reason_of, wait_until_ready, 
 from bot.texts import catalog
 from handlers.telegram.standin import StandIn
 from handlers.whatsapp.server import serving
-from storage.db import make_engine
+from storage.db import make_engine, ping, sqlite_url_for
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTED = datetime(2026, 3, 16, 8, 0, tzinfo=JAKARTA)
@@ -163,6 +165,32 @@ async def test_without_patience_an_unreachable_service_names_its_setting():
         == "DATABASE_URL: PostgreSQL di 127.0.0.1:5432 tidak dapat dihubungi (koneksi ditolak)."
     )
     assert fix.startswith("Pastikan PostgreSQL berjalan")
+
+
+async def test_an_sqlite_database_another_process_holds_is_waited_for_not_a_crash(tmp_path):
+    engine = make_engine(sqlite_url_for(tmp_path))
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def impatient(connection, _record) -> None:  # gives up after 0.1 s, not 5 s
+        connection.execute("PRAGMA busy_timeout=100")
+
+    other = sqlite3.connect(tmp_path / "sopbot.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another sopbot in the middle of a write
+    try:
+        with pytest.raises(Unreachable) as raised:
+            await ping(engine, "SOPBOT_DATA_DIR")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    await ping(engine, "SOPBOT_DATA_DIR")  # free again: it answers
+    await engine.dispose()
+
+    first, fix = raised.value.as_error().lines()
+    assert first == (
+        f"SOPBOT_DATA_DIR: SQLite di {tmp_path / 'sopbot.sqlite3'} tidak dapat dihubungi "
+        "(basis data sedang dikunci oleh proses lain)."
+    )
+    assert fix.startswith("Tunggu sampai proses sopbot lain selesai menulis")
 
 
 def test_a_connection_error_is_explained_by_its_first_known_cause():

@@ -111,6 +111,7 @@ async def build_app(
     from storage.db import ping as ping_database
     from storage.files import LocalFileStore, usable_data_dir
     from storage.migrate import upgrade
+    from storage.records import is_busy
     from storage.sop_versions import sync_versions
     from storage.uow import uow_factory
 
@@ -148,7 +149,7 @@ async def build_app(
     hours, ramadan = settings.office_hours, settings.ramadan
     records = Records(
         uow, sops, clock, files, DocumentSettings.from_settings(settings),
-        audit_key=audit_key, hours=hours, ramadan=ramadan,
+        audit_key=audit_key, hours=hours, ramadan=ramadan, busy=is_busy,
     )  # fmt: skip
     # A case that finishes issues its lembar persetujuan in the same transaction.
     workflow = Workflow(uow, sops, clock, hours, ramadan, files, generated, [records.on_events])

@@ -185,7 +185,9 @@ def _present(value: bool | None) -> str:
 def _run_row(run: RunFigures, sop: Sop) -> dict[str, str]:
     performer = run.performer
     if run.acting_for:
-        performer += f" ({(run.delegation_kind or 'plh').capitalize()}. {run.acting_for})"
+        kind = f"{(run.delegation_kind or 'plh').capitalize()}."
+        performer = t("report.performer_acting", performer=performer, kind=kind,
+                      holder=run.acting_for)  # fmt: skip
     actual = format_minutes(run.actual_minutes)
     if run.actual_days is not None:
         actual = t("report.actual_days", days=run.actual_days, time=actual)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 
 from bot.audit import AuditKey, verify
@@ -24,7 +25,7 @@ from bot.documents.render import BuiltDocument
 from bot.documents.report_docx import laporan_kepatuhan, report_filename
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import official_signatory, role_holder
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, RegisterBusy
 from bot.fmt import format_date
 from bot.ports import (
     AuditEntry,
@@ -71,8 +72,10 @@ class Records:
         audit_key: AuditKey | None = None,
         hours: OfficeHours | None = None,
         ramadan: RamadanSchedule | None = None,
+        busy: Callable[[BaseException], bool] = lambda _: False,
     ) -> None:
         self.uow = uow
+        self.busy = busy
         self.sops = SopRegistry.of(sop)
         self.clock = clock
         self.files = files
@@ -113,6 +116,20 @@ class Records:
 
     # --- the register ------------------------------------------------------------------
 
+    @asynccontextmanager
+    async def _issuing(self, kind: str) -> AsyncIterator[UnitOfWork]:
+        """The unit of work of a register action outside an update: a database too busy to
+        answer in time (on SQLite its write lock, taken when the transaction begins, not only
+        the counter) refuses the action with RegisterBusy; it is rolled back, nothing issued."""
+        try:
+            async with self.uow() as uow:
+                yield uow
+        except Exception as error:
+            if self.busy(error):
+                logger.warning("agenda register %s busy: %s", kind, error)
+                raise RegisterBusy(kind=kind) from error
+            raise
+
     async def entries(
         self, kind: str | None = None, year: int | None = None, case_id: int | None = None
     ) -> list[RegisterEntry]:
@@ -141,7 +158,7 @@ class Records:
         if signed_on > now.astimezone(JAKARTA).date():
             raise InvalidInput(reason=t("records.sign_future"))
         at = datetime.combine(signed_on, now.astimezone(JAKARTA).timetz())
-        async with self.uow() as uow:
+        async with self._issuing("kb") as uow:
             case = await uow.cases.get_by_ref(ref.strip().upper())
             signed = await uow.register.list("kb", None, case.id)
             approved = _signable(case, self.sops.for_case(case), signed, signed_on, now)
