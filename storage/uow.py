@@ -56,7 +56,6 @@ from bot.ports import (
     UpdateLog,
 )
 from storage.audit_log import SqlAuditLog
-from storage.db import READING, reading_sessions
 from storage.cache import SharedCache, TxCache
 from storage.cases import SqlCaseRepository
 from storage.chats import (
@@ -64,6 +63,7 @@ from storage.chats import (
     SqlInboxRepository,
     SqlIncidentRepository,
 )
+from storage.db import READING, reading_sessions
 from storage.records import (
     DEFAULT_WAIT_SECONDS,
     SqlExportRequestRepository,
