@@ -16,9 +16,10 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -27,6 +28,7 @@ from bot.config import Settings
 from handlers.telegram.standin import StandIn
 from proof.process import base_env, sopbot
 from storage.db import make_engine
+from storage.models import InboxRow
 
 TOKEN = "7000000002:BENCH-token-for-the-stand-in"
 AUDIT_KEY = "bench-audit-key-" + "k" * 32
@@ -170,6 +172,13 @@ class Rig:
                 text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
             )
         return int(inbox or 0), int(outbox or 0)
+
+    async def finished(self) -> list[datetime]:
+        """When each handled update was finished (the handling transaction's clock)."""
+        column = InboxRow.finished_at
+        async with self.app.engine.connect() as connection:
+            rows = await connection.execute(select(column).where(column.is_not(None)))
+        return [row[0] for row in rows]
 
     async def idle(self) -> bool:
         """Nothing the bot still has to do, as far as the stand-in and the database tell."""

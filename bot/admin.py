@@ -202,7 +202,7 @@ class Admin:
 
     async def people(self) -> list[Person]:
         """Everyone registered, active or not."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             return await uow.people.list()
 
     async def set_active(self, who: str, active: bool, actor_id: int | None = None) -> Person:
@@ -273,7 +273,7 @@ class Admin:
 
     async def delegations(self) -> list[Delegation]:
         """All delegations, revoked ones included."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             return await uow.delegations.list()
 
     async def revoke(self, delegation_id: int, actor_id: int | None = None) -> Delegation:
@@ -301,12 +301,12 @@ class Admin:
 
     async def holidays(self) -> list[HolidayOverride]:
         """The admin's overrides."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             return await uow.holidays.list()
 
     async def verify_audit(self) -> ChainReport:
         """Check the audit trail's hash chain and MACs end to end."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             return verify(await uow.audit.all(), self._audit_key(), await uow.audit.head())
 
     async def seal_audit(self, actor_id: int | None = None) -> SealOutcome:

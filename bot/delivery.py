@@ -185,7 +185,7 @@ class Delivery:
         the end of that chat's task wakes the loop, so it need not look sooner.
         """
         try:
-            async with self.uow() as uow:
+            async with self.uow.reading() as uow:
                 due = await uow.outbox.next_due()
         except Exception:
             logger.warning("could not read the outbox's next due time", exc_info=True)

@@ -502,6 +502,10 @@ class UnitOfWork(Protocol):
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
 
+    # A unit that only reads and never waits for a writer (SQLite's one writer); inside
+    # atomic() it is a unit of the update like any other.
+    def reading(self) -> UnitOfWork: ...
+
     # One transaction for a whole update: units opened inside it (by any code the update
     # runs) are savepoints of it, and only its own commit makes anything durable.
     def atomic(self) -> AbstractAsyncContextManager[UnitOfWork]: ...

@@ -29,6 +29,8 @@ DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}  # the async drivers 
 CONNECT_TIMEOUT_SECONDS = 10  # asyncpg's own default is 60: too long to learn a host is down
 
 SQLITE_FILENAME = "sopbot.sqlite3"
+# Execution option of SQLite connections, and Session.info key of sessions, that only read.
+READING = "sopbot_reading"
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA busy_timeout=5000",
@@ -180,6 +182,19 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def reading_sessions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession] | None:
+    """Sessions of the same engine that only read, on SQLite; None elsewhere (PostgreSQL's
+    readers never wait for its writers anyway)."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None
+    return async_sessionmaker(
+        bind.execution_options(**{READING: True}), expire_on_commit=False, info={READING: True}
+    )
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
 
@@ -196,6 +211,11 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READING):
+            # A deferred transaction reads the last commit (WAL) and takes no lock: a reader
+            # neither waits for the writer nor holds it up.
+            connection.exec_driver_sql("BEGIN")
+            return
         # Take the write lock up front: concurrent writers queue on busy_timeout instead of
         # failing with "database is locked" when a read transaction tries to upgrade.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

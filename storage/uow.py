@@ -4,7 +4,9 @@ On SQLite every transaction takes the database's write lock (`BEGIN IMMEDIATE`),
 sends its transactions through one writer: an asyncio lock (`WriterLock`) lets one transaction
 of the process run at a time and queues the others on the event loop, instead of letting them
 spin on SQLite's busy timeout in their driver threads. Other processes (`sopbot remind`) still
-wait on the busy timeout. PostgreSQL needs no such lock.
+wait on the busy timeout. PostgreSQL needs no such lock. Reading does not go through the
+writer: `factory.reading()` opens a deferred transaction in a session that refuses writes,
+which reads the last commit from the WAL while the writer works.
 
 `factory.atomic()` opens the one transaction of an incoming update. Every unit the update's
 code opens inside it (`factory()`) is a savepoint of that transaction: its commit releases the
@@ -61,6 +63,7 @@ from storage.chats import (
     SqlInboxRepository,
     SqlIncidentRepository,
 )
+from storage.db import READING, reading_sessions
 from storage.records import (
     DEFAULT_WAIT_SECONDS,
     SqlExportRequestRepository,
@@ -86,8 +89,15 @@ _current: ContextVar[SqlAlchemyUnitOfWork | None] = ContextVar("sopbot_update_uo
 _UPDATE_UNIT = "sopbot_update_unit"  # Session.info key: the update's outermost unit
 
 
+class ReadingUnitWrote(RuntimeError):
+    """A unit opened with `reading()` tried to write: on SQLite it would write without the
+    writer's turn. A programming error, never an answer to a person."""
+
+
 def _writing(session: Session) -> None:
     """A write is about to run in the session: begin the savepoints it must be inside of."""
+    if session.info.get(READING):
+        raise ReadingUnitWrote("a unit opened with reading() tried to write")
     unit = session.info.get(_UPDATE_UNIT)
     if isinstance(unit, SqlAlchemyUnitOfWork):
         unit.begin_pending(session)
@@ -296,9 +306,8 @@ class SqlUnitOfWorkFactory:
         self._session_factory = session_factory
         self._audit_key = audit_key
         self._register_wait = register_wait
-        bind = session_factory.kw.get("bind")
-        sqlite = bind is not None and bind.dialect.name == "sqlite"
-        self._writer = WriterLock() if sqlite else None
+        self._readers = reading_sessions(session_factory)
+        self._writer = WriterLock() if self._readers is not None else None
         self._shared = SharedCache()
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
@@ -307,6 +316,17 @@ class SqlUnitOfWorkFactory:
             self._session_factory, self._audit_key, _current.get(), self._register_wait,
             self._writer, self._shared,
         )  # fmt: skip
+
+    def reading(self) -> SqlAlchemyUnitOfWork:
+        """A unit that only reads: on SQLite it takes no writer's turn and reads the last
+        commit, so it never waits for an update being handled (a write in it is refused by
+        the database). Inside `atomic()` it is the update's savepoint as any other unit."""
+        outer = _current.get()
+        if outer is not None or self._readers is None:
+            return self()
+        return SqlAlchemyUnitOfWork(
+            self._readers, self._audit_key, None, self._register_wait, None, self._shared
+        )
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[SqlAlchemyUnitOfWork]:

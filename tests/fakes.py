@@ -593,6 +593,9 @@ class FakeUnitOfWorkFactory:
         outer = _current.get()
         return FakeUnitOfWork(outer.state if outer is not None else self.db, self.audit_key)
 
+    def reading(self) -> FakeUnitOfWork:
+        return self()
+
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[FakeUnitOfWork]:
         async with FakeUnitOfWork(self.db, self.audit_key) as uow:

@@ -43,7 +43,7 @@ def transactions(engine: AsyncEngine) -> Iterator[list[list[str]]]:
             seen.append([])
 
     def on_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if recording[0] and seen and statement != "BEGIN IMMEDIATE":  # SQLite's, at begin
+        if recording[0] and seen and not statement.startswith("BEGIN"):  # SQLite's, at begin
             seen[-1].append(" ".join(statement.split()))
 
     sync = engine.sync_engine

@@ -26,7 +26,7 @@ class Reports:
         self.settings = settings
 
     async def _roster_and_calendar(self) -> tuple[Roster, OfficeCalendar]:
-        async with self.workflow.uow() as uow:
+        async with self.workflow.uow.reading() as uow:
             return await uow.people.roster(), await self.workflow.calendar(uow)
 
     async def case(self, ref_or_id: str | int) -> CaseReport:

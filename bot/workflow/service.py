@@ -230,24 +230,24 @@ class Workflow:
 
     async def get(self, ref_or_id: str | int) -> Case:
         """A case by reference (`KB-2026-0001`) or id."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             if isinstance(ref_or_id, int) or ref_or_id.isdigit():
                 return await uow.cases.get(int(ref_or_id))
             return await uow.cases.get_by_ref(ref_or_id.upper())
 
     async def cases(self, active_only: bool = False) -> list[Case]:
         """All cases (or only the running and waiting ones)."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             return await uow.cases.list(active_only)
 
     async def roster(self) -> Roster:
         """The current people and delegations."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             return await uow.people.roster()
 
     async def waiting(self) -> list[WaitingItem]:
         """What is waiting for whom across active cases, overdue first."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             ctx = await self.context(uow)
             cases = await uow.cases.list(active_only=True)
         return waiting_items(cases, self.sops, ctx.roster, ctx.calendar, ctx.now)
