@@ -134,7 +134,7 @@ class Records:
         self, kind: str | None = None, year: int | None = None, case_id: int | None = None
     ) -> list[RegisterEntry]:
         """The register, by kind, year and number."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             return await uow.register.list(check_kind(kind) if kind else None, year, case_id)
 
     async def cancel(
@@ -200,7 +200,7 @@ class Records:
 
     async def srikandi(self, ref_or_id: str | int) -> Package:
         """The SRIKANDI registration package of a case (PDFs by LibreOffice when present)."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             case = await _case(uow, ref_or_id)
             entries = await uow.register.list(case_id=case.id)
             documents = await uow.documents.list_for_case(case.id or 0)
@@ -212,7 +212,7 @@ class Records:
 
     async def archive(self, ref_or_id: str | int) -> Package:
         """The archive of a case; the same bytes each time for the same database and files."""
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             case = await _case(uow, ref_or_id)
             roster = await uow.people.roster()
             calendar = OfficeCalendar(self.hours, await uow.holidays.list(), self.ramadan)
