@@ -14,6 +14,7 @@ from bot import bootstrap
 from bot.inbox import Received
 from storage.db import SQLITE_FILENAME
 from tests.telegram_office import CAST, TelegramOffice
+from tests.whatsapp_office import WhatsAppOffice
 
 KETUA, KABAG = CAST["ketua"][0], CAST["kabag"][0]
 # PTB warns about its own RetryAfter.retry_after type while building the 429 error.
@@ -132,3 +133,33 @@ async def test_the_webhook_answers_503_when_it_cannot_store_and_telegram_sends_i
     assert refused == [503]
     assert [d.status for d in hooked.standin.webhook_deliveries[before:]] == [503, 200]
     assert "SOP" in hooked.last("ketua").text
+
+
+@pytest.fixture
+async def whatsapp(tmp_path):
+    office = WhatsAppOffice(tmp_path)
+    await office.start(on_telegram=())
+    yield office
+    await office.stop()
+
+
+async def test_the_whatsapp_webhook_answers_503_when_it_cannot_store_and_meta_sends_it_again(
+    whatsapp,
+):
+    await whatsapp.register("sekda")
+    database = whatsapp.telegram.data_dir / SQLITE_FILENAME
+    before = len(whatsapp.inbox("sekda"))
+    user = whatsapp.wa_users["sekda"]
+    whatsapp.graph.last_inbound[user.bsuid] = whatsapp.clock.now()
+    update = user.text("sop", whatsapp.clock.now())
+    await asyncio.to_thread(rename_table, database, "inbox", "inbox_away")
+
+    refused = await whatsapp.post(update)
+    unanswered = len(whatsapp.inbox("sekda")) - before
+    await asyncio.to_thread(rename_table, database, "inbox_away", "inbox")
+    accepted = await whatsapp.post(update)  # Meta tries again
+
+    assert (refused.status_code, unanswered) == (503, 0)
+    assert accepted.status_code == 200
+    assert len(whatsapp.inbox("sekda")) == before + 1
+    assert "SOP" in whatsapp.last("sekda").text
