@@ -110,6 +110,25 @@ def rename_table(database: Path, old: str, new: str) -> None:
         connection.execute(f"ALTER TABLE {old} RENAME TO {new}")
 
 
+async def test_polling_confirms_a_batch_only_once_it_is_stored(office):
+    database = office.data_dir / SQLITE_FILENAME
+    before = len(office.inbox("ketua"))
+    await asyncio.to_thread(rename_table, database, "inbox", "inbox_away")
+
+    office.users["ketua"].send("/sop")
+    entry = office.standin.world.queue.first()
+    assert entry is not None
+    await office.standin.wait_for(lambda: entry.delivered >= 2)  # fetched again: not confirmed
+    unconfirmed = entry.update_id in office.standin.pending_updates
+    await asyncio.to_thread(rename_table, database, "inbox_away", "inbox")
+    await office.settle()
+
+    assert unconfirmed
+    assert office.standin.pending_updates == []
+    assert len(office.inbox("ketua")) == before + 1
+    assert "SOP" in office.last("ketua").text
+
+
 @pytest.fixture
 async def hooked(tmp_path):
     office = TelegramOffice(tmp_path)
