@@ -4,17 +4,20 @@ answer after the commit, updates stored before a crash. (The real process killed
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot import bootstrap
 from bot.inbox import Received
+from handlers.whatsapp.standin import GraphStandIn, WaUser, sign
 from storage.db import SQLITE_FILENAME
 from tests.telegram_office import CAST, TelegramOffice
-from tests.whatsapp_office import WhatsAppOffice
+from tests.whatsapp_office import WEBHOOK, WhatsAppOffice, whatsapp_settings
 
 KETUA, KABAG = CAST["ketua"][0], CAST["kabag"][0]
 # PTB warns about its own RetryAfter.retry_after type while building the 429 error.
@@ -182,3 +185,34 @@ async def test_the_whatsapp_webhook_answers_503_when_it_cannot_store_and_meta_se
     assert accepted.status_code == 200
     assert len(whatsapp.inbox("sekda")) == before + 1
     assert "SOP" in whatsapp.last("sekda").text
+
+
+async def test_the_telegram_and_whatsapp_webhooks_share_one_server_at_their_own_paths(tmp_path):
+    office = TelegramOffice(tmp_path)
+    graph = GraphStandIn(clock=office.clock.now)
+    session = httpx.AsyncClient(transport=graph.transport)
+    settings = whatsapp_settings(office.settings())
+    await office.start(
+        webhook=True, settings=settings, whatsapp_session=session, share_webhook_port=True
+    )
+    try:
+        await office.hire()  # Telegram posts the /start updates to its path
+        stranger = WaUser("6281199999999", "Tamu")
+        graph.last_inbound[stranger.bsuid] = office.clock.now()
+        body = json.dumps(stranger.text("tugas", office.clock.now())).encode()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                office.webhook_url.replace("/telegram", WEBHOOK), content=body, headers=headers
+            )
+        await office.settle()
+
+        webhooks = office.service.webhooks
+        assert webhooks["telegram"] is webhooks["whatsapp"]
+        assert [d.status for d in office.standin.webhook_deliveries] == [200] * len(CAST)
+        assert all(office.inbox(who) for who in CAST)  # each welcomed on Telegram
+        assert answer.status_code == 200
+        assert len(graph.to(stranger)) == 1  # told how to register, on WhatsApp
+    finally:
+        await office.stop()
+        await session.aclose()
