@@ -60,6 +60,20 @@ async def test_a_reply_whose_send_failed_is_delivered_later_and_no_one_is_told_t
     assert not any("belum tersimpan" in text for text in texts(office, "ketua"))
 
 
+async def test_a_reply_whose_answer_was_lost_arrives_and_no_one_hears_of_a_failure(office):
+    office.standin.fail_next("sendMessage", error="timeout", delivered=True, chat_id=KETUA)
+    before = {who: len(office.inbox(who)) for who in CAST}
+
+    await office.say("ketua", "/tugas")
+    await later(office, 10)
+
+    new = {who: texts(office, who)[before[who] :] for who in CAST}
+    assert len(new["ketua"]) == 2  # it had arrived, unknown to the bot: sent once more
+    assert all("tugas" in text.lower() for text in new["ketua"])
+    assert not any("belum tersimpan" in text for text in new["ketua"])
+    assert not any("Kendala sistem" in text for who in CAST for text in new[who])
+
+
 async def test_a_429_on_one_chat_holds_that_chat_only(office):
     office.standin.fail_next("sendMessage", status=429, retry_after=10, chat_id=KETUA)
     ketua, kabag = len(office.inbox("ketua")), len(office.inbox("kabag"))
