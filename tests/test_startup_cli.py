@@ -382,13 +382,16 @@ async def test_sopbot_run_waits_for_the_bot_api_and_starts_once_it_answers(tmp_p
     assert "Traceback" not in bot.output
 
 
-async def test_sigterm_while_waiting_for_postgresql_ends_sopbot_run_cleanly(tmp_path):
+async def test_sigterm_while_waiting_for_postgresql_ends_sopbot_run_cleanly_its_password_unshown(
+    tmp_path,
+):
     dead = free_port()
     bot = await Running.start(
         tmp_path,
         "run",
         TELEGRAM_BOT_TOKEN=TOKEN,
-        DATABASE_URL=f"postgresql+asyncpg://sopbot@127.0.0.1:{dead}/sopbot",
+        DATABASE_URL=f"postgresql+asyncpg://sopbot:Rahasia-Db-99@127.0.0.1:{dead}/sopbot",
+        SOPBOT_LOG_LEVEL="DEBUG",
     )
     await bot.said(f"Menunggu PostgreSQL di 127.0.0.1:{dead} (koneksi ditolak)")
 
@@ -397,3 +400,4 @@ async def test_sigterm_while_waiting_for_postgresql_ends_sopbot_run_cleanly(tmp_
     assert code == 0
     assert "sopbot dihentikan." in bot.output
     assert "Traceback" not in bot.output
+    assert "Rahasia-Db-99" not in bot.output
