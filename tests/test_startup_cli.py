@@ -91,8 +91,15 @@ async def run_case(case: Case, workdir: Path) -> Outcome:
 
 
 async def run_cases(cases: dict[str, Case], root: Path) -> dict[str, Outcome]:
-    """Every case at the same time, each in `root/<name>`; their outcomes by name."""
-    outcomes = await asyncio.gather(*(run_case(case, root / name) for name, case in cases.items()))
+    """The cases side by side, as many at a time as there are CPUs (so that on a busy machine
+    no case waits out its time for a turn), each in `root/<name>`; their outcomes by name."""
+    turns = asyncio.Semaphore(os.cpu_count() or 2)
+
+    async def in_turn(case: Case, workdir: Path) -> Outcome:
+        async with turns:
+            return await run_case(case, workdir)
+
+    outcomes = await asyncio.gather(*(in_turn(case, root / name) for name, case in cases.items()))
     return dict(zip(cases, outcomes, strict=True))
 
 
