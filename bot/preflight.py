@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from bot.config import Settings
 from bot.errors import SopFileError
@@ -39,6 +40,7 @@ class Listener:
     port_setting: str
     host: str
     port: int
+    path: str | None = None  # a webhook's path: webhooks at different paths share a server
 
 
 def check_run(
@@ -106,6 +108,7 @@ def webhook_listener(settings: Settings) -> Listener:
         "TELEGRAM_WEBHOOK_PORT",
         settings.telegram_webhook_listen,
         settings.telegram_webhook_port,
+        urlparse(settings.telegram_webhook_url or "").path or "/",
     )
 
 
@@ -116,6 +119,7 @@ def whatsapp_listener(settings: Settings) -> Listener:
         "WHATSAPP_WEBHOOK_PORT",
         settings.whatsapp_webhook_listen,
         settings.whatsapp_webhook_port,
+        settings.whatsapp_webhook_path,
     )
 
 
@@ -130,8 +134,12 @@ def dashboard_listener(settings: Settings) -> Listener:
 
 
 def _check_distinct(listeners: list[Listener]) -> None:
+    """No two services on one address, except the webhooks at different paths of one address:
+    those are served together, by one server."""
     for index, first in enumerate(listeners):
         for second in listeners[index + 1 :]:
+            if _shared_webhook_server(first, second):
+                continue
             if first.port == second.port and _overlap(first.host, second.host):
                 raise StartupError(
                     second.port_setting,
@@ -140,6 +148,12 @@ def _check_distinct(listeners: list[Listener]) -> None:
                     other=first.port_setting,
                     port=second.port,
                 )
+
+
+def _shared_webhook_server(first: Listener, second: Listener) -> bool:
+    both_webhooks = first.path is not None and second.path is not None
+    same_address = (first.host, first.port) == (second.host, second.port)
+    return both_webhooks and same_address and first.path != second.path
 
 
 def _overlap(first: str, second: str) -> bool:

@@ -77,6 +77,9 @@ def _print_crashes(backend: str, results: list[LaneResult], seconds: float) -> b
     print(f"kill points run: {total} at failpoints, {killed} kill -9 from outside")
     for stage in sorted(crashes):
         print(f"  {stage:18} {crashes[stage]}")
+    stopped = sum(r.exits.stopped for r in results)
+    if stopped:
+        print(f"  ended by the proof's own stop before a clean stop: {stopped}")
     others = [code for r in results for code in r.exits.other]
     if others:
         print(f"  unexpected exit codes: {others}")

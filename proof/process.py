@@ -26,8 +26,9 @@ class Exits:
     """How the processes of a lane ended."""
 
     failpoints: dict[str, int] = field(default_factory=dict)  # stage -> crashes there
-    killed: int = 0  # kill -9 from outside
+    killed: int = 0  # kill -9 from outside, when the crash plan chose
     clean: int = 0
+    stopped: int = 0  # ended by the proof's own stop before the process could stop cleanly
     other: list[int] = field(default_factory=list)  # unexpected exit codes
 
     @property
@@ -46,6 +47,7 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.failpoint: str | None = None
         self.starts = 0
+        self._ending: str | None = None  # "kill" or "stop": what the proof did to end it
 
     @property
     def alive(self) -> bool:
@@ -57,6 +59,7 @@ class BotProcess:
         env = {**self.env, "SOPBOT_FAILPOINT": failpoint or ""}
         self.failpoint = failpoint
         self.starts += 1
+        self._ending = None
         with self.log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
                 sopbot(), "run", env=env, stdout=out, stderr=out, cwd=self.log.parent
@@ -65,6 +68,7 @@ class BotProcess:
     def kill(self) -> None:
         """kill -9: no cleanup at all."""
         if self.alive and self.process is not None:
+            self._ending = "kill"
             with contextlib.suppress(ProcessLookupError):
                 self.process.send_signal(signal.SIGKILL)
 
@@ -74,7 +78,7 @@ class BotProcess:
         if process is None or process.returncode is None:
             return None
         self.process = None
-        record(self.exits, process.returncode, self.failpoint)
+        record(self.exits, process.returncode, self.failpoint, self._ending)
         return process.returncode
 
     async def stop(self) -> None:
@@ -83,6 +87,7 @@ class BotProcess:
         if process is None:
             return
         if process.returncode is None:
+            self._ending = self._ending or "stop"
             process.send_signal(signal.SIGTERM)
             try:
                 await asyncio.wait_for(process.wait(), 30)
@@ -105,17 +110,27 @@ async def run_once(env: dict[str, str], args: list[str], log: Path, exits: Exits
     return code
 
 
-def record(exits: Exits, code: int, failpoint: str | None) -> None:
-    """Count how a process ended."""
+_KILLED = (-signal.SIGKILL, 128 + signal.SIGKILL)
+_TERMINATED = (-signal.SIGTERM, 128 + signal.SIGTERM)
+
+
+def record(exits: Exits, code: int, failpoint: str | None, ending: str | None = None) -> None:
+    """Count how a process ended; `ending` is what the proof did to end it ("kill", "stop").
+
+    Only a SIGKILL the crash plan sent counts as a kill -9 from outside. SIGTERM ends the
+    process without cleanup only in the instant before Python has run the first line of
+    `sopbot` (a stop right after a restart), and a stop that timed out ends in SIGKILL: both
+    are the proof's own stop. A process killed by anything else is unexpected.
+    """
     if code == EXIT_CODE and failpoint:
         stage = failpoint.partition(":")[0]
         exits.failpoints[stage] = exits.failpoints.get(stage, 0) + 1
-    elif code in (-signal.SIGKILL, 128 + signal.SIGKILL, -signal.SIGTERM):
-        # SIGTERM ends the process without cleanup only in the instant before Python has run
-        # the first line of `sopbot` (a stop right after a restart): a kill, like kill -9.
-        exits.killed += 1
     elif code == 0:
         exits.clean += 1
+    elif ending == "kill" and code in _KILLED:
+        exits.killed += 1
+    elif ending == "stop" and code in _KILLED + _TERMINATED:
+        exits.stopped += 1
     else:
         exits.other.append(code)
 

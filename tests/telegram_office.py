@@ -69,8 +69,10 @@ class TelegramOffice(Deciding):
         webhook: bool = False,
         settings: Settings | None = None,
         whatsapp_session: Any = None,
+        share_webhook_port: bool = False,
     ) -> None:
-        """Start the real bot against the stand-in: long polling, or a webhook."""
+        """Start the real bot against the stand-in: long polling, or a webhook (with
+        `share_webhook_port`, WhatsApp's webhook is served on the same port)."""
         settings = settings or self.settings()
         listener = None
         if webhook:
@@ -84,6 +86,9 @@ class TelegramOffice(Deciding):
                     "telegram_webhook_port": listener.getsockname()[1],
                 }
             )
+            if share_webhook_port:
+                port = listener.getsockname()[1]
+                settings = settings.model_copy(update={"whatsapp_webhook_port": port})
         self.app = await bootstrap.build_app(settings, self.clock)
         self.core = bootstrap.build_chat(self.app)
         self._running = AsyncExitStack()

@@ -31,6 +31,7 @@ from bot.texts import t
 from bot.workflow.commands import OpenCase
 from storage.db import SQLITE_FILENAME, make_engine, make_session_factory, sqlite_url_for
 from storage.uow import uow_factory as make_uow_factory
+from tests.test_audit_chain_db import forge_actor, recompute_without_the_key, sha256_links_hold
 from tests.test_records_packages import manifest_verifies, unzip
 
 T = TypeVar("T")
@@ -359,6 +360,27 @@ def test_audit_verify_with_another_audit_key_fails_at_the_first_entry(monkeypatc
 
     assert result.exit_code == 1
     assert "rusak pada entri #1: MAC tidak cocok" in result.stderr
+
+
+def test_audit_verify_finds_a_chain_recomputed_without_the_key(data_dir):
+    for day in ("2026-03-25", "2026-03-26", "2026-03-27"):
+        ok("holiday", "add", day, "Hari jadi kota")
+
+    async def forge() -> None:
+        engine = make_engine(sqlite_url_for(data_dir))
+        try:
+            uow = make_uow_factory(make_session_factory(engine))
+            await recompute_without_the_key(engine, uow, forge_actor, at_id=2)
+            async with uow() as unit:
+                assert sha256_links_hold(await unit.audit.all())
+        finally:
+            await engine.dispose()
+
+    asyncio.run(forge())
+    result = sopbot("audit", "verify")
+
+    assert result.exit_code == 1
+    assert "rusak pada entri #2: MAC tidak cocok" in result.stderr
 
 
 def test_the_audit_key_file_is_made_once_in_the_data_directory_and_never_printed(data_dir):

@@ -63,6 +63,19 @@ async def test_an_update_stored_but_not_handled_before_the_crash_is_handled_afte
     assert len(lane.inbox("kabag")) == before + 1
 
 
+async def test_an_update_confirmed_and_claimed_but_not_handled_is_handled_once_after_it(lane):
+    await crash_at(lane, "update.claimed:1")
+    before = len(lane.inbox("kabag"))
+
+    await lane.say("kabag", "/sop")
+
+    assert lane.exits.failpoints == {"update.claimed": 1}
+    assert len(lane.inbox("kabag")) == before + 1
+    assert await rows(lane, "SELECT status, attempts FROM inbox ORDER BY id DESC LIMIT 1") == [
+        ("done", 2)
+    ]
+
+
 async def test_a_crash_after_a_send_sends_it_again_marked_doubtful(lane):
     await crash_at(lane, "outbox.sent:1")
     before = len(lane.inbox("kabag"))

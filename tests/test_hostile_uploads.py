@@ -1,14 +1,25 @@
 """The hostile corpus (tests/hostile.py): each file is refused with its Indonesian answer, or
-stored under a clean name, and inspecting it keeps Python's memory under 256 MB.
+stored under a clean name, within 2 s and 256 MB.
 
-Timing is not asserted here: `bench/hostile_uploads.py` measures it against a baseline.
+The bound is checked in a process of its own that does nothing else: the CPU time of each
+inspection (the machine's other work does not count against it) and the process's peak resident
+memory while it ran, the interpreter, its libraries and the file itself included, so memory the
+C libraries take (zlib, expat) counts too. `bench/hostile_uploads.py` times the refusals against
+a harmless file of the same size.
 """
 
 from __future__ import annotations
 
+import gc
+import json
+import subprocess
+import sys
+import time
 import tracemalloc
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +43,9 @@ from tests.hostile import (
 
 POLICY = UploadPolicy.from_settings("docx,pdf", 20)
 MEMORY_LIMIT = 256 * 1024 * 1024
+SECONDS_LIMIT = 2.0
+PROC = Path("/proc/self")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def peak_memory(work: Callable[[], object]) -> int:
@@ -71,6 +85,65 @@ def test_a_hostile_upload_is_refused_with_its_answer_within_256_mb(item: Hostile
     assert refusals[0].text_key == item.refusal
     assert t(refusals[0].text_key, **refusals[0].params).startswith("Mohon maaf")
     assert peak < MEMORY_LIMIT, f"{peak / 2**20:.0f} MB"
+
+
+def resident_peak() -> int:
+    """The process's peak resident memory (VmHWM) in bytes since the last reset."""
+    for line in (PROC / "status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise LookupError("VmHWM")
+
+
+def measure_corpus() -> None:
+    """In a process of its own: for each file, one JSON line with its answer, the CPU seconds
+    its inspection took and the peak resident memory of the process meanwhile."""
+    for item in CORPUS:
+        data = item.build()
+        gc.collect()
+        (PROC / "clear_refs").write_text("5")  # the peak starts again from what is resident now
+        started = time.process_time()
+        try:
+            inspect(item, data)
+            answer = None
+        except UploadRejected as refused:
+            answer = refused.text_key
+        seconds = time.process_time() - started
+        line = {"name": item.name, "answer": answer, "seconds": seconds, "peak": resident_peak()}
+        sys.stdout.write(json.dumps(line) + "\n")
+        del data
+
+
+@dataclass(frozen=True)
+class Cost:
+    answer: str | None
+    seconds: float
+    peak: int
+
+
+@pytest.fixture(scope="module")
+def costs() -> dict[str, Cost]:
+    """What `measure_corpus` found, by the file's name."""
+    if not (PROC / "clear_refs").exists():
+        pytest.skip("the peak resident memory is read from Linux's /proc")
+    command = "from tests.test_hostile_uploads import measure_corpus; measure_corpus()"
+    done = subprocess.run(
+        [sys.executable, "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=600,
+        check=True,
+    )  # fmt: skip
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    return {line["name"]: Cost(line["answer"], line["seconds"], line["peak"]) for line in lines}
+
+
+@pytest.mark.parametrize("item", CORPUS, ids=[item.name for item in CORPUS])
+def test_a_hostile_upload_is_refused_within_2_s_and_256_mb_of_the_whole_process(
+    costs: dict[str, Cost], item: Hostile
+) -> None:
+    cost = costs[item.name]
+
+    assert cost.answer == item.refusal
+    assert cost.seconds < SECONDS_LIMIT, f"{cost.seconds:.2f} s of CPU"
+    assert cost.peak < MEMORY_LIMIT, f"{cost.peak / 2**20:.0f} MB resident"
 
 
 @pytest.mark.parametrize("name, clean", NAMES, ids=[repr(name[:30]) for name, _ in NAMES])

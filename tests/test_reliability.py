@@ -4,16 +4,20 @@ answer after the commit, updates stored before a crash. (The real process killed
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot import bootstrap
 from bot.inbox import Received
+from handlers.whatsapp.standin import GraphStandIn, WaUser, sign
 from storage.db import SQLITE_FILENAME
 from tests.telegram_office import CAST, TelegramOffice
+from tests.whatsapp_office import WEBHOOK, WhatsAppOffice, whatsapp_settings
 
 KETUA, KABAG = CAST["ketua"][0], CAST["kabag"][0]
 # PTB warns about its own RetryAfter.retry_after type while building the 429 error.
@@ -54,6 +58,20 @@ async def test_a_reply_whose_send_failed_is_delivered_later_and_no_one_is_told_t
     assert unsent == []
     assert len(answers) == 1 and "tugas" in answers[0].lower()
     assert not any("belum tersimpan" in text for text in texts(office, "ketua"))
+
+
+async def test_a_reply_whose_answer_was_lost_arrives_and_no_one_hears_of_a_failure(office):
+    office.standin.fail_next("sendMessage", error="timeout", delivered=True, chat_id=KETUA)
+    before = {who: len(office.inbox(who)) for who in CAST}
+
+    await office.say("ketua", "/tugas")
+    await later(office, 10)
+
+    new = {who: texts(office, who)[before[who] :] for who in CAST}
+    assert len(new["ketua"]) == 2  # it had arrived, unknown to the bot: sent once more
+    assert all("tugas" in text.lower() for text in new["ketua"])
+    assert not any("belum tersimpan" in text for text in new["ketua"])
+    assert not any("Kendala sistem" in text for who in CAST for text in new[who])
 
 
 async def test_a_429_on_one_chat_holds_that_chat_only(office):
@@ -109,6 +127,25 @@ def rename_table(database: Path, old: str, new: str) -> None:
         connection.execute(f"ALTER TABLE {old} RENAME TO {new}")
 
 
+async def test_polling_confirms_a_batch_only_once_it_is_stored(office):
+    database = office.data_dir / SQLITE_FILENAME
+    before = len(office.inbox("ketua"))
+    await asyncio.to_thread(rename_table, database, "inbox", "inbox_away")
+
+    office.users["ketua"].send("/sop")
+    entry = office.standin.world.queue.first()
+    assert entry is not None
+    await office.standin.wait_for(lambda: entry.delivered >= 2)  # fetched again: not confirmed
+    unconfirmed = entry.update_id in office.standin.pending_updates
+    await asyncio.to_thread(rename_table, database, "inbox_away", "inbox")
+    await office.settle()
+
+    assert unconfirmed
+    assert office.standin.pending_updates == []
+    assert len(office.inbox("ketua")) == before + 1
+    assert "SOP" in office.last("ketua").text
+
+
 @pytest.fixture
 async def hooked(tmp_path):
     office = TelegramOffice(tmp_path)
@@ -132,3 +169,64 @@ async def test_the_webhook_answers_503_when_it_cannot_store_and_telegram_sends_i
     assert refused == [503]
     assert [d.status for d in hooked.standin.webhook_deliveries[before:]] == [503, 200]
     assert "SOP" in hooked.last("ketua").text
+
+
+@pytest.fixture
+async def whatsapp(tmp_path):
+    office = WhatsAppOffice(tmp_path)
+    await office.start(on_telegram=())
+    yield office
+    await office.stop()
+
+
+async def test_the_whatsapp_webhook_answers_503_when_it_cannot_store_and_meta_sends_it_again(
+    whatsapp,
+):
+    await whatsapp.register("sekda")
+    database = whatsapp.telegram.data_dir / SQLITE_FILENAME
+    before = len(whatsapp.inbox("sekda"))
+    user = whatsapp.wa_users["sekda"]
+    whatsapp.graph.last_inbound[user.bsuid] = whatsapp.clock.now()
+    update = user.text("sop", whatsapp.clock.now())
+    await asyncio.to_thread(rename_table, database, "inbox", "inbox_away")
+
+    refused = await whatsapp.post(update)
+    unanswered = len(whatsapp.inbox("sekda")) - before
+    await asyncio.to_thread(rename_table, database, "inbox_away", "inbox")
+    accepted = await whatsapp.post(update)  # Meta tries again
+
+    assert (refused.status_code, unanswered) == (503, 0)
+    assert accepted.status_code == 200
+    assert len(whatsapp.inbox("sekda")) == before + 1
+    assert "SOP" in whatsapp.last("sekda").text
+
+
+async def test_the_telegram_and_whatsapp_webhooks_share_one_server_at_their_own_paths(tmp_path):
+    office = TelegramOffice(tmp_path)
+    graph = GraphStandIn(clock=office.clock.now)
+    session = httpx.AsyncClient(transport=graph.transport)
+    settings = whatsapp_settings(office.settings())
+    await office.start(
+        webhook=True, settings=settings, whatsapp_session=session, share_webhook_port=True
+    )
+    try:
+        await office.hire()  # Telegram posts the /start updates to its path
+        stranger = WaUser("6281199999999", "Tamu")
+        graph.last_inbound[stranger.bsuid] = office.clock.now()
+        body = json.dumps(stranger.text("tugas", office.clock.now())).encode()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                office.webhook_url.replace("/telegram", WEBHOOK), content=body, headers=headers
+            )
+        await office.settle()
+
+        webhooks = office.service.webhooks
+        assert webhooks["telegram"] is webhooks["whatsapp"]
+        assert [d.status for d in office.standin.webhook_deliveries] == [200] * len(CAST)
+        assert all(office.inbox(who) for who in CAST)  # each welcomed on Telegram
+        assert answer.status_code == 200
+        assert len(graph.to(stranger)) == 1  # told how to register, on WhatsApp
+    finally:
+        await office.stop()
+        await session.aclose()

@@ -296,6 +296,31 @@ def test_a_setting_that_goes_with_another_is_named_when_missing(given, webhook, 
     assert raised.value.lines()[0] == f"{missing}: belum diisi."
 
 
+def both_webhooks(**changes: object) -> Settings:
+    """Telegram's webhook (at /telegram) and WhatsApp's (at /whatsapp) on one free port."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    given = {**WEBHOOK, **WHATSAPP, "telegram_webhook_port": port, "whatsapp_webhook_port": port}
+    return Settings(_env_file=None, **{**given, **changes})
+
+
+def test_the_two_webhooks_may_share_one_address_at_different_paths():
+    check_run(both_webhooks(), webhook=True, dashboard=False)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"whatsapp_webhook_path": "/telegram"}, {"whatsapp_webhook_listen": "0.0.0.0"}],
+    ids=["one path", "another address on the port"],
+)
+def test_the_two_webhooks_on_one_port_are_refused_unless_they_can_share_it(changes):
+    with pytest.raises(StartupError) as raised:
+        check_run(both_webhooks(**changes), webhook=True, dashboard=False)
+
+    assert raised.value.setting == "WHATSAPP_WEBHOOK_PORT"
+    assert "sama dengan TELEGRAM_WEBHOOK_PORT" in raised.value.lines()[0]
+
+
 def test_a_database_sopbot_does_not_support_is_named():
     with pytest.raises(StartupError) as raised:
         make_engine("mysql://sopbot@127.0.0.1/sopbot")
