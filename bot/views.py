@@ -87,6 +87,13 @@ def checklist(case: Case, step: Step, sop: Sop, roster: Roster) -> str:
     return "\n".join(lines)
 
 
+def uploaded_on_a_fix(value: ArtifactValue, sop: Sop) -> bool:
+    """A version uploaded on another step than the one producing it (the Kabag's fix of a
+    returned draft): it is its uploader's, not the producing step's."""
+    producers = {s.code for s in sop.steps if value.key in s.produces}
+    return bool(producers) and value.step_code not in producers
+
+
 def shown_value(value: ArtifactValue, sop: Sop, roster: Roster | None = None) -> str:
     """An artifact's value as a person reads it: file name and version, or the text.
 
@@ -95,8 +102,7 @@ def shown_value(value: ArtifactValue, sop: Sop, roster: Roster | None = None) ->
     """
     if value.document_id is not None:
         filename = value.filename or "berkas"
-        producers = {s.code for s in sop.steps if value.key in s.produces}
-        if roster is not None and producers and value.step_code not in producers:
+        if roster is not None and uploaded_on_a_fix(value, sop):
             name = roster.name(value.recorded_by)
             return t("task.file_version_by", filename=filename, version=value.version, name=name)
         return t("task.file_version", filename=filename, version=value.version)
@@ -145,8 +151,7 @@ def review_summary(case: Case, step: Step, view: ViewContext) -> str:
         value = case.artifacts.get(key)
         if value is not None and value.document_id is not None:
             label = view.sop.artifact_label(key)
-            producers = {s.code for s in view.sop.steps if key in s.produces}
-            if value.step_code not in producers:  # uploaded on a fix, by its fixer
+            if uploaded_on_a_fix(value, view.sop):
                 by = view.roster.name(value.recorded_by)
                 lines.append(t("review.version_by", label=label, version=value.version, name=by))
             else:

@@ -104,7 +104,11 @@ async def test_a_return_reaches_the_fixers_on_whatsapp_and_the_fix_comes_back_up
     assert "versi 3, diunggah oleh Drs. Budi Santoso, M.Si." in card.text  # hers
     await office.press("kabag", "Sampaikan", card)
     review, handed = office.inbox("sekda")[-2:]
-    assert "versi 3" in review.text and "versi 3" in handed.text
+    assert "versi 3, diunggah oleh Drs. Budi Santoso, M.Si." in review.text
+    assert handed.text == (  # hers, though the SOP names the draft by the Ketua Tim's paraf
+        "📎 Rancangan Kesepakatan Bersama berparaf Ketua Tim, versi 3, diunggah oleh "
+        f"Drs. Budi Santoso, M.Si., perkara {REF}"
+    )
     await office.approve("sekda")
     review, handed = office.inbox("walikota")[-2:]
     assert "versi 3" in review.text and office.graph.document(handed)[0] == kahar
