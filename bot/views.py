@@ -161,7 +161,21 @@ def review_summary(case: Case, step: Step, view: ViewContext) -> str:
         last = returned[-1]
         lines.append(t("review.last_return", count=len(returned),
                        by=view.roster.name(last.decided_by), note=last.note or "-"))  # fmt: skip
+        answer = _answer_to(case, last, view.sop)
+        if answer is not None:
+            by = view.roster.name(answer.decided_by)
+            lines.append(t("review.answer", by=by, note=answer.note))
     return "\n".join(lines) + "\n\n" if lines else ""
+
+
+def _answer_to(case: Case, returned: StepRun, sop: Sop) -> StepRun | None:
+    """The approval right after a return from above that answered it with a note (the
+    Sekda's answer to the Wali Kota), if it was answered so."""
+    index = next((i for i, r in enumerate(case.runs) if r is returned), len(case.runs))
+    after = case.runs[index + 1] if index + 1 < len(case.runs) else None
+    if after is None or after.outcome is not Outcome.APPROVED or not after.note:
+        return None
+    return after if return_before(case, after, sop) is not None else None
 
 
 def _hint(step: Step, sop: Sop) -> str:

@@ -120,3 +120,21 @@ async def test_a_return_reaches_the_fixers_on_whatsapp_and_the_fix_comes_back_up
     assert case.artifacts["rancangan_berparaf"].recorded_by == office.walk.ids["kabag"]
     assert case.current_run("jadwal_penandatanganan") is not None
     assert "Langkah 10" in office.inbox("walikota")[-2].text + office.last("walikota").text
+
+
+async def test_the_sekda_answers_a_wali_kota_return_on_whatsapp_and_the_wali_kota_reads_it(office):
+    await office.say("kabag", "tugas")
+    await office.press("kabag", "Sampaikan")
+    await office.approve("sekda")
+    await office.give_back("walikota", "Apakah pasal 5 sudah dikaji Bagian Hukum?")
+
+    await office.press("sekda", "Setujui", office.with_choice("sekda", "Kembalikan"))
+    assert "mohon tuliskan jawaban" in office.last("sekda").text
+    shown = await office.say("sekda", "Sudah dikaji Bagian Hukum pada 3 Maret 2026.")
+    assert "Ubah jawaban" in shown.labels
+    await office.press("sekda", "Ya, setujui", shown)
+
+    review = office.with_choice("walikota", "Kembalikan")
+    assert 'Jawaban Dr. Hendra Wijaya, M.M.: "Sudah dikaji Bagian Hukum' in review.text
+    case = await office.telegram.app.workflow.get(REF)
+    assert case.current_run("telaah_walikota") is not None

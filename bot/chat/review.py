@@ -145,6 +145,7 @@ MIN_REASON_WORDS = 3
 NOTE_CONFIRM = {  # verb -> (question, yes button, change-the-note button)
     "return": ("guard.return", "button.confirm_return", "button.edit_note"),
     "skip": ("guard.skip", "button.confirm_skip", "button.edit_reason"),
+    "answer": ("guard.answer", "button.confirm_approve", "button.edit_answer"),
 }
 
 
@@ -188,14 +189,16 @@ def real_reason(text: str) -> bool:
 
 async def note_question(core: Chat, case: Case, step: Step, verb: str, version: int,
                         note: str) -> Reply:  # fmt: skip
-    """The typed note shown back: Ya, kembalikan (or Ya, lewati), Ubah catatan, Batal."""
+    """The typed note shown back: Ya, kembalikan (Ya, lewati; Ya, setujui with an answer),
+    Ubah catatan, Batal."""
     key, yes, change = NOTE_CONFIRM[verb]
     params: dict[str, object] = {"ref": case.ref, "subject": case.subject, "note": note,
                                  "number": step.number, "title": step.title}  # fmt: skip
-    if verb == "return":
+    if verb in ("return", "answer"):
         params["draft"] = await draft_summary(core, case, step)
     else:
         params["missing"] = labels(missing_for_completion(case, step, core.sop), core.sop)
-    again = Choice(change, encode(verb, case.id or 0, step.number, version))
+    asks_again = "approve" if verb == "answer" else verb  # Setujui asks for the answer anew
+    again = Choice(change, encode(asks_again, case.id or 0, step.number, version))
     return confirmation(Reply(key, params), yes, "noted", case.id or 0, step.number, version,
                         again)  # fmt: skip
