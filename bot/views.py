@@ -87,6 +87,13 @@ def checklist(case: Case, step: Step, sop: Sop, roster: Roster) -> str:
     return "\n".join(lines)
 
 
+def uploaded_on_a_fix(value: ArtifactValue, sop: Sop) -> bool:
+    """A version uploaded on another step than the one producing it (the Kabag's fix of a
+    returned draft): it is its uploader's, not the producing step's."""
+    producers = {s.code for s in sop.steps if value.key in s.produces}
+    return bool(producers) and value.step_code not in producers
+
+
 def shown_value(value: ArtifactValue, sop: Sop, roster: Roster | None = None) -> str:
     """An artifact's value as a person reads it: file name and version, or the text.
 
@@ -95,8 +102,7 @@ def shown_value(value: ArtifactValue, sop: Sop, roster: Roster | None = None) ->
     """
     if value.document_id is not None:
         filename = value.filename or "berkas"
-        producers = {s.code for s in sop.steps if value.key in s.produces}
-        if roster is not None and producers and value.step_code not in producers:
+        if roster is not None and uploaded_on_a_fix(value, sop):
             name = roster.name(value.recorded_by)
             return t("task.file_version_by", filename=filename, version=value.version, name=name)
         return t("task.file_version", filename=filename, version=value.version)
@@ -145,8 +151,7 @@ def review_summary(case: Case, step: Step, view: ViewContext) -> str:
         value = case.artifacts.get(key)
         if value is not None and value.document_id is not None:
             label = view.sop.artifact_label(key)
-            producers = {s.code for s in view.sop.steps if key in s.produces}
-            if value.step_code not in producers:  # uploaded on a fix, by its fixer
+            if uploaded_on_a_fix(value, view.sop):
                 by = view.roster.name(value.recorded_by)
                 lines.append(t("review.version_by", label=label, version=value.version, name=by))
             else:
@@ -156,7 +161,21 @@ def review_summary(case: Case, step: Step, view: ViewContext) -> str:
         last = returned[-1]
         lines.append(t("review.last_return", count=len(returned),
                        by=view.roster.name(last.decided_by), note=last.note or "-"))  # fmt: skip
+        answer = _answer_to(case, last, view.sop)
+        if answer is not None:
+            by = view.roster.name(answer.decided_by)
+            lines.append(t("review.answer", by=by, note=answer.note))
     return "\n".join(lines) + "\n\n" if lines else ""
+
+
+def _answer_to(case: Case, returned: StepRun, sop: Sop) -> StepRun | None:
+    """The approval right after a return from above that answered it with a note (the
+    Sekda's answer to the Wali Kota), if it was answered so."""
+    index = next((i for i, r in enumerate(case.runs) if r is returned), len(case.runs))
+    after = case.runs[index + 1] if index + 1 < len(case.runs) else None
+    if after is None or after.outcome is not Outcome.APPROVED or not after.note:
+        return None
+    return after if return_before(case, after, sop) is not None else None
 
 
 def _hint(step: Step, sop: Sop) -> str:

@@ -56,6 +56,35 @@ async def test_setujui_shows_what_is_decided_and_a_double_tap_on_ya_approves_onc
     assert len([m for m in office.inbox("walikota") if "Langkah 8" in m.text]) == 1
 
 
+async def test_setujui_after_a_wali_kota_return_asks_for_the_answer_the_wali_kota_then_reads(
+    office,
+):
+    await at_sekda(office)
+    await office.approve("sekda")
+    office.at("2026-03-04T11:00")
+    await office.give_back("walikota", "Apakah pasal 5 sudah dikaji Bagian Hukum?")
+    card = office.card("sekda")
+    assert "Setujui untuk menjawabnya" in card.text
+
+    await office.press("sekda", "Setujui", card)
+    asked = office.last("sekda")
+    assert "mohon tuliskan jawaban atas catatan pengembalian" in asked.text
+    shown = await office.say("sekda", "Sudah dikaji Bagian Hukum pada 3 Maret 2026.")
+    assert '"Sudah dikaji Bagian Hukum pada 3 Maret 2026."' in shown.text
+    assert "versi 1" in shown.text
+    assert shown.labels == ["Ya, setujui", "Ubah jawaban", "Batal"]
+    assert [r.outcome for r in await runs_of(office, "telaah_sekda")][-1] is None
+    await office.press("sekda", "Ya, setujui", shown)
+
+    sekda = await runs_of(office, "telaah_sekda")
+    assert sekda[-1].outcome is Outcome.APPROVED
+    assert sekda[-1].note == "Sudah dikaji Bagian Hukum pada 3 Maret 2026."
+    review = office.card("walikota")
+    assert "Langkah 8" in review.text and review.labels == ["Setujui", "Kembalikan"]
+    assert 'Jawaban Dr. Hendra Wijaya, M.M.: "Sudah dikaji Bagian Hukum pada 3 Maret 2026."' \
+        in review.text  # fmt: skip
+
+
 async def test_kembali_on_the_question_leaves_the_task_open(office):
     await at_sekda(office)
     card = [m for m in office.inbox("sekda") if "Setujui" in m.labels][-1]

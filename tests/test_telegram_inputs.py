@@ -240,8 +240,10 @@ async def test_the_sekda_sees_the_check_and_the_changes_of_a_corrected_draft(off
 
     await office.press("kabag", "Sampaikan")
 
-    notes = [m for m in office.inbox("sekda") if "Catatan untuk telaah" in m.text][-1]
+    inbox = office.inbox("sekda")
+    notes = [m for m in inbox if "Catatan untuk telaah" in m.text][-1]
     assert "versi 2" in notes.text and "Pembiayaan" in notes.text
-    marked = [m for m in office.inbox("sekda") if m.document is not None][-1]
+    marked = inbox[inbox.index(notes) + 1]  # the comparison follows the notes explaining it
     assert marked.document.filename.endswith(".docx")
+    assert marked.text == "📎 Perbandingan versi 1 dan versi 2, perkara KB-2026-0001"
     assert "Setujui" in [m for m in office.inbox("sekda") if m.labels][-1].labels

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.telegram_office import TelegramOffice, open_case
+from tests.test_telegram_inputs import at_sekda
 
 DEACTIVATED = "Mohon maaf, akun Bapak/Ibu dinonaktifkan; silakan hubungi admin."
 STALE = "Mohon maaf, pertanyaan itu sudah tidak berlaku. Tidak ada yang diubah; silakan jawab " \
@@ -177,3 +178,12 @@ async def test_markup_in_a_name_is_shown_literally(office):
     assert office.inbox("dewi")[-2].text == f"Bapak/Ibu {name} sudah terdaftar."
     sent = [c for c in office.standin.calls_to("sendMessage") if name in str(c)]
     assert sent and all("parse_mode" not in str(c) for c in sent)
+
+
+async def test_a_first_version_is_shown_without_a_line_of_changes(office):
+    await at_sekda(office)
+
+    shown = [m.text for who in ("kabag", "sekda") for m in office.inbox(who)]
+
+    assert any("versi 1" in text for text in shown)
+    assert not [text for text in shown if "Perubahan" in text]

@@ -37,6 +37,8 @@ WEBHOOK = "/whatsapp"
 WA_CAST: dict[str, tuple[str, str, str]] = {
     "sekda": ("6281100000003", "sekda", "Dr. Hendra Wijaya, M.M."),
     "kabag": ("6281100000001", "kabag", "Drs. Budi Santoso, M.Si."),
+    "ketua": ("6281100000002", "ketua_tim", "Siti Rahmawati, S.H."),
+    "walikota": ("6281100000004", "walikota", "H. Sachrudin"),
 }
 
 

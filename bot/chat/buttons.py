@@ -32,6 +32,7 @@ NEEDS_NOTE = {
     "return": "chat.ask_return_note",
     "skip": "chat.ask_skip_reason",
     "unchanged": "chat.ask_unchanged_reason",
+    "answer": "chat.ask_answer_note",  # Setujui of a draft returned from above: its answer
 }
 
 
@@ -125,6 +126,9 @@ async def decide(core: Chat, turn: Turn, action: Action, *, confirmed: bool = Fa
         rules.open_task(case, command, core.sop, roster, core.clock.now())
         run = case.current_run(step.code)
         card = card_of(case, run) if run is not None else None
+        answers = run is not None and rules.return_before(case, run, core.sop) is not None
+        if action.verb == "approve" and answers:  # a return from above: Setujui answers it
+            return await ask_note(core, turn, Action("answer", action.args))
         if action.verb == "approve":
             asked = await approval(core, case, step, version)
             return _in_place(asked, card, case_id, number)

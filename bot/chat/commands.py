@@ -10,9 +10,9 @@ from bot.chat.screens import case_history, case_status, help_text, my_cases, sop
 from bot.chat.session import Chat, Turn
 from bot.errors import InvalidInput
 from bot.replies import Choice, Reply
-from bot.sop.model import Sop, Step
+from bot.sop.model import Step
 from bot.texts import t
-from bot.views import task_view
+from bot.views import ViewContext, task_view
 from bot.workflow import commands as c
 from bot.workflow.model import Case, CaseStatus, Person
 from bot.workflow.notify import document_reply
@@ -94,7 +94,7 @@ async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
             count += 1
             seen = core.view_of(case, view)
             shown.append(task_view(case, run, seen))
-            shown += _review_documents(case, seen.sop.step(run.step_code), seen.sop)
+            shown += _review_documents(case, seen.sop.step(run.step_code), seen)
     held = await _held_cases(core, turn, items)
     count += len(held)
     if not count:
@@ -102,13 +102,17 @@ async def tasks(core: Chat, turn: Turn, arg: str) -> Answer:
     return Answer([Reply("chat.tasks_header", {"count": count}), *shown, *held])
 
 
-def _review_documents(case: Case, step: Step, sop: Sop) -> list[Reply]:
+def _review_documents(case: Case, step: Step, view: ViewContext) -> list[Reply]:
     """A reviewer's card is followed by what they review: each document the step needs, in
     its latest version, as a file with its caption."""
     if not step.decisions:
         return []
     found = (case.artifacts.get(key) for key in step.needs)
-    return [document_reply(case, v, sop) for v in found if v is not None and v.document_id]
+    return [
+        document_reply(case, v, view.sop, view.roster)
+        for v in found
+        if v is not None and v.document_id
+    ]
 
 
 async def _held_cases(core: Chat, turn: Turn, items: list[WaitingItem]) -> list[Reply]:

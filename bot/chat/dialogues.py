@@ -58,7 +58,8 @@ async def _note(core: Chat, turn: Turn, prompt: Prompt, text: str) -> Answer:
 
 
 async def record_note(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
-    """Kembalikan or Lewati with the confirmed note; the task's card says who decided."""
+    """Kembalikan, Lewati, or Setujui answering a return, with the confirmed note; the task's
+    card says who decided."""
     code = core.step_code(data["number"])
     text = str(data["note"])
     command: c.StepCommand
@@ -70,6 +71,8 @@ async def record_note(core: Chat, turn: Turn, data: dict[str, Any]) -> Answer:
         return await refreshed(core, kept, code, new_message=True)
     if data["verb"] == "return":
         command = c.Return(turn.person.id, data["case_id"], code, data["version"], note=text)
+    elif data["verb"] == "answer":
+        command = c.Approve(turn.person.id, data["case_id"], code, data["version"], note=text)
     else:
         command = c.Skip(turn.person.id, data["case_id"], code, data["version"], reason=text)
     result = await core.workflow.handle(

@@ -29,7 +29,7 @@ async def notes_for_reviewers(core: Chat, case: Case, step: Step) -> list[Outgoi
     checklist = await documents.check(case, core.files.read(latest.sha256))
     params = {"ref": case.ref, "label": core.sop.artifact_label(key), "version": latest.version,
               "checklist": short_warning(checklist), "changes": ""}  # fmt: skip
-    files: tuple[FileRef, ...] = ()
+    compared: Reply | None = None
     if len(versions) > 1:
         before = versions[-2]
         changes = await documents.changes(
@@ -37,14 +37,18 @@ async def notes_for_reviewers(core: Chat, case: Case, step: Step) -> list[Outgoi
         )
         if changes is not None:
             params["changes"] = t("review.changes", changes=changes.text)
-            files = (FileRef(changes.file.sha256, changes.file.filename, changes.file.media_type),)
+            file = FileRef(changes.file.sha256, changes.file.filename, changes.file.media_type)
+            caption = {"before": before.version, "version": latest.version, "ref": case.ref}
+            compared = Reply("review.changes_caption", caption, files=(file,))
     more = (Choice("button.show_checks", encode("checks", case.id or 0, target.number)),)
-    reply = Reply("review.notes", params, more if checklist.failed() else (), files=files)
+    reply = Reply("review.notes", params, more if checklist.failed() else ())
     key_base = f"{case.ref}:{key}:v{latest.version}:review"
-    return [
-        OutgoingMessage(person, reply, f"{key_base}:{person}")
-        for person in await _reviewers(core, case, target)
-    ]
+    out = []
+    for person in await _reviewers(core, case, target):
+        out.append(OutgoingMessage(person, reply, f"{key_base}:{person}"))
+        if compared is not None:  # the comparison follows the notes that explain it
+            out.append(OutgoingMessage(person, compared, f"{key_base}:changes:{person}"))
+    return out
 
 
 async def _versions(core: Chat, case: Case, key: str) -> list[DocumentRecord]:
@@ -141,6 +145,7 @@ MIN_REASON_WORDS = 3
 NOTE_CONFIRM = {  # verb -> (question, yes button, change-the-note button)
     "return": ("guard.return", "button.confirm_return", "button.edit_note"),
     "skip": ("guard.skip", "button.confirm_skip", "button.edit_reason"),
+    "answer": ("guard.answer", "button.confirm_approve", "button.edit_answer"),
 }
 
 
@@ -184,14 +189,16 @@ def real_reason(text: str) -> bool:
 
 async def note_question(core: Chat, case: Case, step: Step, verb: str, version: int,
                         note: str) -> Reply:  # fmt: skip
-    """The typed note shown back: Ya, kembalikan (or Ya, lewati), Ubah catatan, Batal."""
+    """The typed note shown back: Ya, kembalikan (Ya, lewati; Ya, setujui with an answer),
+    Ubah catatan, Batal."""
     key, yes, change = NOTE_CONFIRM[verb]
     params: dict[str, object] = {"ref": case.ref, "subject": case.subject, "note": note,
                                  "number": step.number, "title": step.title}  # fmt: skip
-    if verb == "return":
+    if verb in ("return", "answer"):
         params["draft"] = await draft_summary(core, case, step)
     else:
         params["missing"] = labels(missing_for_completion(case, step, core.sop), core.sop)
-    again = Choice(change, encode(verb, case.id or 0, step.number, version))
+    asks_again = "approve" if verb == "answer" else verb  # Setujui asks for the answer anew
+    again = Choice(change, encode(asks_again, case.id or 0, step.number, version))
     return confirmation(Reply(key, params), yes, "noted", case.id or 0, step.number, version,
                         again)  # fmt: skip

@@ -15,7 +15,7 @@ from bot.ports import OutgoingMessage
 from bot.replies import Choice, FileRef, Reply
 from bot.sop.model import ArtifactKind, Decision, DecisionKind, Sop, Step
 from bot.texts import t
-from bot.views import ViewContext, task_view
+from bot.views import ViewContext, task_view, uploaded_on_a_fix
 from bot.workflow import acting, rules
 from bot.workflow.events import (
     ArtifactRecorded,
@@ -75,7 +75,7 @@ def _fix_by_another(
     base = f"{case.ref}:{run.step_code}:{run.version}:fixed:{event.artifact}:v{event.version}"
     reply = replace(task_view(case, run, view, intro), files=())
     card = OutgoingMessage(to, reply, f"{base}:{to}")
-    return [card, *document_messages(case, [event.artifact], to, base, view.sop)]
+    return [card, *document_messages(case, [event.artifact], to, base, view.sop, view.roster)]
 
 
 def _task_messages(
@@ -117,7 +117,7 @@ def _task_messages(
             to = where.recipient_id
             key = f"{case.ref}:{run.step_code}:{run.version}:task:{to}"
             out.append(OutgoingMessage(to, acting.addressed(reply, where, roster, title), key))
-            out += _task_documents(case, run, step, to, fix, sop)
+            out += _task_documents(case, run, step, to, fix, sop, roster)
         notice = acting.holder_notice(case, run, where, sop, roster)
         if notice is not None:
             out.append(notice)
@@ -150,7 +150,7 @@ def _return_decision(returned: StepFinished | None, sop: Sop) -> Decision | None
 
 
 def _task_documents(
-    case: Case, run: StepRun, step: Step, to: int, fix: Decision | None, sop: Sop
+    case: Case, run: StepRun, step: Step, to: int, fix: Decision | None, sop: Sop, roster: Roster
 ) -> list[OutgoingMessage]:
     """The documents the performer must read for this task: a reviewer every one the step
     needs, anyone else those handed over by someone else, and after a return the returned
@@ -161,7 +161,8 @@ def _task_documents(
         for key in step.needs
         if step.decisions or key in always or _recorded_by(case, key) != to
     ]
-    return document_messages(case, keys, to, f"{case.ref}:{run.step_code}:{run.version}", sop)
+    base = f"{case.ref}:{run.step_code}:{run.version}"
+    return document_messages(case, keys, to, base, sop, roster)
 
 
 def _recorded_by(case: Case, key: str) -> int | None:
@@ -170,7 +171,12 @@ def _recorded_by(case: Case, key: str) -> int | None:
 
 
 def document_messages(
-    case: Case, keys: Sequence[str], to: int, key_base: str, sop: Sop
+    case: Case,
+    keys: Sequence[str],
+    to: int,
+    key_base: str,
+    sop: Sop,
+    roster: Roster | None = None,
 ) -> list[OutgoingMessage]:
     """One message per document, the file with a one-line caption: what, version, case."""
     out = []
@@ -178,15 +184,21 @@ def document_messages(
         value = case.artifacts.get(key)
         if value is None or value.document_id is None:
             continue
-        reply = document_reply(case, value, sop)
+        reply = document_reply(case, value, sop, roster)
         out.append(OutgoingMessage(to, reply, f"{key_base}:doc:{key}:v{value.version}:{to}"))
     return out
 
 
-def document_reply(case: Case, value: ArtifactValue, sop: Sop) -> Reply:
-    """A document as a message of its own, captioned with what it is, its version and case."""
+def document_reply(
+    case: Case, value: ArtifactValue, sop: Sop, roster: Roster | None = None
+) -> Reply:
+    """A document as a message of its own, captioned with what it is, its version and case;
+    a version uploaded on a fix names who uploaded it."""
     params = {"label": sop.artifact_label(value.key), "version": value.version, "ref": case.ref}
     file = FileRef(value.value, value.filename or f"{value.key}.docx")
+    if roster is not None and uploaded_on_a_fix(value, sop):
+        params["name"] = roster.name(value.recorded_by)
+        return Reply("document.caption_by", params, files=(file,))
     return Reply("document.caption", params, files=(file,))
 
 
@@ -217,7 +229,7 @@ def _told_of_return(
             )  # fmt: skip
             base = f"{case.ref}:{run.step_code}:{run.version}"
             out.append(OutgoingMessage(person, reply, f"{base}:returned:{person}"))
-            out += document_messages(case, fix.fixes, person, base, sop)
+            out += document_messages(case, fix.fixes, person, base, sop, roster)
     return out
 
 
@@ -258,7 +270,7 @@ def _participant_messages(
             )  # fmt: skip
             base = f"{case.ref}:{run.step_code}:{run.version}"
             out.append(OutgoingMessage(person.id, reply, f"{base}:participant:{person.id}"))
-            out += document_messages(case, step.needs, person.id, base, view.sop)
+            out += document_messages(case, step.needs, person.id, base, view.sop, view.roster)
     return out
 
 
@@ -379,7 +391,8 @@ def _closing_messages(
         out.append(OutgoingMessage(person, _with_package(reply, case, event, sop, roster, person),
                                    f"{case.ref}:{event.kind}:{person}"))  # fmt: skip
         if isinstance(event, CaseClosed):  # the approved text follows the finish notice
-            out += document_messages(case, approved, person, f"{case.ref}:{event.kind}", sop)
+            base = f"{case.ref}:{event.kind}"
+            out += document_messages(case, approved, person, base, sop, roster)
     return out
 
 
