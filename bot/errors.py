@@ -123,6 +123,12 @@ class RegisterBusy(SopbotError):
     text_key = "error.register_busy"
 
 
+class RegisterCancelBusy(RegisterBusy):
+    """A cancellation the database was too busy to record: the naskah stays as it was."""
+
+    text_key = "error.register_cancel_busy"
+
+
 class ConcurrentUpdate(Exception):
     """Another transaction changed the same case first; the service retries."""
 

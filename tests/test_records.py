@@ -14,7 +14,8 @@ from bot import actions
 from bot.chat.core import ChatCore
 from bot.chat.model import Incoming, Sender
 from bot.config import Settings
-from bot.errors import InvalidInput, RegisterBusy
+from bot.errors import InvalidInput, RegisterBusy, RegisterCancelBusy
+from bot.texts import t
 from bot.uploads import UploadPolicy
 from bot.workflow import commands as c
 from storage import uow as storage_uow
@@ -255,6 +256,37 @@ async def test_a_signing_while_another_process_holds_the_database_is_refused_and
     assert await ro.records.entries("kb") == []
     entry = await ro.records.record_signing(case.ref, date(2026, 3, 16))
     assert entry.nomor == "1/KB-Tapem/III/2026"
+    await engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_cancellation_while_another_process_holds_the_database_is_refused(
+    database_url, file_store
+):
+    engine = make_engine(database_url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def impatient(connection, _record) -> None:
+        connection.execute("PRAGMA busy_timeout=200")
+
+    uow = storage_uow.uow_factory(make_session_factory(engine), TEST_AUDIT_KEY)
+    ro = await records_office(uow, file_store)
+    case = await to_the_end(ro, await through_the_meeting(ro))
+    ro.at("2026-03-16 11:00")
+    entry = await ro.records.record_signing(case.ref, date(2026, 3, 16))
+    other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(RegisterCancelBusy) as refused:
+            await ro.records.cancel(entry.id or 0, "Salah ketik pada perihal")
+        assert await ro.records.entries("kb") == [entry]  # read beside the held lock
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert "pembatalan belum dapat dicatat" in t(refused.value.text_key)
+    again = await ro.records.cancel(entry.id or 0, "Salah ketik pada perihal")
+    assert again.status == "cancelled"
     await engine.dispose()
 
 

@@ -25,7 +25,7 @@ from bot.documents.render import BuiltDocument
 from bot.documents.report_docx import laporan_kepatuhan, report_filename
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import official_signatory, role_holder
-from bot.errors import InvalidInput, RegisterBusy
+from bot.errors import InvalidInput, RegisterBusy, RegisterCancelBusy
 from bot.fmt import format_date
 from bot.ports import (
     AuditEntry,
@@ -117,17 +117,19 @@ class Records:
     # --- the register ------------------------------------------------------------------
 
     @asynccontextmanager
-    async def _issuing(self, kind: str) -> AsyncIterator[UnitOfWork]:
+    async def _issuing(
+        self, kind: str, refusal: type[RegisterBusy] = RegisterBusy
+    ) -> AsyncIterator[UnitOfWork]:
         """The unit of work of a register action outside an update: a database too busy to
         answer in time (on SQLite its write lock, taken when the transaction begins, not only
-        the counter) refuses the action with RegisterBusy; it is rolled back, nothing issued."""
+        the counter) refuses the action with `refusal`; it is rolled back, nothing issued."""
         try:
             async with self.uow() as uow:
                 yield uow
         except Exception as error:
             if self.busy(error):
                 logger.warning("agenda register %s busy: %s", kind, error)
-                raise RegisterBusy(kind=kind) from error
+                raise refusal(kind=kind) from error
             raise
 
     async def entries(
@@ -143,7 +145,7 @@ class Records:
         """Cancel an issued naskah: it keeps its number, marked cancelled (audited)."""
         if not reason.strip():
             raise InvalidInput(reason=t("invalid.empty", field=t("records.field.reason")))
-        async with self.uow() as uow:
+        async with self._issuing("cancel", RegisterCancelBusy) as uow:
             entry = await self.register.cancel(
                 uow, entry_id, self.clock.now(), reason.strip(), actor_id
             )
