@@ -7,7 +7,6 @@ Rendering is CPU-bound (docxtpl, matplotlib), so it runs in a worker thread.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +28,7 @@ from bot.documents.render import BuiltDocument
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import role_holder
 from bot.errors import InvalidInput
+from bot.heap import in_thread
 from bot.ports import FileStore, UnitOfWork
 from bot.records.register import BY_TEMPLATE
 from bot.records.service import Records
@@ -126,7 +126,7 @@ class CaseDocuments:
         builder = self._builder(key)
         roster = await self.workflow.roster()
         now = self.workflow.clock.now()
-        built = await asyncio.to_thread(builder, case, roster, person, now, answers or {}, None)
+        built = await in_thread(builder, case, roster, person, now, answers or {}, None)
         return self._store(built)
 
     async def issue(
@@ -176,21 +176,21 @@ class CaseDocuments:
     async def report(self, case: Case) -> StoredFile:
         """The compliance report of the case as .docx with its chart (`/laporan`)."""
         figures = await self.reports.case(case.id or case.ref)
-        built = await asyncio.to_thread(self.reports.docx, figures, sop=self.sop(case))
+        built = await in_thread(self.reports.docx, figures, sop=self.sop(case))
         return self._store(built)
 
     async def approval_sheet(self, case: Case) -> StoredFile:
         """The lembar persetujuan (approval trail), e.g. when the case closes."""
         roster = await self.workflow.roster()
         now = self.workflow.clock.now()
-        built = await asyncio.to_thread(
+        built = await in_thread(
             lembar_persetujuan, case, self.sop(case), roster, self.settings, at=now
         )
         return self._store(built)
 
     async def check(self, case: Case, data: bytes) -> DraftCheck:
         """The checklist of an uploaded draft: title, parties, articles, jangka waktu."""
-        return await asyncio.to_thread(check_draft, data, self.settings, partner=case.partner)
+        return await in_thread(check_draft, data, self.settings, partner=case.partner)
 
     async def changes(
         self, case: Case, old: tuple[str, int], new: tuple[str, int]
@@ -211,7 +211,7 @@ class CaseDocuments:
             )
             return Changes(chat_text(diff, old[1], new[1]), self._store(marked))
 
-        return await asyncio.to_thread(compare)
+        return await in_thread(compare)
 
     def _store(self, built: BuiltDocument) -> StoredFile:
         sha = self.files.put(built.data)

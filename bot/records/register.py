@@ -8,7 +8,6 @@ keeps its number, marked cancelled; the number is never given again.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from bot.documents.render import BuiltDocument
 from bot.documents.settings import DocumentSettings
 from bot.documents.values import document_number, local
 from bot.errors import InvalidInput
+from bot.heap import in_thread
 from bot.ports import AuditEntry, DocumentRecord, FileStore, RegisterEntry, UnitOfWork
 from bot.sop.model import RECORD_KINDS, Sop
 from bot.sop.registry import SopRegistry
@@ -88,7 +88,7 @@ class Register:
         year = local(at).year
         number = await uow.register.take(check_kind(kind), year)
         nomor = self.number(kind, case, at, number)
-        built = await asyncio.to_thread(build, nomor)
+        built = await in_thread(build, nomor)
         sha = self.files.put(built.data)
         for earlier in await uow.register.list(kind=kind, case_id=case.id):
             if earlier.status == "issued" and earlier.id is not None:

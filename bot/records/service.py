@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from bot.documents.settings import DocumentSettings
 from bot.documents.values import official_signatory, role_holder
 from bot.errors import InvalidInput, RegisterBusy, RegisterCancelBusy
 from bot.fmt import format_date
+from bot.heap import in_thread
 from bot.ports import (
     AuditEntry,
     Clock,
@@ -207,7 +207,7 @@ class Records:
             entries = await uow.register.list(case_id=case.id)
             documents = await uow.documents.list_for_case(case.id or 0)
         now = self.clock.now()
-        return await asyncio.to_thread(
+        return await in_thread(
             srikandi_package, case, self.sops.for_case(case), entries, documents, self.files.read,
             soffice=self.settings.soffice, at=now,
         )  # fmt: skip
@@ -242,7 +242,7 @@ class Records:
                                    report_csv, describe(case, sop, roster))  # fmt: skip
             return archive_package(inputs, sop, roster, self.files.read)
 
-        return await asyncio.to_thread(build)
+        return await in_thread(build)
 
     async def process_exports(self) -> int:
         """Build the packages asked for in chat and send each to who asked; how many."""
