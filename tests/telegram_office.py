@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import socket
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -180,6 +181,23 @@ async def open_case(office: TelegramOffice) -> None:
     await office.say("kabag", "Kerja sama pengelolaan sampah")
     await office.say("kabag", "415.4/123-Tapem, 10 Maret 2026")
     await office.say("kabag", "Disposisi No. 005/123-Tapem")
+
+
+@asynccontextmanager
+async def running_office(
+    folder: Path, *, with_a_case: bool = False
+) -> AsyncIterator[TelegramOffice]:
+    """The bot running against the stand-in with every official registered (and, if asked,
+    the Kabag's first case opened); stopped afterwards."""
+    office = TelegramOffice(folder)
+    await office.start()
+    try:
+        await office.hire()
+        if with_a_case:
+            await open_case(office)
+        yield office
+    finally:
+        await office.stop()
 
 
 async def set_meeting(

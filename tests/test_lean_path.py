@@ -14,19 +14,15 @@ from bot.errors import UserNotFound
 from storage.db import make_engine, make_session_factory
 from storage.uow import uow_factory as make_uow_factory
 from tests.fakes import TEST_AUDIT_KEY
-from tests.telegram_office import TelegramOffice, open_case
+from tests.telegram_office import running_office
 
 ROSTER_TABLES = ("people", "person_roles", "channel_identities", "delegations")
 
 
 @pytest.fixture
 async def office(tmp_path):
-    office = TelegramOffice(tmp_path)
-    await office.start()
-    await office.hire()
-    await open_case(office)
-    yield office
-    await office.stop()
+    async with running_office(tmp_path, with_a_case=True) as office:
+        yield office
 
 
 @contextmanager

@@ -4,6 +4,8 @@ databases; the busy register on fakes, through the chat."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -230,39 +232,10 @@ async def test_a_busy_register_refuses_the_button_with_a_clear_message_and_issue
     assert db.register == [] and db.counters == {}
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_a_signing_while_another_process_holds_the_database_is_refused_and_numbers_nothing(
-    database_url, file_store
-):
-    engine = make_engine(database_url)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def impatient(connection, _record) -> None:  # waits 0.2 s for a lock, not 5 s
-        connection.execute("PRAGMA busy_timeout=200")
-
-    uow = storage_uow.uow_factory(make_session_factory(engine), TEST_AUDIT_KEY)
-    ro = await records_office(uow, file_store)
-    case = await to_the_end(ro, await through_the_meeting(ro))
-    ro.at("2026-03-16 11:00")
-    other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # e.g. `sopbot run` in the middle of a long write
-    try:
-        with pytest.raises(RegisterBusy):
-            await ro.records.record_signing(case.ref, date(2026, 3, 16))
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
-
-    assert await ro.records.entries("kb") == []
-    entry = await ro.records.record_signing(case.ref, date(2026, 3, 16))
-    assert entry.nomor == "1/KB-Tapem/III/2026"
-    await engine.dispose()
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_a_cancellation_while_another_process_holds_the_database_is_refused(
-    database_url, file_store
-):
+@pytest.fixture
+async def finished_on_sqlite(database_url, file_store):
+    """A finished case's records office on SQLite whose connections wait 0.2 s for a lock,
+    not 5 s, and the case."""
     engine = make_engine(database_url)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -273,21 +246,50 @@ async def test_a_cancellation_while_another_process_holds_the_database_is_refuse
     ro = await records_office(uow, file_store)
     case = await to_the_end(ro, await through_the_meeting(ro))
     ro.at("2026-03-16 11:00")
-    entry = await ro.records.record_signing(case.ref, date(2026, 3, 16))
+    yield ro, case
+    await engine.dispose()
+
+
+@contextmanager
+def held_by_another_process(database_url: str) -> Iterator[None]:
+    """The SQLite database's write lock held by another connection (e.g. `sopbot run` in the
+    middle of a long write) while the block runs."""
     other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(RegisterCancelBusy) as refused:
-            await ro.records.cancel(entry.id or 0, "Salah ketik pada perihal")
-        assert await ro.records.entries("kb") == [entry]  # read beside the held lock
+        yield
     finally:
         other.execute("ROLLBACK")
         other.close()
 
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_signing_while_another_process_holds_the_database_is_refused_and_numbers_nothing(
+    database_url, finished_on_sqlite
+):
+    ro, case = finished_on_sqlite
+    with held_by_another_process(database_url), pytest.raises(RegisterBusy):
+        await ro.records.record_signing(case.ref, date(2026, 3, 16))
+
+    assert await ro.records.entries("kb") == []
+    entry = await ro.records.record_signing(case.ref, date(2026, 3, 16))
+    assert entry.nomor == "1/KB-Tapem/III/2026"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_cancellation_while_another_process_holds_the_database_is_refused(
+    database_url, finished_on_sqlite
+):
+    ro, case = finished_on_sqlite
+    entry = await ro.records.record_signing(case.ref, date(2026, 3, 16))
+    with held_by_another_process(database_url):
+        with pytest.raises(RegisterCancelBusy) as refused:
+            await ro.records.cancel(entry.id or 0, "Salah ketik pada perihal")
+        assert await ro.records.entries("kb") == [entry]  # read beside the held lock
+
     assert "pembatalan belum dapat dicatat" in t(refused.value.text_key)
     again = await ro.records.cancel(entry.id or 0, "Salah ketik pada perihal")
     assert again.status == "cancelled"
-    await engine.dispose()
 
 
 async def test_a_signing_dated_before_the_case_finished_is_refused(ro):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import pytest
 
 from bot.calendar import HolidayOverride
 from storage.uow import ReadingUnitWrote
-from tests.telegram_office import TelegramOffice, open_case
+from tests.telegram_office import running_office
 
 NEW_DAY = HolidayOverride(date(2027, 1, 4), "Libur uji", True)
 # A guard, not a clock: a reader held behind the writer would wait for it forever.
@@ -18,18 +20,14 @@ GUARD_SECONDS = 10
 
 @pytest.fixture
 async def office(tmp_path):
-    office = TelegramOffice(tmp_path)
-    await office.start()
-    await office.hire()
-    await open_case(office)
-    yield office
-    await office.stop()
+    async with running_office(tmp_path, with_a_case=True) as office:
+        yield office
 
 
-async def test_a_reader_reads_the_last_commit_while_an_update_holds_the_writer(office):
-    factory, workflow = office.app.uow, office.app.workflow
-    before = len(await workflow.waiting())
-    wrote, read = asyncio.Event(), asyncio.Event()
+async def beside_an_update(factory: Any, read: Callable[[], Awaitable[None]]) -> list[str]:
+    """Run `read` while an update holds the writer with a holiday written, not committed;
+    what finished first. A read held behind the writer would hit the guard instead."""
+    wrote, read_done = asyncio.Event(), asyncio.Event()
     order: list[str] = []
 
     async def update() -> None:
@@ -37,21 +35,30 @@ async def test_a_reader_reads_the_last_commit_while_an_update_holds_the_writer(o
             await uow.holidays.put(NEW_DAY)
             await uow.session.flush()
             wrote.set()
-            await asyncio.wait_for(read.wait(), GUARD_SECONDS)
+            await asyncio.wait_for(read_done.wait(), GUARD_SECONDS)
             order.append("writer committed")
             await uow.commit()
 
-    async def dashboard() -> None:
+    async def reader() -> None:
         await asyncio.wait_for(wrote.wait(), GUARD_SECONDS)
+        await read()
+        order.append("reader done")
+        read_done.set()
+
+    await asyncio.gather(update(), reader())
+    return order
+
+
+async def test_a_reader_reads_the_last_commit_while_an_update_holds_the_writer(office):
+    factory, workflow = office.app.uow, office.app.workflow
+    before = len(await workflow.waiting())
+
+    async def dashboard() -> None:
         async with factory.reading() as uow:
             assert NEW_DAY not in await uow.holidays.list()  # not committed yet
         assert len(await workflow.waiting()) == before
-        order.append("reader done")
-        read.set()
 
-    await asyncio.gather(update(), dashboard())
-
-    assert order == ["reader done", "writer committed"]
+    assert await beside_an_update(factory, dashboard) == ["reader done", "writer committed"]
     async with factory.reading() as uow:
         assert NEW_DAY in await uow.holidays.list()
 
@@ -84,23 +91,12 @@ async def test_inside_an_update_reading_sees_what_the_update_wrote(office):
 
 
 async def test_the_dashboards_and_the_admins_lists_read_beside_an_update(office):
-    factory, app = office.app.uow, office.app
-    wrote, read = asyncio.Event(), asyncio.Event()
+    app = office.app
 
-    async def update() -> None:
-        async with factory.atomic() as uow:
-            await uow.holidays.put(NEW_DAY)
-            await uow.session.flush()
-            wrote.set()
-            await asyncio.wait_for(read.wait(), GUARD_SECONDS)
-            await uow.commit()
-
-    async def readers() -> None:
-        await asyncio.wait_for(wrote.wait(), GUARD_SECONDS)
+    async def lists() -> None:
         (case,) = await app.workflow.cases()
         assert (await app.workflow.get(case.ref)).id == case.id
         assert (await app.workflow.roster()).people
         assert await app.admin.people()
-        read.set()
 
-    await asyncio.gather(update(), readers())
+    assert await beside_an_update(app.uow, lists) == ["reader done", "writer committed"]
