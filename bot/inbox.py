@@ -9,9 +9,13 @@ audit entries, the answers to the person and every message it causes are committ
 the update's `done`. A crash anywhere before that commit leaves the update stored and claimable
 again (at once, when the dead worker's liveness lock is gone); after it, nothing is repeated.
 
-The claim is a transaction of its own, shared by the batch: it records the attempt durably
-before the update is handled, which is how an update that crashes the process every time it is
-handled (a poison update) is recognised and given up after MAX_ATTEMPTS. An update claimed
+The claim records the attempt durably before the update is handled, which is how an update
+that crashes the process every time it is handled (a poison update) is recognised and given up
+after MAX_ATTEMPTS. While this process's worker runs, the receiver's storing transaction claims
+what it stores (and whatever else is due) for it, up to the free places: an update then costs
+two commits, stored-and-claimed and handled, and reaches its handler without waiting for a
+claiming round. What the store could not take (no free place, an earlier update of the chat
+unfinished) is claimed by the worker's own claiming transaction, shared by a batch. An update claimed
 before is handled alone, once nothing else runs: the updates that were in flight beside a
 poison update when it crashed the process are each tried once more alone and finish, instead of
 being crashed with it again and again.
@@ -105,6 +109,16 @@ class InboxWorker:
         # then counts its attempts up to MAX_ATTEMPTS without dragging others along.
         self._retried: list[StoredUpdate] = []
         self._alone: asyncio.Task[None] | None = None
+        self._handed: list[StoredUpdate] = []  # claimed by a store, not yet started
+        self._claiming = 0  # places asked for by claims in flight
+        self._looping = False  # run() is on: a store may claim for it
+        self._waiting = False  # due updates were left unclaimed (chat busy, no free place)
+
+    @property
+    def waiting_for_work(self) -> bool:
+        """Whether the loop runs and waits, with nothing claimed, handed over or in flight."""
+        return (self._looping and self.wakeup.idle and not self._claiming
+                and not self._running and not self._handed)  # fmt: skip
 
     def wake(self) -> None:
         """Something was stored: look for it now."""
@@ -112,54 +126,89 @@ class InboxWorker:
         self._changed.set()
 
     async def store(self, received: list[Received]) -> int:
-        """Store a batch of updates in one transaction; how many were new (not redeliveries)."""
+        """Store a batch of updates in one transaction; how many were new (not redeliveries).
+
+        While the worker runs, the same transaction claims for it what it can take now."""
         now = self.clock.now()
-        async with self.uow() as uow:
-            new = 0
-            for item in received:
-                inbound = InboundUpdate(
-                    item.channel, item.update_id, dict(item.payload), now, item.chat_key
-                )
-                new += await uow.inbox.add(inbound)
-            await uow.commit()
+        places = self._free() if self._looping else 0
+        self._claiming += places
+        try:
+            async with self.uow() as uow:
+                new = 0
+                for item in received:
+                    inbound = InboundUpdate(
+                        item.channel, item.update_id, dict(item.payload), now, item.chat_key
+                    )
+                    new += await uow.inbox.add(inbound)
+                taken = await self._claim_in(uow, now, places) if new and places else []
+                left = new > len(taken) and await _due(uow, now)
+                await uow.commit()
+        finally:
+            self._claiming -= places
         failpoints.reached("update.stored")
-        if new:
+        for _ in taken:
+            failpoints.reached("update.claimed")
+        if taken:
+            self._waiting = self._waiting or left
+            self._handed.extend(taken)
+            self.wakeup.wake(look=False)
+            self._changed.set()
+        elif new:
             self.wake()
         return new
 
-    async def handle_due(self) -> int:
+    async def handle_due(self, look: bool = True) -> int:
         """Handle every stored update that is due now, different chats' at once; how many
-        were taken. Returns when nothing is being handled and nothing more is due."""
+        were taken. Returns when nothing is being handled and nothing more is due. Without
+        `look` only what a store handed over is handled, unless a wake asks for more."""
         taken = 0
-        look, more = True, False
         try:
             while True:
-                free = self.concurrency - len(self._running)
+                if self._handed:
+                    handed, self._handed = self._handed, []
+                    taken += len(handed)
+                    self._begin(handed)
+                    continue
+                free = self._free()
                 if self._retried and not self._running:
                     self._alone = self._start(self._retried.pop(0))
                 elif look and free > 0 and self._may_claim():
                     self.wakeup.begin()
                     self._changed.clear()
                     self._finished = 0
-                    batch, more = await self._claim(free)
+                    self._claiming += free
+                    try:
+                        batch, self._waiting = await self._claim(free)
+                    finally:
+                        self._claiming -= free
                     taken += len(batch)
-                    for update in batch:
-                        if update.attempts > 1:
-                            self._retried.append(update)
-                        else:
-                            self._start(update)
+                    self._begin(batch)
                     look = False
-                elif not self._running and not self._retried:
+                elif not self._running and not self._retried and not self._handed:
                     return taken
                 else:
                     await self._changed.wait()
                     self._changed.clear()
                     # A wake means new updates; a finished update may free the next one of
-                    # its chat, if the last claim saw any waiting.
-                    look = self.wakeup.woken or (more and self._finished > 0)
+                    # its chat, or a place, if updates were seen waiting.
+                    look = self.wakeup.woken or (self._waiting and self._finished > 0)
         finally:
             if self._running:  # an error or a cancellation: what was started still ends
                 await asyncio.wait(set(self._running))
+
+    def _free(self) -> int:
+        """Places for more updates now: none while one is handled alone."""
+        if not self._may_claim():
+            return 0
+        return max(0, self.concurrency - len(self._running) - len(self._handed) - self._claiming)
+
+    def _begin(self, claimed: list[StoredUpdate]) -> None:
+        """Start the fresh updates; those claimed before wait to be handled alone."""
+        for update in claimed:
+            if update.attempts > 1:
+                self._retried.append(update)
+            else:
+                self._start(update)
 
     def _may_claim(self) -> bool:
         """Whether more updates may be taken now: not while one is handled alone."""
@@ -182,26 +231,36 @@ class InboxWorker:
 
     async def run(self) -> None:
         """Until stopped: handle what is due, then wait to be woken (or poll)."""
-        while not self.wakeup.stopping:
-            self.wakeup.begin()
-            try:
-                await self.handle_due()
-            except Exception:  # the database may be away: stored updates wait, none is lost
-                logger.warning("the inbox could not be read; trying again", exc_info=True)
-            self.wakeup.rest(idle=not self._running)
-            await self.wakeup.wait(IDLE_POLL_SECONDS)
+        self._looping = True
+        try:
+            look = True
+            while not self.wakeup.stopping:
+                self.wakeup.begin()
+                try:
+                    await self.handle_due(look)
+                except Exception:  # the database may be away: stored updates wait, none lost
+                    logger.warning("the inbox could not be read; trying again", exc_info=True)
+                self.wakeup.rest(idle=not self._running and not self._handed)
+                await self.wakeup.wait(IDLE_POLL_SECONDS)
+                # Woken only to start what a store claimed: no claiming round is needed.
+                look = self.wakeup.woken or not self._handed
+        finally:
+            self._looping = False
 
     async def _claim(self, limit: int) -> tuple[list[StoredUpdate], bool]:
         """Up to `limit` updates of different chats, and whether others still wait."""
         now = self.clock.now()
         async with self.uow() as uow:
-            claim = await self.workers.claim(now, self.lease_seconds, await uow.inbox.claimers())
-            found = await uow.inbox.claim(claim, limit)
-            waiting = await uow.inbox.next_due() is not None if found else False
+            found = await self._claim_in(uow, now, limit)
+            waiting = await _due(uow, now)
             await uow.commit()
         for _ in found:
             failpoints.reached("update.claimed")
         return found, waiting
+
+    async def _claim_in(self, uow: UnitOfWork, now: datetime, limit: int) -> list[StoredUpdate]:
+        claim = await self.workers.claim(now, self.lease_seconds, await uow.inbox.claimers())
+        return await uow.inbox.claim(claim, limit)
 
     async def _handle(self, update: StoredUpdate) -> None:
         handler = self.handlers.get(update.channel)
@@ -283,6 +342,12 @@ class InboxWorker:
             chat=chat,
         )
         await uow.outbox.add(message, self.clock.now())
+
+
+async def _due(uow: UnitOfWork, now: datetime) -> bool:
+    """Whether an update due by `now` waits unclaimed."""
+    due = await uow.inbox.next_due()
+    return due is not None and due <= now
 
 
 def _envelope(handler: UpdateHandler, update: StoredUpdate) -> Envelope:

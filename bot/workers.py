@@ -38,15 +38,18 @@ class Wakeup:
         self.quiet = asyncio.Event()  # set while the loop waits with nothing to do
         self.quiet.set()
         self.stopping = False  # the loop finishes what it holds and takes nothing new
+        self._look = False  # a wake since the loop began looking asked it to look for work
 
     @property
     def idle(self) -> bool:
         """Whether the loop waits with nothing claimed and nothing in flight."""
         return self.quiet.is_set()
 
-    def wake(self) -> None:
-        """There may be work: the loop looks now."""
+    def wake(self, look: bool = True) -> None:
+        """There may be work: the loop looks now. Without `look` the work was handed to the
+        loop already and it need not look for more."""
         self.quiet.clear()
+        self._look = self._look or look
         self._wake.set()
 
     def stop(self) -> None:
@@ -56,12 +59,13 @@ class Wakeup:
 
     @property
     def woken(self) -> bool:
-        """Whether a wake came since the loop last began looking."""
-        return self._wake.is_set()
+        """Whether a wake asking to look came since the loop last began looking."""
+        return self._look
 
     def begin(self) -> None:
         """The loop starts looking: a wake from now on means another round."""
         self._wake.clear()
+        self._look = False
 
     def rest(self, idle: bool) -> None:
         """The loop found nothing more to do (`idle`), unless woken meanwhile."""

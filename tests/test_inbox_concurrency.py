@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -190,3 +192,88 @@ async def test_an_update_whose_handling_was_interrupted_is_handled_alone_after_t
 
     assert channel.events[-2:] == ["start a1", "end a1"]  # nothing else ran beside it
     assert sorted(channel.events[:4]) == ["end b1", "end c1", "start b1", "start c1"]
+
+
+@pytest.fixture
+def no_idle_poll(monkeypatch):
+    """The worker's idle poll far away: what is handled is handled because it was handed over
+    or woken for, never because the loop happened to look again."""
+    monkeypatch.setattr("bot.inbox.IDLE_POLL_SECONDS", 3600.0)
+
+
+@asynccontextmanager
+async def looping(inbox: InboxWorker) -> AsyncIterator[None]:
+    """The worker's loop running and waiting for work while the block runs."""
+    loop = asyncio.create_task(inbox.run())
+    try:
+        while not inbox.waiting_for_work:
+            await asyncio.sleep(0)  # the loop's first round: a turn of the event loop, no time
+        yield
+    finally:
+        inbox.wakeup.stop()
+        await loop
+
+
+async def claims_of(engine) -> dict[str, tuple[str, int]]:
+    inbox = table("inbox")
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(inbox.c.update_id, inbox.c.status,
+                                               inbox.c.attempts))  # fmt: skip
+        return {update_id: (status, attempts) for update_id, status, attempts in rows}
+
+
+@pytest.mark.usefixtures("no_idle_poll")
+async def test_a_store_while_the_worker_runs_claims_what_it_stores_in_the_same_commit(
+    office, channel, engine
+):
+    inbox = worker(office, channel)
+    channel.prepare_gates["a1"] = gate = asyncio.Event()
+    async with looping(inbox):
+        await receive(inbox, ("a1", "A"), ("b1", "B"))
+        stored = await claims_of(engine)  # right after the store's commit, a1 at its gate
+        await asyncio.wait_for(channel.done("b1").wait(), 10)
+        gate.set()
+        await asyncio.wait_for(channel.done("a1").wait(), 10)
+
+    assert stored == {"a1": ("handling", 1), "b1": ("handling", 1)}
+    assert await answers(engine) == ["answer:b1", "answer:a1"]
+
+
+@pytest.mark.usefixtures("no_idle_poll")
+async def test_a_chats_second_update_is_handled_after_its_first_as_soon_as_that_ends(
+    office, channel, engine
+):
+    inbox = worker(office, channel)
+    channel.prepare_gates["a1"] = gate = asyncio.Event()
+    async with looping(inbox):
+        await receive(inbox, ("a1", "A"))
+        await receive(inbox, ("a2", "A"), ("b1", "B"))  # a1 is still being handled
+        await asyncio.wait_for(channel.done("b1").wait(), 10)
+        waiting = await claims_of(engine)
+        gate.set()
+        await asyncio.wait_for(channel.done("a2").wait(), 10)
+
+    assert waiting["a2"] == ("received", 0)  # not taken past its chat's unfinished a1
+    assert channel.events.index("end a1") < channel.events.index("start a2")
+    assert await answers(engine) == ["answer:b1", "answer:a1", "answer:a2"]
+
+
+@pytest.mark.usefixtures("no_idle_poll")
+async def test_a_store_takes_no_more_than_the_free_places_and_the_worker_takes_the_rest(
+    office, channel, engine
+):
+    inbox = worker(office, channel, concurrency=2)
+    gates = {u: asyncio.Event() for u in ("a1", "b1")}
+    channel.prepare_gates.update(gates)
+    async with looping(inbox):
+        await receive(inbox, ("a1", "A"), ("b1", "B"), ("c1", "C"), ("d1", "D"))
+        stored = await claims_of(engine)
+        for gate in gates.values():
+            gate.set()
+        for update_id in ("a1", "b1", "c1", "d1"):
+            await asyncio.wait_for(channel.done(update_id).wait(), 10)
+
+    taken = sorted(u for u, (status, _) in stored.items() if status == "handling")
+    assert taken == ["a1", "b1"] and stored["c1"] == stored["d1"] == ("received", 0)
+    assert channel.most_busy == 2
+    assert sorted(await answers(engine)) == ["answer:a1", "answer:b1", "answer:c1", "answer:d1"]
