@@ -15,10 +15,10 @@ after MAX_ATTEMPTS. While this process's worker runs, the receiver's storing tra
 what it stores (and whatever else is due) for it, up to the free places: an update then costs
 two commits, stored-and-claimed and handled, and reaches its handler without waiting for a
 claiming round. What the store could not take (no free place, an earlier update of the chat
-unfinished) is claimed by the worker's own claiming transaction, shared by a batch. An update claimed
-before is handled alone, once nothing else runs: the updates that were in flight beside a
-poison update when it crashed the process are each tried once more alone and finish, instead of
-being crashed with it again and again.
+unfinished) is claimed by the worker's own claiming transaction, shared by a batch. An update
+claimed before is handled alone, once nothing else runs: the updates that were in flight beside
+a poison update when it crashed the process are each tried once more alone and finish, instead
+of being crashed with it again and again.
 
 An update that fails is never silently dropped: a passing database problem is tried again with
 backoff; anything else marks it failed, tells the person honestly that their action was not

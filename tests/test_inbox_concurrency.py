@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -204,10 +204,11 @@ def no_idle_poll(monkeypatch):
 @asynccontextmanager
 async def looping(inbox: InboxWorker) -> AsyncIterator[None]:
     """The worker's loop running and waiting for work while the block runs."""
+    inbox.wakeup.quiet.clear()
     loop = asyncio.create_task(inbox.run())
     try:
-        while not inbox.waiting_for_work:
-            await asyncio.sleep(0)  # the loop's first round: a turn of the event loop, no time
+        await inbox.wakeup.quiet.wait()  # its first round is over
+        assert inbox.waiting_for_work
         yield
     finally:
         inbox.wakeup.stop()
