@@ -117,6 +117,7 @@ class Delivery:
         # Rows claimed and not yet sent: at most one batch, so that of several workers each
         # takes a part of a backlog instead of the first one holding all of it.
         self._held: dict[asyncio.Task[DrainReport], int] = {}
+        self._looping = False  # run() is on: rows claimed elsewhere may be handed to it
 
     def pace(self, channel: str, external_id: str) -> Pace | None:
         """The pacing hook for a call to a chat outside the outbox, so it shares the limit."""
@@ -148,25 +149,49 @@ class Delivery:
         Stopped, it lets the chats it holds finish; cancelled, it gives them up (their rows
         are taken over, as in doubt, by the next worker).
         """
+        self._looping = True
         try:
             while not self.wakeup.stopping:
                 self.wakeup.begin()
-                room = self.batch - sum(self._held.values())
+                room = self._room()
                 claimed = await self._claim_safely(room) if room > 0 else []
-                for chat, rows in _by_chat(claimed).items():
-                    task = asyncio.create_task(self._send_chat(rows), name=f"send {chat}")
-                    self._chats[chat] = task
-                    self._held[task] = len(rows)
-                    task.add_done_callback(partial(self._done, chat))
+                self._send_each_chat(claimed)
                 if claimed:
                     continue
                 self.wakeup.rest(idle=not self._chats)
                 await self.wakeup.wait(await self._next_wait())
             await asyncio.gather(*self._chats.values(), return_exceptions=True)
         finally:
+            self._looping = False
             for task in self._chats.values():
                 task.cancel()
             await asyncio.gather(*self._chats.values(), return_exceptions=True)
+
+    async def claim_in(self, uow: UnitOfWork) -> list[Claimed]:
+        """Claim due rows in the caller's transaction, to be handed over after its commit.
+
+        An update's transaction claims the messages it queued this way, while this process's
+        sender runs: they go out without a claiming transaction of their own."""
+        room = self._room()
+        if not self._looping or self.wakeup.stopping or room <= 0:
+            return []
+        return await self._claim_rows(uow, room)
+
+    def hand(self, claimed: Sequence[Claimed]) -> None:
+        """Send rows claimed by `claim_in` once the transaction that claimed them committed."""
+        failpoints.reached("outbox.claimed")
+        self.wakeup.quiet.clear()
+        self._send_each_chat(list(claimed))
+
+    def _room(self) -> int:
+        return self.batch - sum(self._held.values())
+
+    def _send_each_chat(self, claimed: list[Claimed]) -> None:
+        for chat, rows in _by_chat(claimed).items():
+            task = asyncio.create_task(self._send_chat(rows), name=f"send {chat}")
+            self._chats[chat] = task
+            self._held[task] = len(rows)
+            task.add_done_callback(partial(self._done, chat))
 
     def _done(self, chat: str, task: asyncio.Task[DrainReport]) -> None:
         # The chat's next rows may have been claimed, in a task of their own, before this one
@@ -204,15 +229,18 @@ class Delivery:
             return []
 
     async def _claim(self, limit: int | None = None) -> list[Claimed]:
-        now = self.clock.now()
         async with self.uow() as uow:
-            claim = await self.workers.claim(now, self.lease_seconds, await uow.outbox.claimers())
-            due = await uow.outbox.claim(claim, limit or self.batch)
-            claimed = [(m, await self._route(uow, m)) for m in due]
+            claimed = await self._claim_rows(uow, limit or self.batch)
             await uow.commit()
         if claimed:
             failpoints.reached("outbox.claimed")
         return claimed
+
+    async def _claim_rows(self, uow: UnitOfWork, limit: int) -> list[Claimed]:
+        now = self.clock.now()
+        claim = await self.workers.claim(now, self.lease_seconds, await uow.outbox.claimers())
+        due = await uow.outbox.claim(claim, limit)
+        return [(m, await self._route(uow, m)) for m in due]
 
     async def _route(self, uow: UnitOfWork, message: QueuedMessage) -> ChatRoute | None:
         """The answer's own chat, or the person's preferred account on a channel served here."""
@@ -275,7 +303,7 @@ class Delivery:
         if target is None:
             return message.reply, message.edit_ref
         card, fallback = target
-        async with self.uow() as uow:
+        async with self.uow.reading() as uow:
             copy = await uow.outbox.card_copy(card, route.channel)
         if copy is None:
             return message.reply, fallback

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, Protocol
 
 from bot import failpoints, queued
 from bot.alerts import failure_kind, record_failure, trace_of
@@ -65,6 +66,15 @@ DEFAULT_CONCURRENCY = 4  # updates of different chats handled at once in one pro
 Transient = Callable[[BaseException], bool]
 
 
+class Handoff(Protocol):
+    """The outbox sender of this process, taking the messages an update queued straight from
+    the update's transaction (`bot.delivery.Delivery`)."""
+
+    async def claim_in(self, uow: UnitOfWork) -> Sequence[Any]: ...
+
+    def hand(self, claimed: Sequence[Any]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Received:
     """One update as a receiver got it: stored, then confirmed."""
@@ -88,6 +98,7 @@ class InboxWorker:
         workers: Workers | None = None,
         transient: Transient = lambda error: False,
         on_committed: Callable[[], None] = lambda: None,
+        handoff: Handoff | None = None,
         lease_seconds: float = LEASE_SECONDS,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
@@ -98,6 +109,7 @@ class InboxWorker:
         self.workers = workers or Workers()
         self.transient = transient
         self.on_committed = on_committed
+        self.handoff = handoff
         self.lease_seconds = lease_seconds
         self.concurrency = max(1, concurrency)
         self.wakeup = Wakeup()
@@ -272,7 +284,7 @@ class InboxWorker:
             await self._fail(update, handler, RuntimeError(message))
             return
         try:
-            handled = await self._apply(handler, update)
+            handled, claimed = await self._apply(handler, update)
         except Exception as error:
             passing = isinstance(error, Unavailable) or self.transient(error)
             if passing and update.attempts < MAX_ATTEMPTS:
@@ -284,7 +296,9 @@ class InboxWorker:
                 await self._fail(update, handler, error)
             return
         failpoints.reached("update.committed")
-        if handled.queued:
+        if claimed and self.handoff is not None:
+            self.handoff.hand(claimed)
+        elif handled.queued:
             self.on_committed()
         if handled.after_commit is not None:
             try:
@@ -292,16 +306,22 @@ class InboxWorker:
             except Exception:  # the answer it announces is in the outbox already
                 logger.warning("acknowledging update %s failed", update.update_id, exc_info=True)
 
-    async def _apply(self, handler: UpdateHandler, update: StoredUpdate) -> Handled:
-        """Handle the update in its one transaction, marking it done in the same commit."""
+    async def _apply(
+        self, handler: UpdateHandler, update: StoredUpdate
+    ) -> tuple[Handled, Sequence[Any]]:
+        """Handle the update in its one transaction, marking it done in the same commit; the
+        messages it queued are claimed for the sender in that commit too."""
         prepared = await handler.prepare(update)
+        claimed: Sequence[Any] = ()
         with queued.watching() as watch:
             async with self.uow.atomic() as uow:
                 handled = await handler.handle(update, prepared)
                 await uow.inbox.finish(update.id, "done", self.clock.now())
+                if watch.queued and self.handoff is not None:
+                    claimed = await self.handoff.claim_in(uow)
                 failpoints.reached("update.handled")
                 await uow.commit()
-        return replace(handled, queued=watch.queued > 0)
+        return replace(handled, queued=watch.queued > 0), claimed
 
     async def _retry(self, update: StoredUpdate, at: datetime, error: str) -> None:
         async with self.uow() as uow:

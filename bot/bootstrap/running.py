@@ -144,6 +144,7 @@ def build_runtime(app: App, channels: Channels, *, pacer: Pacer | None = None) -
         workers=workers,
         transient=is_transient,
         on_committed=delivery.wake,
+        handoff=delivery,
         concurrency=app.settings.sopbot_concurrency,
     )
     exports = app.records.process_exports if app.records is not None else None
