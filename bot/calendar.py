@@ -246,6 +246,15 @@ def _national_holidays(year: int) -> Mapping[date, str]:
     return MappingProxyType(dict(entity))
 
 
+def warm(at: datetime) -> None:
+    """Load the national holidays of `at`'s year and the next now: the holidays package loads
+    every country's module on first use (about 60 ms), which no person's update should wait
+    for."""
+    year = _jakarta(at).year
+    _national_holidays(year)
+    _national_holidays(year + 1)
+
+
 def _jakarta(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"naive datetime {at!r}: give a timezone-aware datetime")

@@ -152,9 +152,14 @@ class Delivery:
         self._looping = True
         try:
             while not self.wakeup.stopping:
+                look = self.wakeup.woken
                 self.wakeup.begin()
                 room = self._room()
-                claimed = await self._claim_safely(room) if room > 0 else []
+                # Woken by a queued message: claim. Woken by a chat's end or by the idle poll:
+                # claim only if a reader saw rows to take, so an empty look takes no turn of
+                # the writer.
+                take = room > 0 and (look or await self._claimable_seen())
+                claimed = await self._claim_safely(room) if take else []
                 self._send_each_chat(claimed)
                 if claimed:
                     continue
@@ -201,7 +206,20 @@ class Delivery:
         self._held.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
             logger.error("sending to %s failed", chat, exc_info=task.exception())
-        self.wake()  # the chat's next rows may be due now
+        self.wakeup.wake(look=False)  # the chat's next rows may be due now
+
+    async def _claimable_seen(self) -> bool:
+        """Whether a reader sees rows to claim: due ones, or rows another worker holds (it may
+        be gone). Unsure when the database cannot be read: then the claim finds out."""
+        try:
+            async with self.uow.reading() as uow:
+                due = await uow.outbox.next_due()
+                holders = await uow.outbox.claimers()
+        except Exception:
+            logger.warning("could not read the outbox", exc_info=True)
+            return True
+        others = any(worker != self.workers.name for worker in holders)
+        return others or (due is not None and due <= self.clock.now())
 
     async def _next_wait(self) -> float:
         """Seconds until the next pending row is due, at most IDLE_POLL_SECONDS.

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 
+from bot import calendar
 from bot.delivery import Delivery
 from bot.inbox import InboxWorker
 from bot.periodic import Periodic, TickReport
@@ -44,6 +45,7 @@ class Runtime:
         self.liveness = liveness
         self._tasks: list[asyncio.Task[None]] = []
         self._sharing: asyncio.Task[None] | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Take this worker's liveness lock, then run the inbox worker and the sender."""
@@ -58,10 +60,19 @@ class Runtime:
             self._sharing = asyncio.create_task(self._share_often(), name="sopbot send share")
         self.inbox.wake()  # updates stored before a restart
         self.delivery.wake()
+        self._warming = asyncio.create_task(
+            asyncio.to_thread(calendar.warm, self.inbox.clock.now()), name="sopbot warm-up"
+        )
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Stop in order: the update being handled is finished, then what it queued is sent,
         within `grace` seconds; what is still held then is taken over by the next worker."""
+        if self._warming is not None:
+            try:
+                await self._warming
+            except Exception:  # the first update that needs the holidays loads them
+                logger.warning("loading the national holidays ahead failed", exc_info=True)
+            self._warming = None
         if self._sharing is not None:
             self._sharing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import calendar
 from bot.errors import UserNotFound
 from storage.db import make_engine, make_session_factory
 from storage.uow import uow_factory as make_uow_factory
@@ -205,3 +206,37 @@ async def test_a_question_cleared_in_a_unit_left_without_commit_is_read_again(uo
         await update.commit()
 
     assert again is not None and again.data == {"case_id": 7, "_tag": 3}
+
+
+def claims_outbox_rows(statement: str) -> bool:
+    return statement.startswith("SELECT outbox.") and "FROM outbox AS earlier" in statement
+
+
+async def test_the_sender_takes_no_turn_of_the_writer_to_find_nothing_to_send(office):
+    """After a chat's messages are sent, and at each idle look, a reader checks for rows to
+    claim first: no claiming transaction finds nothing."""
+    await office.settle()
+
+    with transactions(office.app.engine) as seen:
+        await office.say("kabag", "/tugas")
+        office.runtime.delivery.wakeup.wake(look=False)  # as the idle poll would
+        await office.settle()
+
+    claiming = [tx for tx in seen if any(claims_outbox_rows(s) for s in tx)]
+    assert claiming  # the answer was claimed, in the update's transaction
+    for tx in claiming:
+        assert any(s.startswith("UPDATE outbox SET status=?, lease_until") for s in tx)
+
+
+async def test_the_national_holidays_are_loaded_when_the_worker_starts_not_by_an_update(tmp_path):
+    calendar._national_holidays.cache_clear()
+    async with running_office(tmp_path) as office:
+        await office.settle()
+        await office.runtime.stop()  # waits for the loading begun at start
+        year = office.clock.now().year
+        hits = calendar._national_holidays.cache_info().hits
+
+        calendar._national_holidays(year)
+        calendar._national_holidays(year + 1)
+
+    assert calendar._national_holidays.cache_info().hits == hits + 2
