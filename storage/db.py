@@ -196,7 +196,15 @@ def reading_sessions(
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(url, **kwargs)
+    from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+
+    from storage.sqlite_trips import connector
+
+    args, options = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+    options.update(kwargs.pop("connect_args", {}))
+    engine = create_async_engine(
+        url, async_creator=lambda: connector(*args, **options), **kwargs
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
