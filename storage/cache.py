@@ -55,10 +55,13 @@ class TxCache:
         self._changed: set[str] = set()
         # Pending questions this transaction read or cleared, by person (SqlPromptRepository).
         self.prompts: dict[int, Any] = {}
+        # Cases this transaction loaded or stored, by id, each as it was then (SqlCaseRepository).
+        self.cases: dict[int, Any] = {}
 
     def rolled_back(self) -> None:
         """Part or all of the transaction was undone: forget the rows it kept."""
         self.prompts.clear()
+        self.cases.clear()
 
     async def cached(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """`name` from the process's copy if it is current, else loaded (and kept)."""

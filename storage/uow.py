@@ -211,7 +211,7 @@ class SqlAlchemyUnitOfWork:
             session.info[_UPDATE_UNIT] = self
             self.cache = TxCache(session, self._shared)
         self.session = session
-        self.cases = SqlCaseRepository(session)
+        self.cases = SqlCaseRepository(session, self.cache)
         self.people = SqlPeopleRepository(session, self.cache)
         self.delegations = SqlDelegationRepository(session, self.cache)
         self.invites = SqlInviteRepository(session)

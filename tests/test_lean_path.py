@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -240,3 +242,75 @@ async def test_the_national_holidays_are_loaded_when_the_worker_starts_not_by_an
         calendar._national_holidays(year + 1)
 
     assert calendar._national_holidays.cache_info().hits == hits + 2
+
+
+@pytest.fixture
+async def stored_case(uow_factory, file_store):
+    from tests.office import Office
+
+    office = await Office(uow_factory, file_store).hire()
+    return await office.open()
+
+
+async def test_a_case_read_again_in_one_transaction_is_not_loaded_again(
+    uow_factory, stored_case, engine
+):
+    with transactions(engine) as seen:
+        async with uow_factory.atomic() as update:
+            first = await update.cases.get(stored_case.id)
+            first.partner = "diubah oleh pemanggil"  # a caller's change stays its own
+            async with uow_factory.reading() as reading:
+                again = await reading.cases.get(stored_case.id)
+            await update.commit()
+
+    assert sum("FROM step_runs" in s for tx in seen for s in tx) == 1
+    assert again.partner == stored_case.partner and again.version == stored_case.version
+
+
+async def test_a_case_saved_in_a_unit_left_without_commit_is_read_as_stored(
+    uow_factory, stored_case
+):
+    async with uow_factory.atomic() as update:
+        await update.cases.get(stored_case.id)
+        async with uow_factory() as inner:
+            changing = await inner.cases.get(stored_case.id)
+            changing.partner = "Pemerintah Kota Lain"
+            await inner.cases.save(changing)
+        again = await update.cases.get(stored_case.id)
+        await update.commit()
+
+    assert again.partner == stored_case.partner and again.version == stored_case.version
+
+
+async def test_a_case_saved_in_the_same_transaction_is_read_with_the_change(
+    uow_factory, stored_case
+):
+    async with uow_factory.atomic() as update:
+        case = await update.cases.get(stored_case.id)
+        case.partner = "Pemerintah Kota Lain"
+        await update.cases.save(case)
+        again = await update.cases.get(stored_case.id)
+        await update.commit()
+
+    assert again.partner == "Pemerintah Kota Lain" and again.version == stored_case.version + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_case_another_transaction_changed_meanwhile_is_loaded_again(
+    uow_factory, stored_case, second_process
+):
+    async def another_worker() -> None:
+        async with second_process() as other:
+            changing = await other.cases.get(stored_case.id)
+            changing.partner = "Pemerintah Kota Lain"
+            await other.cases.save(changing)
+            await other.commit()
+
+    async with uow_factory.atomic() as update:
+        await update.cases.get(stored_case.id)
+        # Outside this update's context, as another worker's transaction would be.
+        await asyncio.create_task(another_worker(), context=contextvars.Context())
+        again = await update.cases.get(stored_case.id)
+
+    assert again.partner == "Pemerintah Kota Lain" and again.version == stored_case.version + 1
