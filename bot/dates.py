@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-import dateparser
-
 from bot.calendar import OfficeCalendar
 from bot.clock import JAKARTA
 from bot.errors import InvalidInput
@@ -129,6 +127,8 @@ def _day(typed: str, now: datetime) -> date | None:
         return None
     base = now.astimezone(JAKARTA).replace(tzinfo=None)
     settings = {**_SETTINGS, "RELATIVE_BASE": base}
+    import dateparser  # loaded when first used: not on the start-up path
+
     parsed = dateparser.parse(typed, languages=["id"], settings=settings)
     return parsed.date() if parsed is not None else None
 

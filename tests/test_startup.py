@@ -402,3 +402,37 @@ async def test_a_server_whose_port_is_taken_after_the_check_is_still_named():
                 pass
 
     assert raised.value.setting == "WHATSAPP_WEBHOOK_PORT"
+
+
+START_UP = """
+import asyncio, sys
+from pathlib import Path
+import bot.cli
+import bot.bootstrap.running
+import handlers.telegram.app
+from bot import bootstrap
+from bot.config import Settings
+
+async def main() -> None:
+    settings = Settings(sopbot_data_dir=Path(sys.argv[1]), telegram_bot_token="1:abc")
+    app = await bootstrap.build_app(settings)
+    await app.close()
+
+asyncio.run(main())
+heavy = ("alembic", "docx", "docxtpl", "dateparser", "bot.sop.importer")
+print(",".join(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_a_start_on_a_migrated_database_loads_no_document_library_nor_alembic(tmp_path):
+    """They are loaded when first needed (a document, a typed date, an SOP import, a
+    migration), not by every start."""
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-c", START_UP, str(tmp_path)]
+    first = subprocess.run(run, capture_output=True, text=True, check=True)
+    again = subprocess.run(run, capture_output=True, text=True, check=True)
+
+    assert "alembic" in first.stdout  # the first start migrates
+    assert again.stdout.strip() == ""

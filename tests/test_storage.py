@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -31,7 +33,8 @@ from bot.workflow.model import (
     Outcome,
     StepRun,
 )
-from storage.migrate import alembic_config, upgrade
+from storage.db import make_engine
+from storage.migrate import alembic_config, head_revision, upgrade
 from storage.models import Base
 from storage.types import AwareDateTime
 from storage.uow import SqlAlchemyUnitOfWork
@@ -116,6 +119,41 @@ async def test_upgrading_an_up_to_date_database_leaves_it_at_head(engine):
         )
 
     assert current == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_the_newest_revision_read_from_the_migration_files_is_alembics_head():
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_start_on_a_database_at_head_does_not_load_alembic(tmp_path):
+    """Run in a process of its own: this one has Alembic loaded already."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'at-head.sqlite3'}"
+    program = (
+        "import asyncio, sys\n"
+        "from storage.migrate import upgrade\n"
+        "asyncio.run(upgrade(sys.argv[1]))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", program, url], capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    again = subprocess.run([sys.executable, "-c", program, url], capture_output=True,
+                           text=True, check=True)  # fmt: skip
+
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
+
+
+async def test_a_database_behind_head_is_still_migrated(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'behind.sqlite3'}"
+    await upgrade(url, "0009")
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+    assert "cache_versions" in tables  # made by 0010
 
 
 # The case aggregate

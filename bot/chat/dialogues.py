@@ -14,7 +14,6 @@ from bot.chat.tasks import build, case_of, decided, refreshed
 from bot.errors import StaleAction
 from bot.ports import Prompt
 from bot.replies import Choice, FileRef, Reply
-from bot.sop.importer.chat import answer_upload as sop_document
 from bot.sop.model import ArtifactKind
 from bot.uploads import DOCX_MEDIA_TYPE, check_declared_size, inspect_upload
 from bot.views import inputs_of, own_inputs
@@ -138,7 +137,9 @@ async def on_file(core: Chat, turn: Turn) -> Answer:
         case_id, number = prompt.data["case_id"], prompt.data["number"]
         return await _attach(core, turn, case_id, number, expected, stored)
     if stored.media_type == DOCX_MEDIA_TYPE:  # an administrator's SOP document: its draft
-        replies = sop_document(data, stored.filename, turn.person.roles, core.sop, core.files)
+        from bot.sop.importer.chat import answer_upload  # rare: loaded when first needed
+
+        replies = answer_upload(data, stored.filename, turn.person.roles, core.sop, core.files)
         if replies is not None:
             return Answer(replies)
     return await _route(core, turn, stored)

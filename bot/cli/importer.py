@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.common import fail
-from bot.sop.importer import ImportResult, NotAnSopTable, import_document
 from bot.texts import t
+
+if TYPE_CHECKING:
+    from bot.sop.importer import ImportResult
 
 NOT_AN_SOP = 2  # the exit code when the document is not an SOP table
 STDOUT = Path("-")
@@ -21,6 +24,8 @@ def sop_import(
     ),
 ) -> None:
     """Read an SOP document and write its YAML draft; print what to check (PERIKSA)."""
+    from bot.sop.importer import NotAnSopTable, import_document  # not on every command's path
+
     try:
         data = file.read_bytes()
     except OSError as error:

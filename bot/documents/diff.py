@@ -10,9 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
-from typing import Any
-
-from docxtpl import RichText
+from typing import TYPE_CHECKING, Any
 
 from bot.documents.context import filename
 from bot.documents.docx_text import paragraphs
@@ -21,6 +19,9 @@ from bot.documents.settings import DocumentSettings
 from bot.fmt import format_datetime
 from bot.texts import t
 from bot.workflow.model import Case
+
+if TYPE_CHECKING:
+    from docxtpl import RichText
 
 CHAT_LIMIT = 3500
 EXCERPT_WORDS = 8  # words of context kept around a change inside a long paragraph
@@ -166,6 +167,8 @@ def chat_text(diff: DraftDiff, old_version: int, new_version: int, limit: int = 
 
 def _rich(old: str | None, new: str | None) -> RichText:
     """One paragraph with its word-level marks."""
+    from docxtpl import RichText  # loaded when first used: not on the start-up path
+
     rich = RichText()
     if old is None or new is None:
         rich.add(old if new is None else new, **(DELETED if new is None else INSERTED))
@@ -185,6 +188,8 @@ def _rich(old: str | None, new: str | None) -> RichText:
 
 
 def _marked(diff: DraftDiff) -> list[RichText]:
+    from docxtpl import RichText
+
     out: list[RichText] = []
     for op, i1, i2, j1, j2 in diff.opcodes:
         old, new = diff.old[i1:i2], diff.new[j1:j2]

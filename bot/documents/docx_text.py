@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from zipfile import BadZipFile
 
-from docx import Document
-from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml.ns import qn
-from docx.table import Table
-from docx.text.paragraph import Paragraph
-from lxml.etree import XMLSyntaxError
+if TYPE_CHECKING:
+    from docx.table import Table
+
 
 _SPACES = re.compile(r"\s+")
 
@@ -28,6 +26,10 @@ def normalise(text: str) -> str:
 
 def paragraphs(data: bytes) -> list[str]:
     """Every non-empty paragraph of the document, table cells included, in order."""
+    from docx import Document  # loaded when first used: not on the start-up path
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
+
     try:
         document = Document(io.BytesIO(data))
     except (BadZipFile, KeyError, ValueError, PackageNotFoundError, XMLSyntaxError) as exc:
@@ -36,6 +38,10 @@ def paragraphs(data: bytes) -> list[str]:
 
 
 def _walk(parent: object, document: object) -> Iterator[str]:
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     for child in parent.iterchildren():  # type: ignore[attr-defined]
         if child.tag == qn("w:p"):
             yield normalise(Paragraph(child, document).text)  # type: ignore[arg-type]

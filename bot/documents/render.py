@@ -10,11 +10,11 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
-from jinja2 import Environment, StrictUndefined
+if TYPE_CHECKING:
+    from docxtpl import DocxTemplate
+
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +174,8 @@ def template_bytes(name: str, directory: Path | None = None) -> bytes:
 
 def template_fields(data: bytes) -> set[str]:
     """The top-level fields a template uses."""
+    from docxtpl import DocxTemplate  # loaded when first used: not on the start-up path
+
     fields: set[str] = DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables()
     return fields
 
@@ -193,6 +195,9 @@ def render(
     at: datetime | None = None,
 ) -> bytes:
     """The template filled with `context` (values escaped; an unknown field is an error)."""
+    from docxtpl import DocxTemplate  # loaded when first used: not on the start-up path
+    from jinja2 import Environment, StrictUndefined
+
     template = DocxTemplate(io.BytesIO(template_bytes(name, directory)))
     template.init_docx()
     logo = context.get("kop", {}).get("logo") if isinstance(context.get("kop"), Mapping) else None
@@ -214,6 +219,9 @@ def render(
 
 def _with_images(template: DocxTemplate, value: Any) -> Any:
     """The context with every `Image` turned into a docxtpl InlineImage of this template."""
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
     if isinstance(value, Image):
         return InlineImage(template, io.BytesIO(value.data), width=Mm(value.width_mm))
     if isinstance(value, Mapping):

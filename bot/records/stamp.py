@@ -6,8 +6,6 @@ import io
 import re
 import zipfile
 
-from docx import Document
-
 # The title block of an agreement: its NOMOR line comes within the first paragraphs.
 HEAD_PARAGRAPHS = 20
 _NOMOR = re.compile(r"^\s*NOMOR\s*:?", re.IGNORECASE)
@@ -19,6 +17,8 @@ def stamp_number(data: bytes, nomor: str) -> bytes | None:
     None when the file is not a .docx or has no such line: it is kept as it was, and the
     number stands in the register and the metadata.
     """
+    from docx import Document  # loaded when first used: not on the start-up path
+
     try:
         document = Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError):
