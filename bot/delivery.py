@@ -183,8 +183,12 @@ class Delivery:
         return await self._claim_rows(uow, room)
 
     def hand(self, claimed: Sequence[Claimed]) -> None:
-        """Send rows claimed by `claim_in` once the transaction that claimed them committed."""
+        """Send rows claimed by `claim_in` once the transaction that claimed them committed.
+
+        A sender stopped meanwhile leaves them to the next worker, as a crash would."""
         failpoints.reached("outbox.claimed")
+        if not self._looping:
+            return
         self.wakeup.quiet.clear()
         self._send_each_chat(list(claimed))
 

@@ -256,6 +256,8 @@ class InboxWorker:
                 await self.wakeup.wait(IDLE_POLL_SECONDS)
                 # Woken only to start what a store claimed: no claiming round is needed.
                 look = self.wakeup.woken or not self._handed
+            if self._handed:  # claimed by a store just before the stop: handled, not left
+                await self.handle_due(look=False)
         finally:
             self._looping = False
 

@@ -278,3 +278,16 @@ async def test_a_store_takes_no_more_than_the_free_places_and_the_worker_takes_t
     assert taken == ["a1", "b1"] and stored["c1"] == stored["d1"] == ("received", 0)
     assert channel.most_busy == 2
     assert sorted(await answers(engine)) == ["answer:a1", "answer:b1", "answer:c1", "answer:d1"]
+
+
+@pytest.mark.usefixtures("no_idle_poll")
+async def test_an_update_a_store_claimed_just_before_the_stop_is_handled_not_left(
+    office, channel, engine
+):
+    inbox = worker(office, channel)
+    async with looping(inbox):
+        await receive(inbox, ("a1", "A"))
+        inbox.wakeup.stop()  # before the loop had a turn to start it
+
+    assert await answers(engine) == ["answer:a1"]
+    assert (await claims_of(engine))["a1"][0] == "done"
