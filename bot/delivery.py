@@ -180,7 +180,7 @@ class Delivery:
         room = self._room()
         if not self._looping or self.wakeup.stopping or room <= 0:
             return []
-        return await self._claim_rows(uow, room)
+        return await self._claim_rows(uow, room, wait=False)
 
     def hand(self, claimed: Sequence[Claimed]) -> None:
         """Send rows claimed by `claim_in` once the transaction that claimed them committed.
@@ -258,10 +258,12 @@ class Delivery:
             failpoints.reached("outbox.claimed")
         return claimed
 
-    async def _claim_rows(self, uow: UnitOfWork, limit: int) -> list[Claimed]:
+    async def _claim_rows(
+        self, uow: UnitOfWork, limit: int, wait: bool = True
+    ) -> list[Claimed]:
         now = self.clock.now()
         claim = await self.workers.claim(now, self.lease_seconds, await uow.outbox.claimers())
-        due = await uow.outbox.claim(claim, limit)
+        due = await uow.outbox.claim(claim, limit, wait)
         return [(m, await self._route(uow, m)) for m in due]
 
     async def _route(self, uow: UnitOfWork, message: QueuedMessage) -> ChatRoute | None:

@@ -13,8 +13,9 @@ Two ways keep concurrent claimers from taking one chat's rows out of order:
   claimers never wait for each other;
 - the outbox claims several rows of a chat at once (a chat's burst is paced by one sender
   task), so its claims are serialized instead (PostgreSQL: a transaction-level advisory lock;
-  SQLite: `BEGIN IMMEDIATE`). A claim is one short transaction per batch of messages, not per
-  update, so the lock is held briefly.
+  SQLite: `BEGIN IMMEDIATE`). The sender claims in a short transaction of its own; an update
+  claims what it queued at the end of its transaction, just before the commit, and only if
+  no other claimer holds the lock (it never waits for it there).
 """
 
 from __future__ import annotations
@@ -80,10 +81,18 @@ def _gone(table: Any, claim: Claim) -> ColumnElement[bool]:
     return or_(c.lease_until <= claim.now, c.claimed_by.in_(sorted(claim.dead)))
 
 
-async def serialize_claims(session: AsyncSession) -> None:
-    """Make concurrent claimers wait for each other (SQLite's write lock does so already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
+async def serialize_claims(session: AsyncSession, wait: bool = True) -> bool:
+    """Make concurrent claimers wait for each other (SQLite's write lock does so already);
+    without `wait`, False instead of waiting when another claimer holds the lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    if not wait:
+        taken = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK}
+        )
+        return bool(taken)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
+    return True
 
 
 async def claimers(session: AsyncSession, table: Table, states: States) -> list[str]:

@@ -114,9 +114,16 @@ class SqlOutboxRepository:
         )).first()  # fmt: skip
         return None if found is None else (found[0], Reply.from_json(found[1]))
 
-    async def claim(self, claim: Claim, limit: int) -> builtins.list[QueuedMessage]:
-        """Take due rows (and rows of gone workers) as `sending`, oldest first per chat."""
-        await claims.serialize_claims(self._session)
+    async def claim(
+        self, claim: Claim, limit: int, wait: bool = True
+    ) -> builtins.list[QueuedMessage]:
+        """Take due rows (and rows of gone workers) as `sending`, oldest first per chat.
+
+        Without `wait` (an update's own transaction claiming what it queued), nothing is taken
+        while another claimer holds the claiming lock: waiting for it there, holding the
+        update's row locks, could close a circle of waits with that claimer."""
+        if not await claims.serialize_claims(self._session, wait=wait):
+            return []
         statement = (
             select(_outbox)
             .where(claims.claimable(_outbox, STATES, claim))

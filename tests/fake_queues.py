@@ -62,7 +62,7 @@ class FakeOutbox(_Repo):
                  if ch == channel and platform]  # fmt: skip
         return found[-1] if found else None
 
-    async def claim(self, claim: Claim, limit: int) -> list[QueuedMessage]:
+    async def claim(self, claim: Claim, limit: int, wait: bool = True) -> list[QueuedMessage]:
         """Due rows in queue order, none behind an unsent earlier row of its chat."""
         claimed: list[QueuedMessage] = []
         blocked: set[str] = set()

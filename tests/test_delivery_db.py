@@ -171,6 +171,7 @@ async def test_a_running_sender_holds_one_batch_and_leaves_the_rest_to_the_other
     time = FakeTime(office.clock)
     slow = HeldChannel(time)
     first = Delivery(office.uow, office.clock, {CHANNEL: slow}, batch=3)
+    first.wake()  # as a starting runtime does: the rows queued before are claimed at once
     running = asyncio.create_task(first.run())
     other = YieldingChannel(time)
     second = Delivery(office.uow, office.clock, {CHANNEL: other}, batch=3)
@@ -190,3 +191,36 @@ async def test_a_running_sender_holds_one_batch_and_leaves_the_rest_to_the_other
     # chats' rows at once, and each chat's later rows once its first has gone.
     assert slow.waiting == 3 and meanwhile.sent == 8
     assert sorted(c.key for c in slow.calls + other.calls) == sorted(f"m{i}" for i in range(20))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_an_updates_own_claim_takes_nothing_while_another_claimer_holds_the_lock(office):
+    from datetime import timedelta
+
+    from bot.ports import Claim
+
+    now = office.clock.now()
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def sender_claiming() -> int:
+        async with office.uow() as uow:
+            taken = await uow.outbox.claim(Claim("sender", now, now + timedelta(minutes=10)), 5)
+            holding.set()
+            await release.wait()
+            await uow.commit()
+            return len(taken)
+
+    sender = asyncio.create_task(sender_claiming())
+    await holding.wait()
+    async with office.uow() as update:  # an update's transaction: it does not wait
+        in_update = await update.outbox.claim(Claim("worker", now, now), 5, wait=False)
+        await update.commit()
+    release.set()
+    by_sender = await sender
+    async with office.uow() as later:
+        gone = frozenset({"sender"})  # the lock is free again: everything can be taken
+        after = await later.outbox.claim(Claim("worker", now, now, gone), 50, wait=False)
+        await later.commit()
+
+    assert (in_update, by_sender, len(after)) == ([], 5, 20)
