@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ports import (
@@ -26,6 +26,24 @@ _held = table("held_messages")
 _inbox = table("inbox")
 _incidents = table("incidents")
 STATES = claims.States("received", "handling")
+_CLAIMABLE = (
+    select(_inbox)
+    .where(claims.claimable_head(_inbox, STATES))
+    .order_by(_inbox.c.id)
+    .limit(bindparam("claim_limit"))
+)
+# PostgreSQL: a second claimer skips the heads the first is taking instead of waiting.
+_CLAIMABLE_SKIPPING = _CLAIMABLE.with_for_update(skip_locked=True)
+_TAKE = (
+    update(_inbox)
+    .where(_inbox.c.id.in_(bindparam("claim_ids", expanding=True)))
+    .values(
+        status="handling",
+        claimed_by=bindparam("claim_by"),
+        lease_until=bindparam("claim_lease"),
+        attempts=_inbox.c.attempts + 1,
+    )
+)
 
 
 class SqlChatWindowRepository:
@@ -121,26 +139,17 @@ class SqlInboxRepository:
         """Take due updates (and those of gone workers) as `handling`, at most one per chat:
         each the first unfinished update of its chat. Claimers on PostgreSQL skip the rows
         another claimer is taking instead of waiting for it."""
-        statement = (
-            select(_inbox)
-            .where(claims.claimable_head(_inbox, STATES, claim))
-            .order_by(_inbox.c.id)
-            .limit(limit)
+        postgres = self._session.get_bind().dialect.name == "postgresql"
+        statement = _CLAIMABLE_SKIPPING if postgres else _CLAIMABLE
+        found = await self._session.execute(
+            statement, {**claims.values(claim), "claim_limit": limit}
         )
-        if self._session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
-        rows = (await self._session.execute(statement)).all()
+        rows = found.all()
         if not rows:
             return []
+        taken = [row.id for row in rows]
         await self._session.execute(
-            update(_inbox)
-            .where(_inbox.c.id.in_([row.id for row in rows]))
-            .values(
-                status="handling",
-                claimed_by=claim.worker,
-                lease_until=claim.lease_until,
-                attempts=_inbox.c.attempts + 1,
-            )
+            _TAKE, {"claim_ids": taken, "claim_by": claim.worker, "claim_lease": claim.lease_until}
         )
         return [
             StoredUpdate(

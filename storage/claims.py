@@ -24,7 +24,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, not_, or_, select, text, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ports import Claim
@@ -49,25 +62,37 @@ def order(table: Any) -> tuple[ColumnElement[Any], ...]:
     return (c.id,)
 
 
-def claimable(table: Table, states: States, claim: Claim) -> ColumnElement[bool]:
+# The claim's values, bound at execution (`values`): a claiming statement is built once per
+# table and reused, not built again for every claim.
+_NOW = "claim_now"
+_DEAD = "claim_dead"
+
+
+def values(claim: Claim) -> dict[str, Any]:
+    """The parameters of a claiming condition for `claim`."""
+    return {_NOW: claim.now, _DEAD: sorted(claim.dead)}
+
+
+def claimable(table: Table, states: States) -> ColumnElement[bool]:
     """Rows that may be claimed now, none behind an earlier row of its chat."""
     c = table.c
-    due = and_(c.status == states.waiting, c.next_attempt_at <= claim.now)
-    orphaned = and_(c.status == states.claimed, _gone(table, claim))
+    now: BindParameter[datetime] = bindparam(_NOW)
+    due = and_(c.status == states.waiting, c.next_attempt_at <= now)
+    orphaned = and_(c.status == states.claimed, _gone(table))
     earlier = table.alias("earlier")
     e = earlier.c
-    held = and_(e.status == states.claimed, not_(_gone(earlier, claim)))
-    retrying = and_(e.status == states.waiting, e.next_attempt_at > claim.now)
+    held = and_(e.status == states.claimed, not_(_gone(earlier)))
+    retrying = and_(e.status == states.waiting, e.next_attempt_at > now)
     before = tuple_(*order(earlier)) < tuple_(*order(table))
     blocked = exists().where(e.chat_key == c.chat_key, before, or_(held, retrying))
     return and_(or_(due, orphaned), not_(blocked))
 
 
-def claimable_head(table: Table, states: States, claim: Claim) -> ColumnElement[bool]:
+def claimable_head(table: Table, states: States) -> ColumnElement[bool]:
     """Rows that may be claimed now and are the first unfinished row of their chat."""
     c = table.c
-    due = and_(c.status == states.waiting, c.next_attempt_at <= claim.now)
-    orphaned = and_(c.status == states.claimed, _gone(table, claim))
+    due = and_(c.status == states.waiting, c.next_attempt_at <= bindparam(_NOW))
+    orphaned = and_(c.status == states.claimed, _gone(table))
     earlier = table.alias("earlier")
     e = earlier.c
     unfinished = e.status.in_((states.waiting, states.claimed))
@@ -76,9 +101,10 @@ def claimable_head(table: Table, states: States, claim: Claim) -> ColumnElement[
     return and_(or_(due, orphaned), not_(blocked))
 
 
-def _gone(table: Any, claim: Claim) -> ColumnElement[bool]:
+def _gone(table: Any) -> ColumnElement[bool]:
     c = table.c
-    return or_(c.lease_until <= claim.now, c.claimed_by.in_(sorted(claim.dead)))
+    dead: BindParameter[list[str]] = bindparam(_DEAD, expanding=True)
+    return or_(c.lease_until <= bindparam(_NOW), c.claimed_by.in_(dead))
 
 
 async def serialize_claims(session: AsyncSession, wait: bool = True) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import queued
@@ -28,6 +28,19 @@ logger = logging.getLogger(__name__)
 _outbox = table("outbox")
 _ERROR_LENGTH = 2000
 STATES = claims.States("pending", "sending")
+_CLAIMABLE = (
+    select(_outbox)
+    .where(claims.claimable(_outbox, STATES))
+    .order_by(*claims.order(_outbox))
+    .limit(bindparam("claim_limit"))
+)
+_TAKE = (
+    update(_outbox)
+    .where(_outbox.c.id.in_(bindparam("claim_ids", expanding=True)))
+    .values(
+        status="sending", lease_until=bindparam("claim_lease"), claimed_by=bindparam("claim_by")
+    )
+)
 
 
 def chat_key(message: OutgoingMessage) -> str:
@@ -124,13 +137,10 @@ class SqlOutboxRepository:
         update's row locks, could close a circle of waits with that claimer."""
         if not await claims.serialize_claims(self._session, wait=wait):
             return []
-        statement = (
-            select(_outbox)
-            .where(claims.claimable(_outbox, STATES, claim))
-            .order_by(*claims.order(_outbox))
-            .limit(limit)
+        found = await self._session.execute(
+            _CLAIMABLE, {**claims.values(claim), "claim_limit": limit}
         )
-        rows = (await self._session.execute(statement)).all()
+        rows = found.all()
         if not rows:
             return []
         orphaned = [row.id for row in rows if row.status == "sending"]
@@ -142,10 +152,9 @@ class SqlOutboxRepository:
                 .where(_outbox.c.id.in_(orphaned))
                 .values(attempts=_outbox.c.attempts + 1, doubtful=True)
             )
+        taken = [row.id for row in rows]
         await self._session.execute(
-            update(_outbox)
-            .where(_outbox.c.id.in_([row.id for row in rows]))
-            .values(status="sending", lease_until=claim.lease_until, claimed_by=claim.worker)
+            _TAKE, {"claim_ids": taken, "claim_lease": claim.lease_until, "claim_by": claim.worker}
         )
         return [_queued(row) for row in rows]
 
