@@ -4,7 +4,9 @@ Every outgoing message — an answer to the person who wrote, the edit of a pres
 notification, a reminder, a document — was written to the outbox in the transaction that caused
 it; this sends it. Rows are claimed as `sending` with a lease and this worker's name (in order
 per chat: a chat's later row is never taken past an earlier unsent one), sent outside any
-transaction, and each result recorded.
+transaction, and each result recorded. The update's transaction itself claims what it queued
+for this process's sender (`claim_in`, handed over by `hand` after the commit), so an answer
+costs no claiming transaction of its own; the sender's claims take everything else.
 
 Chats are sent to concurrently, each in its own order, within the overall limit (`bot.pacing`):
 a chat that is slow, throttled or failing holds up only itself. A send that failed before it

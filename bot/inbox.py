@@ -153,7 +153,7 @@ class InboxWorker:
                     )
                     new += await uow.inbox.add(inbound)
                 taken = await self._claim_in(uow, now, places) if new and places else []
-                left = new > len(taken) and await _due(uow, now)
+                left = bool(taken) and await _due(uow, now)  # for the loop, once a place frees
                 await uow.commit()
         finally:
             self._claiming -= places
