@@ -62,6 +62,10 @@ LEASE_SECONDS = 300.0
 MAX_ATTEMPTS = 10
 IDLE_POLL_SECONDS = 1.0  # how often an idle worker looks for updates stored by other processes
 DEFAULT_CONCURRENCY = 4  # updates of different chats handled at once in one process
+# The claim at which a sender whose update keeps meeting a passing problem (about six seconds
+# of it) is told once that it is kept and will be handled: sooner, most such problems pass
+# before anyone would notice.
+TELL_WAITING_AT = 3
 
 Transient = Callable[[BaseException], bool]
 
@@ -293,7 +297,8 @@ class InboxWorker:
                 logger.warning("update %s hit a passing database problem; trying again",
                                update.update_id, exc_info=True)  # fmt: skip
                 later = wall_clock_after(self.clock.now(), seconds=min(2**update.attempts, 120))
-                await self._retry(update, later, repr(error))
+                tell = handler if update.attempts == TELL_WAITING_AT else None
+                await self._retry(update, later, repr(error), tell)
             else:
                 await self._fail(update, handler, error)
             return
@@ -325,10 +330,17 @@ class InboxWorker:
                 await uow.commit()
         return replace(handled, queued=watch.queued > 0), claimed
 
-    async def _retry(self, update: StoredUpdate, at: datetime, error: str) -> None:
+    async def _retry(
+        self, update: StoredUpdate, at: datetime, error: str, tell: UpdateHandler | None = None
+    ) -> None:
+        """Hand the update back until `at`; with `tell`, its sender hears that it waits."""
         async with self.uow() as uow:
             await uow.inbox.retry_later(update.id, at, error)
+            if tell is not None:
+                await self._tell_sender(uow, update, _envelope(tell, update), waiting=True)
             await uow.commit()
+        if tell is not None:
+            self.on_committed()
 
     async def _fail(
         self, update: StoredUpdate, handler: UpdateHandler, error: BaseException
@@ -347,20 +359,25 @@ class InboxWorker:
         self.on_committed()
 
     async def _tell_sender(
-        self, uow: UnitOfWork, update: StoredUpdate, envelope: Envelope
+        self, uow: UnitOfWork, update: StoredUpdate, envelope: Envelope, waiting: bool = False
     ) -> None:
+        """Tell who sent the update that it was not saved, or (`waiting`) that it is kept and
+        will be handled once the problem passes."""
         chat = envelope.chat
         if chat is None:
             return
         person = await uow.people.by_identity(chat.channel, chat.external_id)
-        if envelope.kind == "text":
+        if waiting:
+            reply, key = Reply("error.still_waiting"), "still-waiting"
+        elif envelope.kind == "text":
             reply = Reply("error.not_saved_text", {"text": (envelope.words or "")[:500]})
+            key = "not-saved"
         else:
-            reply = Reply(f"error.not_saved_{envelope.kind}")
+            reply, key = Reply(f"error.not_saved_{envelope.kind}"), "not-saved"
         message = OutgoingMessage(
             person.id if person is not None else None,
             reply,
-            f"not-saved:{update.channel}:{update.update_id}",
+            f"{key}:{update.channel}:{update.update_id}",
             chat=chat,
         )
         await uow.outbox.add(message, self.clock.now())

@@ -10,7 +10,7 @@ import pytest
 
 from bot.alerts import WINDOW_SECONDS, report_waiting
 from bot.errors import Unavailable
-from bot.inbox import MAX_ATTEMPTS, InboxWorker, Received
+from bot.inbox import MAX_ATTEMPTS, TELL_WAITING_AT, InboxWorker, Received
 from bot.ports import ChatRoute, Envelope, Handled, OutgoingMessage, StoredUpdate
 from bot.replies import Reply
 from tests.fakes import FakeDB
@@ -142,3 +142,22 @@ async def test_the_admins_hear_of_a_kind_of_failure_once_per_quarter_hour_with_a
     assert len(first) == 1 and first[0].recipient_id == office.ids["admin"]
     assert (told, [a["count"] for a in alerts]) == (1, [1, 4])
     assert "KeyError" in alerts[0]["kind"] and "Traceback" in alerts[1]["trace"]
+
+
+async def test_a_sender_whose_update_keeps_waiting_for_a_busy_database_is_told_once(
+    worker, channel, db, office
+):
+    channel.fail_with.extend(Unavailable("database is locked") for _ in range(TELL_WAITING_AT + 1))
+    await receive(worker, "1", text="tugas")
+
+    told = []
+    for _ in range(TELL_WAITING_AT + 2):
+        await worker.handle_due()
+        told.append(sum(key == "error.still_waiting" for key in queued(db)))
+        office.clock.set(office.clock.now() + timedelta(minutes=5))
+
+    # Quiet while the problem may pass by itself; told once when it lasts; then handled.
+    assert told[: TELL_WAITING_AT - 1] == [0] * (TELL_WAITING_AT - 1)
+    assert told[TELL_WAITING_AT - 1 :] == [1, 1, 1]
+    assert channel.handled == ["1"]
+    assert not any(key.startswith("error.not_saved") for key in queued(db))
