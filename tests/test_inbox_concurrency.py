@@ -194,6 +194,9 @@ async def test_an_update_whose_handling_was_interrupted_is_handled_alone_after_t
     assert sorted(channel.events[:4]) == ["end b1", "end c1", "start b1", "start c1"]
 
 
+HANG_SECONDS = 10.0
+
+
 @pytest.fixture
 def no_idle_poll(monkeypatch):
     """The worker's idle poll far away: what is handled is handled because it was handed over
@@ -215,6 +218,11 @@ async def looping(inbox: InboxWorker) -> AsyncIterator[None]:
         await loop
 
 
+async def ended(channel: GatedChannel, update_id: str) -> None:
+    """Until the update's handling ended; a bound on the wait turns a hang into a failure."""
+    await asyncio.wait_for(channel.done(update_id).wait(), HANG_SECONDS)
+
+
 async def claims_of(engine) -> dict[str, tuple[str, int]]:
     inbox = table("inbox")
     async with engine.connect() as connection:
@@ -232,9 +240,9 @@ async def test_a_store_while_the_worker_runs_claims_what_it_stores_in_the_same_c
     async with looping(inbox):
         await receive(inbox, ("a1", "A"), ("b1", "B"))
         stored = await claims_of(engine)  # right after the store's commit, a1 at its gate
-        await asyncio.wait_for(channel.done("b1").wait(), 10)
+        await ended(channel, "b1")
         gate.set()
-        await asyncio.wait_for(channel.done("a1").wait(), 10)
+        await ended(channel, "a1")
 
     assert stored == {"a1": ("handling", 1), "b1": ("handling", 1)}
     assert await answers(engine) == ["answer:b1", "answer:a1"]
@@ -249,10 +257,10 @@ async def test_a_chats_second_update_is_handled_after_its_first_as_soon_as_that_
     async with looping(inbox):
         await receive(inbox, ("a1", "A"))
         await receive(inbox, ("a2", "A"), ("b1", "B"))  # a1 is still being handled
-        await asyncio.wait_for(channel.done("b1").wait(), 10)
+        await ended(channel, "b1")
         waiting = await claims_of(engine)
         gate.set()
-        await asyncio.wait_for(channel.done("a2").wait(), 10)
+        await ended(channel, "a2")
 
     assert waiting["a2"] == ("received", 0)  # not taken past its chat's unfinished a1
     assert channel.events.index("end a1") < channel.events.index("start a2")
@@ -272,7 +280,7 @@ async def test_a_store_takes_no_more_than_the_free_places_and_the_worker_takes_t
         for gate in gates.values():
             gate.set()
         for update_id in ("a1", "b1", "c1", "d1"):
-            await asyncio.wait_for(channel.done(update_id).wait(), 10)
+            await ended(channel, update_id)
 
     taken = sorted(u for u, (status, _) in stored.items() if status == "handling")
     assert taken == ["a1", "b1"] and stored["c1"] == stored["d1"] == ("received", 0)
